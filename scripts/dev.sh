@@ -1,0 +1,145 @@
+#!/usr/bin/env bash
+# Starts the whole stack locally on SQLite: Ory Kratos, Ory Keto and the backend
+# (which also serves the SPA once it is built). Prints the URLs, then runs until
+# Ctrl-C, which stops everything it started. State lives in .local/ (git-ignored).
+#
+# Environment (the defaults are the ports and paths printed below):
+#   ORY_SPA_STATE_DIR           state and logs (.local)
+#   ORY_SPA_KRATOS_PUBLIC_PORT  4433     ORY_SPA_KRATOS_ADMIN_PORT  4434
+#   ORY_SPA_KETO_READ_PORT      4466     ORY_SPA_KETO_WRITE_PORT    4467
+#   ORY_SPA_KETO_OPL_PORT       4469     ORY_SPA_KETO_METRICS_PORT  4468
+#   ORY_SPA_BACKEND_PORT        8080
+#   ORY_SPA_PROFILE             cargo profile for the backend (release)
+#   ORY_SPA_DETACH=1            start, wait until everything is ready, write the
+#                               process ids to $ORY_SPA_STATE_DIR/pids and return,
+#                               leaving it running (the caller stops those pids).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+state=${ORY_SPA_STATE_DIR:-$root/.local}
+mkdir -p "$state"
+state=$(cd "$state" && pwd)
+kratos_public_port=${ORY_SPA_KRATOS_PUBLIC_PORT:-4433}
+kratos_admin_port=${ORY_SPA_KRATOS_ADMIN_PORT:-4434}
+keto_read_port=${ORY_SPA_KETO_READ_PORT:-4466}
+keto_write_port=${ORY_SPA_KETO_WRITE_PORT:-4467}
+keto_opl_port=${ORY_SPA_KETO_OPL_PORT:-4469}
+keto_metrics_port=${ORY_SPA_KETO_METRICS_PORT:-4468}
+backend_port=${ORY_SPA_BACKEND_PORT:-8080}
+detach=${ORY_SPA_DETACH:-0}
+kratos_public=http://127.0.0.1:$kratos_public_port
+kratos_admin=http://127.0.0.1:$kratos_admin_port
+keto_read=http://127.0.0.1:$keto_read_port
+keto_write=http://127.0.0.1:$keto_write_port
+backend=http://127.0.0.1:$backend_port
+
+# No usage telemetry from Kratos and Keto (and no failing network calls offline).
+export SQA_OPT_OUT=true
+
+bins=$(bash scripts/ory-build.sh --print-dir)
+kratos=$bins/kratos-$(bash scripts/ory-build.sh --version kratos)
+keto=$bins/keto-$(bash scripts/ory-build.sh --version keto)
+
+# Secrets are generated once per state dir and kept there, never in the repository.
+if [[ ! -f $state/secrets.env ]]; then
+  umask 077
+  {
+    echo "SECRETS_DEFAULT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "SECRETS_COOKIE=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "SECRETS_CIPHER=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  } > "$state/secrets.env"
+fi
+
+pids=()
+cleanup() {
+  trap - EXIT INT TERM
+  echo "stopping…"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap cleanup EXIT INT TERM
+
+wait_ready() { # name url log
+  for _ in $(seq 1 300); do
+    if curl -fsS -o /dev/null "$2"; then return 0; fi
+    sleep 0.2
+  done
+  echo "$1 did not become ready at $2; its log:" >&2
+  tail -n 40 "$3" >&2
+  exit 1
+}
+
+echo "== Ory Kratos (SQLite: $state/kratos.sqlite)"
+(
+  set -a; source "$state/secrets.env"; set +a
+  export DSN="sqlite://$state/kratos.sqlite?_fk=true"
+  export SERVE_PUBLIC_PORT=$kratos_public_port SERVE_PUBLIC_BASE_URL=$kratos_public/
+  export SERVE_ADMIN_PORT=$kratos_admin_port
+  "$kratos" migrate sql -e --yes -c kratos/kratos.yml > "$state/kratos-migrate.log" 2>&1
+  exec "$kratos" serve -c kratos/kratos.yml --dev > "$state/kratos.log" 2>&1
+) &
+pids+=($!)
+
+echo "== Ory Keto (SQLite: $state/keto.sqlite)"
+(
+  export DSN="sqlite://$state/keto.sqlite?_fk=true"
+  export SERVE_READ_PORT=$keto_read_port SERVE_WRITE_PORT=$keto_write_port
+  export SERVE_OPL_PORT=$keto_opl_port SERVE_METRICS_PORT=$keto_metrics_port
+  "$keto" migrate up -y -c keto/keto.yml > "$state/keto-migrate.log" 2>&1
+  exec "$keto" serve -c keto/keto.yml > "$state/keto.log" 2>&1
+) &
+pids+=($!)
+
+# Release by default; the test command passes ORY_SPA_PROFILE=dev to reuse the
+# debug build its tests already made instead of compiling everything again.
+profile=${ORY_SPA_PROFILE:-release}
+target_dir=$([[ $profile == dev ]] && echo debug || echo "$profile")
+echo "== backend (cargo build --profile $profile)"
+cargo build --profile "$profile" --quiet --bin ory-spa
+spa_dir=""
+if [[ -f frontend/package.json ]]; then
+  echo "== SPA (npm ci && npm run build)"
+  (cd frontend && { [[ -d node_modules ]] || npm ci --no-audit --no-fund; } && npm run build --silent)
+  spa_dir=$root/frontend/dist
+fi
+
+wait_ready Kratos "$kratos_public/health/ready" "$state/kratos.log"
+wait_ready Keto "$keto_read/health/ready" "$state/keto.log"
+
+APP_BIND_ADDRESS="127.0.0.1:$backend_port" \
+APP_KRATOS_PUBLIC_URL="$kratos_public/" \
+APP_KRATOS_ADMIN_URL="$kratos_admin/" \
+APP_KETO_READ_URL="$keto_read/" \
+APP_KETO_WRITE_URL="$keto_write/" \
+APP_DATABASE_URL="sqlite://$state/backend.sqlite?mode=rwc" \
+APP_SPA_DIR="$spa_dir" \
+APP_CORS_ALLOWED_ORIGINS="${APP_CORS_ALLOWED_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173}" \
+  "target/$target_dir/ory-spa" serve > "$state/backend.log" 2>&1 &
+pids+=($!)
+wait_ready backend "$backend/health/ready" "$state/backend.log"
+
+if [[ $detach == 1 ]]; then
+  printf '%s\n' "${pids[@]}" > "$state/pids"
+  trap - EXIT INT TERM
+  echo "== ready: $backend/ (logs and pids in $state)"
+  exit 0
+fi
+
+cat <<MSG
+
+Everything is up (logs in $state/*.log):
+  App (SPA)          $backend/
+  API                $backend/api/
+  Swagger UI         $backend/swagger-ui/
+  OpenAPI spec       $backend/api-docs/openapi.json
+  Health             $backend/health/ready
+  Kratos public API  $kratos_public/   (the backend's; admin on 127.0.0.1:$kratos_admin_port)
+  Keto read API      $keto_read/   (write API on 127.0.0.1:$keto_write_port)
+
+Try it:
+  curl -s -X POST $backend/api/auth/registration -H 'content-type: application/json' \\
+    -d '{"email":"ada@example.com","name":"Ada","password":"a quiet evening walk 42"}'
+Press Ctrl-C to stop.
+MSG
+wait -n "${pids[@]}"
+echo "a process exited; see $state/*.log" >&2

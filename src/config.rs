@@ -1,0 +1,216 @@
+//! Typed settings, read once at start-up.
+//!
+//! Every setting has a local-development default and can be overridden by an
+//! environment variable with the `APP_` prefix. Nothing else in the crate reads
+//! the environment. An unknown `APP_` variable is an error too, so a typo never
+//! silently leaves a default (say, an allow-all CORS list or a production URL) in place.
+
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use secrecy::SecretString;
+use url::Url;
+
+const PREFIX: &str = "APP_";
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the HTTP server listens. Port 0 picks a free port (tests).
+    pub bind_address: SocketAddr,
+    pub kratos: KratosSettings,
+    pub keto: KetoSettings,
+    /// Upper bound for one call to Kratos or Keto; past it the request answers 503.
+    pub ory_timeout: Duration,
+    /// Contains a password in production, so it is kept secret.
+    pub database_url: SecretString,
+    /// Origins allowed to call the API from a browser. Empty: no cross-origin access.
+    pub cors_allowed_origins: Vec<String>,
+    pub log_format: LogFormat,
+    /// The built SPA to serve at `/`; `None` serves the API only.
+    pub spa_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct KratosSettings {
+    pub public_url: Url,
+    /// Only ever called from the server; never proxied (see ARCHITECTURE.md).
+    pub admin_url: Url,
+}
+
+#[derive(Debug, Clone)]
+pub struct KetoSettings {
+    pub read_url: Url,
+    /// Only ever called from the server; never proxied (see ARCHITECTURE.md).
+    pub write_url: Url,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines for a terminal.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// A setting that could not be used, named by its environment variable.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ConfigError {
+    pub variable: String,
+    pub problem: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid setting {}: {}", self.variable, self.problem)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_vars(std::env::vars())
+    }
+
+    /// Builds settings from `(name, value)` pairs; variables without the `APP_` prefix are ignored.
+    pub fn from_vars(vars: impl IntoIterator<Item = (String, String)>) -> Result<Self, ConfigError> {
+        let mut vars: BTreeMap<String, String> =
+            vars.into_iter().filter(|(name, _)| name.starts_with(PREFIX)).collect();
+        let mut take = |name: &str| vars.remove(&format!("{PREFIX}{name}"));
+
+        let settings = Settings {
+            bind_address: parse(&mut take, "BIND_ADDRESS", "127.0.0.1:8080", |v| {
+                v.parse::<SocketAddr>().map_err(|e| e.to_string())
+            })?,
+            kratos: KratosSettings {
+                public_url: parse(&mut take, "KRATOS_PUBLIC_URL", "http://127.0.0.1:4433/", parse_url)?,
+                admin_url: parse(&mut take, "KRATOS_ADMIN_URL", "http://127.0.0.1:4434/", parse_url)?,
+            },
+            keto: KetoSettings {
+                read_url: parse(&mut take, "KETO_READ_URL", "http://127.0.0.1:4466/", parse_url)?,
+                write_url: parse(&mut take, "KETO_WRITE_URL", "http://127.0.0.1:4467/", parse_url)?,
+            },
+            ory_timeout: parse(&mut take, "ORY_TIMEOUT_MS", "5000", |v| match v.parse::<u64>() {
+                Ok(0) => Err("must be greater than 0".into()),
+                Ok(ms) => Ok(Duration::from_millis(ms)),
+                Err(e) => Err(format!("expected milliseconds as a whole number: {e}")),
+            })?,
+            database_url: parse(&mut take, "DATABASE_URL", "sqlite://.local/backend.sqlite?mode=rwc", |v| {
+                if v.starts_with("sqlite:") || v.starts_with("postgres://") || v.starts_with("postgresql://") {
+                    Ok(SecretString::from(v.to_owned()))
+                } else {
+                    Err("expected a sqlite: or postgres:// URL".into())
+                }
+            })?,
+            cors_allowed_origins: parse(&mut take, "CORS_ALLOWED_ORIGINS", "", parse_origins)?,
+            log_format: parse(&mut take, "LOG_FORMAT", "pretty", |v| match v {
+                "pretty" => Ok(LogFormat::Pretty),
+                "json" => Ok(LogFormat::Json),
+                _ => Err("expected `pretty` or `json`".into()),
+            })?,
+            spa_dir: parse(&mut take, "SPA_DIR", "", |v| Ok((!v.is_empty()).then(|| PathBuf::from(v))))?,
+        };
+
+        if let Some(unknown) = vars.keys().next() {
+            return Err(ConfigError { variable: unknown.clone(), problem: "unknown setting (misspelled?)".into() });
+        }
+        Ok(settings)
+    }
+}
+
+fn parse<T>(
+    take: &mut impl FnMut(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+    parse: impl FnOnce(&str) -> Result<T, String>,
+) -> Result<T, ConfigError> {
+    let value = take(name);
+    parse(value.as_deref().unwrap_or(default).trim())
+        .map_err(|problem| ConfigError { variable: format!("{PREFIX}{name}"), problem })
+}
+
+fn parse_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("expected an http:// or https:// URL".into());
+    }
+    // Url::join treats a base without a trailing slash as a file and drops its last
+    // segment; normalising here lets Ory sit behind a path prefix.
+    let mut url = url;
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    Ok(url)
+}
+
+fn parse_origins(value: &str) -> Result<Vec<String>, String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            // A wildcard with bearer tokens would let any site drive the API from a
+            // victim's browser once it has a token; origins must be listed one by one.
+            if origin == "*" {
+                return Err("`*` is not allowed; list the origins".to_owned());
+            }
+            let url = Url::parse(origin).map_err(|e| format!("`{origin}` is not an origin: {e}"))?;
+            let canonical = url.origin().ascii_serialization();
+            if canonical == "null" || url.path() != "/" || url.query().is_some() {
+                return Err(format!("`{origin}` is not an origin like https://app.example.com"));
+            }
+            Ok(canonical)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults_point_at_local_ory_and_allow_no_origin() {
+        let settings = Settings::from_vars(vars(&[("PATH", "/bin")])).unwrap();
+        assert_eq!(settings.kratos.public_url.as_str(), "http://127.0.0.1:4433/");
+        assert_eq!(settings.keto.write_url.as_str(), "http://127.0.0.1:4467/");
+        assert!(settings.cors_allowed_origins.is_empty());
+        assert_eq!(settings.ory_timeout, Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let err = Settings::from_vars(vars(&[("APP_KETO_READ_URL", "not a url")])).unwrap_err();
+        assert_eq!(err.variable, "APP_KETO_READ_URL");
+        let err = Settings::from_vars(vars(&[("APP_ORY_TIMEOUT_MS", "0")])).unwrap_err();
+        assert_eq!(err.variable, "APP_ORY_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn a_misspelled_variable_is_refused() {
+        let err = Settings::from_vars(vars(&[("APP_KRATOS_URL", "http://x/")])).unwrap_err();
+        assert_eq!(err.variable, "APP_KRATOS_URL");
+    }
+
+    #[test]
+    fn origins_are_canonical_and_wildcards_refused() {
+        let settings =
+            Settings::from_vars(vars(&[("APP_CORS_ALLOWED_ORIGINS", "http://localhost:5173, https://A.example")]))
+                .unwrap();
+        assert_eq!(settings.cors_allowed_origins, ["http://localhost:5173", "https://a.example"]);
+        assert!(Settings::from_vars(vars(&[("APP_CORS_ALLOWED_ORIGINS", "*")])).is_err());
+        assert!(Settings::from_vars(vars(&[("APP_CORS_ALLOWED_ORIGINS", "https://a.example/path")])).is_err());
+    }
+
+    #[test]
+    fn urls_gain_a_trailing_slash_so_joins_keep_prefixes() {
+        let settings = Settings::from_vars(vars(&[("APP_KRATOS_PUBLIC_URL", "http://ory/kratos")])).unwrap();
+        assert_eq!(
+            settings.kratos.public_url.join("sessions/whoami").unwrap().as_str(),
+            "http://ory/kratos/sessions/whoami"
+        );
+    }
+}

@@ -1,0 +1,256 @@
+//! Document requests, validated at the edge, and the views the API returns.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::{DocumentId, entity};
+use crate::{
+    auth::UserId,
+    groups::GroupId,
+    http::{ApiError, Message, bounded_text, message_id},
+};
+
+pub const MAX_TITLE_CHARS: usize = 200;
+/// The body limit; a larger body is 413.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// The JSON limit for document requests: a 1 MiB body can take up to six times
+/// that once JSON-escaped, so the byte limit proper is checked after parsing.
+pub const JSON_LIMIT: usize = 6 * MAX_BODY_BYTES + 64 * 1024;
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDocument {
+    /// 1 to 200 characters (trimmed).
+    #[schema(example = "Meeting notes")]
+    pub title: String,
+    /// Up to 1 MiB of UTF-8.
+    #[serde(default)]
+    pub body: String,
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDocument {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+pub struct NewDocument {
+    pub title: String,
+    pub body: String,
+}
+
+pub struct DocumentChanges {
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+fn title(value: &str) -> Result<String, ApiError> {
+    bounded_text("title", value, MAX_TITLE_CHARS).map_err(|m| ApiError::Validation { messages: vec![m], flow_id: None })
+}
+
+fn body(value: String) -> Result<String, ApiError> {
+    if value.len() > MAX_BODY_BYTES { Err(ApiError::PayloadTooLarge { limit: MAX_BODY_BYTES }) } else { Ok(value) }
+}
+
+impl TryFrom<CreateDocument> for NewDocument {
+    type Error = ApiError;
+
+    fn try_from(request: CreateDocument) -> Result<Self, ApiError> {
+        Ok(NewDocument { title: title(&request.title)?, body: body(request.body)? })
+    }
+}
+
+impl TryFrom<UpdateDocument> for DocumentChanges {
+    type Error = ApiError;
+
+    fn try_from(request: UpdateDocument) -> Result<Self, ApiError> {
+        if request.title.is_none() && request.body.is_none() {
+            return Err(ApiError::Validation {
+                messages: vec![Message {
+                    field: None,
+                    id: message_id::NOTHING_TO_CHANGE,
+                    text: "give a title, a body, or both".into(),
+                }],
+                flow_id: None,
+            });
+        }
+        Ok(DocumentChanges {
+            title: request.title.as_deref().map(title).transpose()?,
+            body: request.body.map(body).transpose()?,
+        })
+    }
+}
+
+/// What the caller may do with a document.
+#[derive(Serialize, ToSchema)]
+pub struct Permissions {
+    pub edit: bool,
+    pub share: bool,
+    pub delete: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentView {
+    pub id: DocumentId,
+    pub title: String,
+    pub body: String,
+    pub owner_id: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub permissions: Permissions,
+}
+
+impl DocumentView {
+    pub fn new(model: entity::Model, permissions: Permissions) -> Self {
+        DocumentView {
+            id: DocumentId(model.id),
+            title: model.title,
+            body: model.body,
+            owner_id: UserId(model.owner_id),
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+            permissions,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentSummary {
+    pub id: DocumentId,
+    pub title: String,
+    pub owner_id: UserId,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<entity::Model> for DocumentSummary {
+    fn from(model: entity::Model) -> Self {
+        DocumentSummary {
+            id: DocumentId(model.id),
+            title: model.title,
+            owner_id: UserId(model.owner_id),
+            created_at: model.created_at,
+            updated_at: model.updated_at,
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DocumentPage {
+    pub items: Vec<DocumentSummary>,
+    pub page: u64,
+    pub per_page: u64,
+    /// Documents the caller can view, across all pages.
+    pub total: u64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct PageQuery {
+    /// 1-based page number.
+    #[param(minimum = 1, default = 1)]
+    pub page: Option<u64>,
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub per_page: Option<u64>,
+}
+
+pub struct Page {
+    pub page: u64,
+    pub per_page: u64,
+}
+
+impl TryFrom<PageQuery> for Page {
+    type Error = ApiError;
+
+    fn try_from(query: PageQuery) -> Result<Self, ApiError> {
+        let page = query.page.unwrap_or(1);
+        let per_page = query.per_page.unwrap_or(20);
+        let mut messages = Vec::new();
+        if !(1..=1_000_000).contains(&page) {
+            messages.push(out_of_range("page", "must be at least 1"));
+        }
+        if !(1..=100).contains(&per_page) {
+            messages.push(out_of_range("per_page", "must be between 1 and 100"));
+        }
+        if messages.is_empty() {
+            Ok(Page { page, per_page })
+        } else {
+            Err(ApiError::Validation { messages, flow_id: None })
+        }
+    }
+}
+
+fn out_of_range(field: &str, text: &str) -> Message {
+    Message { field: Some(field.to_owned()), id: message_id::OUT_OF_RANGE, text: text.to_owned() }
+}
+
+/// A role that can be granted; ownership cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ShareRole {
+    Viewer,
+    Editor,
+}
+
+/// Grant a role to a person (by email) or to a group's members. Exactly one of
+/// `email` and `group_id`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShareRequest {
+    #[schema(example = "grace@example.com")]
+    pub email: Option<String>,
+    pub group_id: Option<GroupId>,
+    pub role: ShareRole,
+}
+
+pub enum ShareTarget {
+    Email(String),
+    Group(GroupId),
+}
+
+impl ShareRequest {
+    pub fn target(self) -> Result<(ShareTarget, ShareRole), ApiError> {
+        let target = match (self.email, self.group_id) {
+            (Some(email), None) => {
+                let email = bounded_text("email", &email, 320)
+                    .map_err(|m| ApiError::Validation { messages: vec![m], flow_id: None })?;
+                ShareTarget::Email(email)
+            }
+            (None, Some(group)) => ShareTarget::Group(group),
+            _ => {
+                return Err(ApiError::Validation {
+                    messages: vec![Message {
+                        field: None,
+                        id: message_id::ONE_SHARE_TARGET,
+                        text: "give exactly one of `email` and `group_id`".into(),
+                    }],
+                    flow_id: None,
+                });
+            }
+        };
+        Ok((target, self.role))
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum CollaboratorRole {
+    Owner,
+    Editor,
+    Viewer,
+}
+
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Collaborator {
+    User { id: UserId, email: String, name: String, role: CollaboratorRole },
+    Group { id: GroupId, name: String, role: CollaboratorRole },
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Collaborators {
+    pub collaborators: Vec<Collaborator>,
+}

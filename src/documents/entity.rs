@@ -1,0 +1,23 @@
+use sea_orm::entity::prelude::*;
+
+use crate::db::RowState;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "documents")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub title: String,
+    #[sea_orm(column_type = "Text")]
+    pub body: String,
+    /// Informational (shown to clients); access is decided by Keto's `owners` relation.
+    pub owner_id: Uuid,
+    pub state: RowState,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

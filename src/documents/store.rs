@@ -1,0 +1,159 @@
+//! Documents in the database and their tuples in Keto, written in an order that a
+//! failure at any step can be undone or finished (ARCHITECTURE.md, "Consistency"):
+//!
+//! - create: insert the row as `pending` → write the owner tuple → mark `active`.
+//!   Keto fails: the row is deleted again. A crash: the reconciler deletes
+//!   stale `pending` rows and any tuple they got.
+//! - delete: mark `deleting` (the document disappears) → delete its tuples →
+//!   delete the row. Keto fails: the row goes back to `active`. A crash: the
+//!   reconciler finishes stale `deleting` rows.
+//!
+//! The row is always written before the tuple and removed after it, so a tuple
+//! never points at a row that does not exist, and a row that exists without its
+//! owner tuple is never `active`.
+
+use std::collections::BTreeSet;
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set,
+};
+use uuid::Uuid;
+
+use super::{
+    DocumentId, DocumentRelation,
+    domain::{DocumentChanges, NewDocument, Page},
+    entity::{self, Entity as Documents},
+};
+use crate::{
+    auth::UserId,
+    authz::{Authorizer, Principal},
+    db::{self, RowState, StoreError},
+    groups::GroupId,
+};
+
+pub async fn create(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    owner: UserId,
+    new: NewDocument,
+) -> Result<entity::Model, StoreError> {
+    let now = Utc::now();
+    let id = DocumentId(Uuid::new_v4());
+    let row = entity::ActiveModel {
+        id: Set(id.0),
+        title: Set(new.title),
+        body: Set(new.body),
+        owner_id: Set(owner.0),
+        state: Set(RowState::Pending),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+
+    if let Err(error) = authz.grant(&id, DocumentRelation::Owners, owner).await {
+        // Nothing else can know this row yet; if the delete fails too, the
+        // reconciler removes the stale pending row.
+        let _ = Documents::delete_by_id(id.0).exec(db).await;
+        return Err(error.into());
+    }
+
+    let mut row: entity::ActiveModel = row.into();
+    row.state = Set(RowState::Active);
+    Ok(row.update(db).await?)
+}
+
+/// The document, if it exists and is active.
+pub async fn find(db: &DatabaseConnection, id: DocumentId) -> Result<Option<entity::Model>, StoreError> {
+    Ok(Documents::find_by_id(id.0).filter(entity::Column::State.eq(RowState::Active)).one(db).await?)
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    model: entity::Model,
+    changes: DocumentChanges,
+) -> Result<entity::Model, StoreError> {
+    let mut row: entity::ActiveModel = model.into();
+    if let Some(title) = changes.title {
+        row.title = Set(title);
+    }
+    if let Some(body) = changes.body {
+        row.body = Set(body);
+    }
+    row.updated_at = Set(Utc::now());
+    Ok(row.update(db).await?)
+}
+
+pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: DocumentId) -> Result<(), StoreError> {
+    db::set_state::<Documents>(db, id.0, RowState::Active, RowState::Deleting).await?;
+    if let Err(error) = authz.forget(&id).await {
+        // Back to how it was: the caller sees 503 and the document is intact.
+        // If this fails too, the reconciler finishes the deletion instead.
+        let _ = db::set_state::<Documents>(db, id.0, RowState::Deleting, RowState::Active).await;
+        return Err(error.into());
+    }
+    Documents::delete_by_id(id.0).exec(db).await?;
+    Ok(())
+}
+
+/// The candidates come from Keto (the documents the user or one of their groups
+/// has a relation on); the database only orders and pages them. The caller
+/// re-checks `view` for the page in one batch.
+pub async fn page_of(
+    db: &DatabaseConnection,
+    candidates: &BTreeSet<Uuid>,
+    page: &Page,
+) -> Result<(Vec<entity::Model>, u64), StoreError> {
+    let ids: Vec<Uuid> = candidates.iter().copied().collect();
+    let query =
+        Documents::find().filter(entity::Column::State.eq(RowState::Active)).filter(entity::Column::Id.is_in(ids));
+    let total = query.clone().count(db).await?;
+    let rows = query
+        .order_by_desc(entity::Column::UpdatedAt)
+        .order_by_asc(entity::Column::Id)
+        .offset((page.page - 1) * page.per_page)
+        .limit(page.per_page)
+        .all(db)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The ids of every document `user` has a relation on, directly or through a
+/// group: one Keto list for the user's documents and one for their groups, then
+/// one per group, all concurrently.
+pub async fn candidates_for(authz: &Authorizer, user: UserId) -> Result<BTreeSet<Uuid>, StoreError> {
+    let (direct, groups) = tokio::try_join!(
+        authz.held_by::<DocumentId>(Principal::User(user)),
+        authz.held_by::<GroupId>(Principal::User(user)),
+    )?;
+    let groups: BTreeSet<GroupId> = groups.into_iter().map(|(id, _)| GroupId(id)).collect();
+    let via_groups = futures_util::future::try_join_all(
+        groups.into_iter().map(|group| authz.held_by::<DocumentId>(Principal::GroupMembers(group))),
+    )
+    .await?;
+    Ok(direct.into_iter().chain(via_groups.into_iter().flatten()).map(|(id, _)| id).collect())
+}
+
+/// Finishes or undoes what a crash left behind: rows stuck in `pending` or
+/// `deleting` for longer than `grace` lose their tuples and are deleted.
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    grace: chrono::Duration,
+) -> Result<usize, StoreError> {
+    let stale = db::unfinished::<Documents>(db, grace).await?;
+    for row in &stale {
+        authz.forget(&DocumentId(row.id)).await?;
+        Documents::delete_by_id(row.id).exec(db).await?;
+        tracing::warn!(document = %row.id, state = ?row.state, "reconciled an unfinished document write");
+    }
+    Ok(stale.len())
+}
+
+impl db::Stateful for Documents {
+    const ID: entity::Column = entity::Column::Id;
+    const STATE: entity::Column = entity::Column::State;
+    const UPDATED_AT: entity::Column = entity::Column::UpdatedAt;
+}

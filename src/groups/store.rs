@@ -1,0 +1,122 @@
+//! Groups in the database and their tuples in Keto, in the same order as documents
+//! (see `documents::store`): row first as `pending`, tuples, then `active`;
+//! deletion marks `deleting`, removes the tuples, then the row.
+//!
+//! A group's tuples are its own (`owners`, `members`, and the subject set that
+//! makes owners members) and every document share naming `Group:<id>#members`.
+//! They are removed in one Keto patch, so no share survives its group.
+
+use chrono::Utc;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+use super::{GroupId, GroupRelation, domain::NewGroup, entity, entity::Entity as Groups};
+use crate::{
+    auth::UserId,
+    authz::{Authorizer, Principal, Resource, relation_tuple},
+    db::{self, RowState, StoreError},
+    documents::DocumentId,
+    ory::{Subject, keto::TupleChange},
+};
+
+/// `Group:<id>#owners`, written as a member so that owners count as members.
+fn owners_of(group: GroupId) -> Subject {
+    Subject::Set {
+        namespace: GroupId::NAMESPACE.to_owned(),
+        object: group.object_id(),
+        relation: crate::authz::Name::as_str(GroupRelation::Owners).to_owned(),
+    }
+}
+
+pub async fn create(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    owner: UserId,
+    new: NewGroup,
+) -> Result<entity::Model, StoreError> {
+    let now = Utc::now();
+    let id = GroupId(Uuid::new_v4());
+    let row = entity::ActiveModel {
+        id: Set(id.0),
+        name: Set(new.name),
+        owner_id: Set(owner.0),
+        state: Set(RowState::Pending),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await?;
+
+    let tuples = [
+        TupleChange::Insert(relation_tuple(&id, GroupRelation::Owners, owner)),
+        TupleChange::Insert(relation_tuple(&id, GroupRelation::Members, owners_of(id))),
+    ];
+    if let Err(error) = authz.apply(&tuples).await {
+        let _ = Groups::delete_by_id(id.0).exec(db).await;
+        return Err(error.into());
+    }
+
+    let mut row: entity::ActiveModel = row.into();
+    row.state = Set(RowState::Active);
+    Ok(row.update(db).await?)
+}
+
+pub async fn find(db: &DatabaseConnection, id: GroupId) -> Result<Option<entity::Model>, StoreError> {
+    Ok(Groups::find_by_id(id.0).filter(entity::Column::State.eq(RowState::Active)).one(db).await?)
+}
+
+pub async fn find_many(db: &DatabaseConnection, ids: &[GroupId]) -> Result<Vec<entity::Model>, StoreError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(Groups::find()
+        .filter(entity::Column::State.eq(RowState::Active))
+        .filter(entity::Column::Id.is_in(ids.iter().map(|g| g.0)))
+        .order_by_asc(entity::Column::Name)
+        .order_by_asc(entity::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: GroupId) -> Result<(), StoreError> {
+    db::set_state::<Groups>(db, id.0, RowState::Active, RowState::Deleting).await?;
+    if let Err(error) = forget(authz, id).await {
+        let _ = db::set_state::<Groups>(db, id.0, RowState::Deleting, RowState::Active).await;
+        return Err(error);
+    }
+    Groups::delete_by_id(id.0).exec(db).await?;
+    Ok(())
+}
+
+/// The group's own tuples and every share to its members, in one patch.
+async fn forget(authz: &Authorizer, id: GroupId) -> Result<(), StoreError> {
+    let changes = authz
+        .tuples_to_forget(
+            GroupId::NAMESPACE,
+            &id.object_id(),
+            Some((DocumentId::NAMESPACE, Principal::GroupMembers(id))),
+        )
+        .await?;
+    authz.apply(&changes).await?;
+    Ok(())
+}
+
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    grace: chrono::Duration,
+) -> Result<usize, StoreError> {
+    let stale = db::unfinished::<Groups>(db, grace).await?;
+    for row in &stale {
+        forget(authz, GroupId(row.id)).await?;
+        Groups::delete_by_id(row.id).exec(db).await?;
+        tracing::warn!(group = %row.id, state = ?row.state, "reconciled an unfinished group write");
+    }
+    Ok(stale.len())
+}
+
+impl db::Stateful for Groups {
+    const ID: entity::Column = entity::Column::Id;
+    const STATE: entity::Column = entity::Column::State;
+    const UPDATED_AT: entity::Column = entity::Column::UpdatedAt;
+}

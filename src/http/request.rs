@@ -1,0 +1,96 @@
+use actix_web::{
+    Error, HttpMessage, HttpRequest, HttpResponse,
+    body::MessageBody,
+    dev::{ServiceRequest, ServiceResponse},
+    error::{JsonPayloadError, PathError, QueryPayloadError},
+    http::header::{HeaderName, HeaderValue},
+    middleware::Next,
+    web,
+};
+use tracing::Span;
+use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+
+use super::ApiError;
+
+/// Default limit for JSON bodies. Features with larger bodies set their own.
+pub const DEFAULT_JSON_LIMIT: usize = 64 * 1024;
+
+/// JSON bodies: size limit, and every failure as a problem document.
+pub fn json_config(limit: usize) -> web::JsonConfig {
+    web::JsonConfig::default().limit(limit).error_handler(move |error, _req| {
+        let api_error = match &error {
+            JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                ApiError::PayloadTooLarge { limit }
+            }
+            JsonPayloadError::ContentType => ApiError::UnsupportedMediaType,
+            JsonPayloadError::Deserialize(e) if e.is_data() => {
+                ApiError::MalformedRequest(format!("Invalid request body: {e}"))
+            }
+            JsonPayloadError::Deserialize(e) => {
+                ApiError::MalformedRequest(format!("The request body is not valid JSON: {e}"))
+            }
+            _ => ApiError::MalformedRequest("The request body could not be read.".into()),
+        };
+        api_error.into()
+    })
+}
+
+pub fn path_config() -> web::PathConfig {
+    web::PathConfig::default().error_handler(|error: PathError, _req| {
+        ApiError::MalformedRequest(format!("Invalid path parameter: {error}")).into()
+    })
+}
+
+pub fn query_config() -> web::QueryConfig {
+    web::QueryConfig::default().error_handler(|error: QueryPayloadError, _req| {
+        ApiError::MalformedRequest(format!("Invalid query string: {error}")).into()
+    })
+}
+
+/// Unknown routes answer in the API's error format too.
+pub async fn not_found(req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::NotFound(format!("No route for {} {}.", req.method(), req.path())))
+}
+
+/// Echoes the request id that tracing-actix-web generated, so a client can quote it
+/// and an operator can find every log line of that request.
+pub async fn add_request_id_header(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let request_id = req.extensions().get::<RequestId>().copied();
+    let mut response = next.call(req).await?;
+    if let Some(id) = request_id
+        && let Ok(value) = HeaderValue::from_str(&id.to_string())
+    {
+        response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// The root span of every request. Unlike the default, it records the path
+/// without the query string and no user agent or client address: nothing a
+/// client sends can put a token or personal data into the logs through it.
+pub struct RequestSpan;
+
+impl RootSpanBuilder for RequestSpan {
+    fn on_request_start(request: &ServiceRequest) -> Span {
+        let request_id = request.extensions().get::<RequestId>().copied();
+        let route = request.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+        tracing::info_span!(
+            "request",
+            request_id = %request_id.map(|id| id.to_string()).unwrap_or_default(),
+            method = %request.method(),
+            route = %route,
+            path = %request.path(),
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
+        DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}

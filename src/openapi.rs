@@ -1,0 +1,74 @@
+//! The OpenAPI document, generated from the handlers' annotations. It is served at
+//! `/api-docs/openapi.json`, committed at `openapi/openapi.json` (the test command
+//! fails when they differ), and the SPA's client is generated from it.
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+};
+
+use crate::{auth, documents, groups, health, home, http};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "ory-spa",
+        description = "A JSON API for a single-page app. Identity by Ory Kratos (native self-service flows), permissions by Ory Keto.\n\n\
+Authenticate with `Authorization: Bearer <session token>` (from registration or login). \
+Every error is an RFC 9457 problem document (`application/problem+json`) with a stable `code`.",
+        license(name = "Apache-2.0")
+    ),
+    paths(
+        auth::handlers::register,
+        auth::handlers::login,
+        auth::handlers::logout,
+        auth::handlers::current_session,
+        home::home,
+        documents::handlers::list,
+        documents::handlers::create,
+        documents::handlers::get,
+        documents::handlers::update,
+        documents::handlers::remove,
+        documents::sharing::list,
+        documents::sharing::grant,
+        documents::sharing::revoke_user,
+        documents::sharing::revoke_group,
+        groups::handlers::list,
+        groups::handlers::create,
+        groups::handlers::get,
+        groups::handlers::add_member,
+        groups::handlers::remove_member,
+        groups::handlers::remove,
+        health::alive,
+        health::ready,
+    ),
+    components(schemas(http::Problem, http::Message, http::ProblemCode)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Registration, login, logout and the current session"),
+        (name = "home", description = "The Keto-protected demo page"),
+        (name = "documents", description = "Documents; access decided by Keto"),
+        (name = "sharing", description = "A document's collaborators"),
+        (name = "groups", description = "Groups of people to share with"),
+        (name = "health", description = "Liveness and readiness"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        let mut scheme = Http::new(HttpAuthScheme::Bearer);
+        scheme.description = Some("A Kratos session token from /api/auth/login or /api/auth/registration.".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// The document as committed: pretty JSON with a trailing newline.
+pub fn to_pretty_json() -> String {
+    let mut json = ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document serialises");
+    json.push('\n');
+    json
+}

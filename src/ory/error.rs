@@ -1,0 +1,65 @@
+use reqwest::StatusCode;
+use uuid::Uuid;
+
+/// Kratos or Keto could not give a usable answer. Callers must treat this as
+/// "unknown", never as "allowed": it maps to 503.
+#[derive(Debug, thiserror::Error)]
+pub enum OryError {
+    #[error("{service} did not answer: {source}")]
+    Unreachable {
+        service: &'static str,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{service} answered {status} to {operation}")]
+    Status { service: &'static str, operation: &'static str, status: StatusCode },
+    #[error("{service} sent an unexpected answer to {operation}: {detail}")]
+    Protocol { service: &'static str, operation: &'static str, detail: String },
+}
+
+impl OryError {
+    /// For the client-facing message: "Kratos" or "Keto".
+    pub fn service(&self) -> &'static str {
+        match self {
+            Self::Unreachable { service, .. } | Self::Status { service, .. } | Self::Protocol { service, .. } => {
+                service
+            }
+        }
+    }
+}
+
+/// A message Kratos attached to a flow, on a field or on the whole form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UiMessage {
+    /// Kratos' node name with the `traits.` prefix removed (`email`, `name`,
+    /// `password`, `identifier`), so it names the field of our request body.
+    pub field: Option<String>,
+    pub id: u64,
+    pub text: String,
+}
+
+/// The outcome of submitting a self-service flow, when it did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum FlowError {
+    /// Kratos refused the input and returned the flow again, with messages.
+    #[error("Kratos refused the flow submission")]
+    Rejected { flow_id: Uuid, messages: Vec<UiMessage> },
+    #[error("the flow has expired")]
+    Expired,
+    #[error("no such flow")]
+    NotFound,
+    #[error(transparent)]
+    Ory(#[from] OryError),
+}
+
+/// Why a session token did not yield a session.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// Unknown, malformed, expired or revoked: all the same to a client.
+    #[error("the session token is not valid")]
+    Invalid,
+    #[error("the session needs a second factor")]
+    SecondFactorRequired,
+    #[error(transparent)]
+    Ory(#[from] OryError),
+}

@@ -1,0 +1,65 @@
+//! Our small clients for Ory Kratos and Ory Keto.
+//!
+//! Kratos' and Keto's JSON shapes are private to this module: everything it
+//! exports is our own type (`Session`, `RelationTuple`, `UiMessage`, …), so a
+//! change in Ory's wire format is fixed here and nowhere else. We use plain
+//! `reqwest` instead of the generated SDK crates, which have had deserialisation
+//! bugs against real servers; the integration tests against the real services decide.
+
+mod error;
+pub mod keto;
+pub mod kratos;
+
+use std::time::Duration;
+
+use reqwest::{RequestBuilder, Response, StatusCode};
+use serde::de::DeserializeOwned;
+
+pub use error::{FlowError, OryError, SessionError, UiMessage};
+pub use keto::{Keto, RelationTuple, Subject};
+pub use kratos::{Identity, Kratos, NativeSession, NewTraits, Session, SessionToken, Traits};
+
+/// The HTTP client shared by both Ory clients.
+pub fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .connect_timeout(timeout.min(Duration::from_secs(2)))
+        // A redirect from Ory is never expected; following one could carry a
+        // session token to another host.
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("ory-spa/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("the HTTP client configuration is static and valid")
+}
+
+/// Which Ory service a call goes to, for errors and logs.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Service(&'static str);
+
+pub(crate) const KRATOS: Service = Service("Kratos");
+pub(crate) const KETO: Service = Service("Keto");
+
+impl Service {
+    async fn send(self, request: RequestBuilder, operation: &'static str) -> Result<Response, OryError> {
+        let response = request.send().await.map_err(|source| OryError::Unreachable { service: self.0, source })?;
+        tracing::debug!(service = self.0, operation, status = response.status().as_u16(), "ory call");
+        Ok(response)
+    }
+
+    async fn json<T: DeserializeOwned>(self, response: Response, operation: &'static str) -> Result<T, OryError> {
+        let body = response.bytes().await.map_err(|source| OryError::Unreachable { service: self.0, source })?;
+        serde_json::from_slice(&body).map_err(|e| self.protocol(operation, e.to_string()))
+    }
+
+    fn expect(self, response: &Response, status: StatusCode, operation: &'static str) -> Result<(), OryError> {
+        if response.status() == status { Ok(()) } else { Err(self.unexpected(response.status(), operation)) }
+    }
+
+    fn unexpected(self, status: StatusCode, operation: &'static str) -> OryError {
+        OryError::Status { service: self.0, operation, status }
+    }
+
+    fn protocol(self, operation: &'static str, detail: impl Into<String>) -> OryError {
+        OryError::Protocol { service: self.0, operation, detail: detail.into() }
+    }
+}

@@ -1,0 +1,151 @@
+//! Wiring: binds the listener, connects the database, builds the Ory clients and
+//! the actix-web app with its middleware and routes.
+
+use std::net::TcpListener;
+
+use actix_cors::Cors;
+use actix_web::{
+    App, HttpServer,
+    dev::Server,
+    http::{Method, header},
+    middleware::{DefaultHeaders, from_fn},
+    web,
+};
+use sea_orm::DatabaseConnection;
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::{
+    auth,
+    authz::Authorizer,
+    config::Settings,
+    db, documents, groups, health, home,
+    http::{self, RequestSpan},
+    openapi::ApiDoc,
+    ory::{self, Keto, Kratos},
+    reconcile, spa,
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot listen on {address}: {source}")]
+    Bind { address: std::net::SocketAddr, source: std::io::Error },
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> Result<Self, StartupError> {
+        let listener = TcpListener::bind(settings.bind_address)
+            .map_err(|source| StartupError::Bind { address: settings.bind_address, source })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind { address: settings.bind_address, source })?
+            .port();
+
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+
+        let server = server(listener, settings, db)
+            .map_err(|source| StartupError::Bind { address: settings_address(port), source })?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Runs until SIGINT or SIGTERM, then stops accepting connections and lets
+    /// requests in flight finish (up to the shutdown timeout).
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn settings_address(port: u16) -> std::net::SocketAddr {
+    std::net::SocketAddr::from(([127, 0, 0, 1], port))
+}
+
+fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> std::io::Result<Server> {
+    let http_client = ory::http_client(settings.ory_timeout);
+    let kratos = web::Data::new(Kratos::new(
+        http_client.clone(),
+        settings.kratos.public_url.clone(),
+        settings.kratos.admin_url.clone(),
+    ));
+    let keto = Keto::new(http_client, settings.keto.read_url.clone(), settings.keto.write_url.clone());
+    let authorizer = Authorizer::new(keto.clone());
+    // The reconciler lives as long as the server's runtime.
+    tokio::spawn(reconcile::run_forever(db.clone(), authorizer.clone()));
+    let authorizer = web::Data::new(authorizer);
+    let keto = web::Data::new(keto);
+    let db = web::Data::new(db);
+    let origins = settings.cors_allowed_origins.clone();
+    let spa_dir = settings.spa_dir.clone();
+
+    let server = HttpServer::new(move || {
+        let app = App::new()
+            .wrap(from_fn(http::add_request_id_header))
+            .wrap(cors(&origins))
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::REFERRER_POLICY, "no-referrer")),
+            )
+            .wrap(TracingLogger::<RequestSpan>::new())
+            .app_data(http::json_config(http::DEFAULT_JSON_LIMIT))
+            .app_data(http::path_config())
+            .app_data(http::query_config())
+            .app_data(kratos.clone())
+            .app_data(keto.clone())
+            .app_data(authorizer.clone())
+            .app_data(db.clone())
+            .service(health::alive)
+            .service(health::ready)
+            .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
+            .service(
+                web::scope("/api")
+                    // Bodies here carry session tokens and private data; JSON is
+                    // never a document, so it may load nothing and be framed nowhere.
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add((header::CACHE_CONTROL, "no-store"))
+                            .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")),
+                    )
+                    .configure(auth::routes)
+                    .configure(documents::routes)
+                    .configure(groups::routes)
+                    .service(home::home)
+                    .default_service(web::to(http::not_found)),
+            );
+        match &spa_dir {
+            Some(dir) => app.service(web::scope("").wrap(from_fn(spa::headers)).configure(spa::routes(dir.clone()))),
+            None => app.default_service(web::to(http::not_found)),
+        }
+    })
+    .listen(listener)?
+    .shutdown_timeout(10)
+    .run();
+    Ok(server)
+}
+
+/// Only the configured origins; with none, no cross-origin request is allowed.
+/// No credentials mode: the API authenticates with bearer tokens, not cookies.
+fn cors(origins: &[String]) -> Cors {
+    let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
+    cors.allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("x-session-token"),
+        ])
+        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .max_age(3600)
+}

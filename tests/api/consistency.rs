@@ -1,0 +1,210 @@
+//! The database and Keto stay consistent when Keto fails between our steps, and
+//! when the process dies between them (the reconciler repairs what is left).
+
+use ory_spa::{authz::Authorizer, db::RowState, documents, groups, ory};
+use reqwest::Method;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, EntityTrait, PaginatorTrait, Set};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, fault_proxy::FaultProxy, ory::OryStack, problem, spawn_app_on};
+
+/// An app whose Keto *write* API goes through a switchable proxy.
+async fn app_with_write_proxy() -> (TestApp, FaultProxy, &'static OryStack) {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let proxy = FaultProxy::start(ory.keto_write).await;
+    let app = spawn_app_on(ory, &[("APP_KETO_WRITE_URL", &proxy.url())]).await;
+    (app, proxy, ory)
+}
+
+async fn database(app: &TestApp) -> DatabaseConnection {
+    sea_orm::Database::connect(&app.database_url).await.unwrap()
+}
+
+/// Every tuple Keto holds on `namespace:object`.
+async fn tuples_on(ory: &OryStack, namespace: &str, object: &str) -> Vec<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{}relation-tuples", ory.keto_read_url()))
+        .query(&[("namespace", namespace), ("object", object)])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["relation_tuples"].as_array().unwrap().clone()
+}
+
+#[tokio::test]
+async fn creating_a_document_when_keto_cannot_write_leaves_nothing() {
+    let (app, proxy, _) = app_with_write_proxy().await;
+    let ada = app.person("Ada").await;
+    proxy.fail(true);
+    let response = app.call(Method::POST, "/api/documents", Some(&ada.token), Some(json!({ "title": "Lost?" }))).await;
+    problem(response, 503, "service_unavailable").await;
+    proxy.fail(false);
+
+    let db = database(&app).await;
+    assert_eq!(documents::entity::Entity::find().count(&db).await.unwrap(), 0, "the pending row was removed");
+    assert!(app.titles(&ada).await.is_empty());
+    assert_eq!(
+        app.call(Method::POST, "/api/documents", Some(&ada.token), Some(json!({ "title": "Again" }))).await.status(),
+        201
+    );
+}
+
+#[tokio::test]
+async fn deleting_a_document_when_keto_cannot_write_keeps_it_whole() {
+    let (app, proxy, ory) = app_with_write_proxy().await;
+    let ada = app.person("Ada").await;
+    let id = app.create_document(&ada, "Keep me").await;
+    proxy.fail(true);
+    problem(
+        app.call(Method::DELETE, &format!("/api/documents/{id}"), Some(&ada.token), None).await,
+        503,
+        "service_unavailable",
+    )
+    .await;
+    proxy.fail(false);
+
+    assert_eq!(app.titles(&ada).await, ["Keep me"], "still listed, still owned");
+    assert_eq!(tuples_on(ory, "Document", &id).await.len(), 1);
+    assert_eq!(app.call(Method::DELETE, &format!("/api/documents/{id}"), Some(&ada.token), None).await.status(), 204);
+    assert!(tuples_on(ory, "Document", &id).await.is_empty());
+}
+
+#[tokio::test]
+async fn sharing_when_keto_cannot_write_changes_nothing() {
+    let (app, proxy, ory) = app_with_write_proxy().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let id = app.create_document(&ada, "Mine").await;
+    app.share(&ada, &id, json!({ "email": grace.email, "role": "viewer" })).await;
+
+    proxy.fail(true);
+    let promote = app
+        .call(
+            Method::POST,
+            &format!("/api/documents/{id}/collaborators"),
+            Some(&ada.token),
+            Some(json!({ "email": grace.email, "role": "editor" })),
+        )
+        .await;
+    problem(promote, 503, "service_unavailable").await;
+    proxy.fail(false);
+
+    // The patch is one Keto transaction: the viewer tuple was not deleted alone.
+    let relations: Vec<String> =
+        tuples_on(ory, "Document", &id).await.iter().map(|t| t["relation"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(relations.iter().filter(|r| *r == "viewers").count(), 1, "{relations:?}");
+    assert!(!relations.contains(&"editors".to_owned()));
+}
+
+#[tokio::test]
+async fn groups_survive_keto_write_failures_whole() {
+    let (app, proxy, ory) = app_with_write_proxy().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+
+    proxy.fail(true);
+    problem(
+        app.call(Method::POST, "/api/groups", Some(&ada.token), Some(json!({ "name": "G" }))).await,
+        503,
+        "service_unavailable",
+    )
+    .await;
+    proxy.fail(false);
+    let db = database(&app).await;
+    assert_eq!(groups::entity::Entity::find().count(&db).await.unwrap(), 0);
+
+    let group = app.create_group(&ada, "G", &[&grace]).await;
+    let id = app.create_document(&ada, "Via G").await;
+    app.share(&ada, &id, json!({ "group_id": group, "role": "viewer" })).await;
+    proxy.fail(true);
+    problem(
+        app.call(Method::DELETE, &format!("/api/groups/{group}"), Some(&ada.token), None).await,
+        503,
+        "service_unavailable",
+    )
+    .await;
+    let add = app.call(
+        Method::POST,
+        &format!("/api/groups/{group}/members"),
+        Some(&ada.token),
+        Some(json!({ "email": "x@example.com" })),
+    );
+    assert!(matches!(add.await.status().as_u16(), 404 | 503));
+    proxy.fail(false);
+
+    assert_eq!(app.titles(&grace).await, ["Via G"], "the group and its share are intact");
+    assert_eq!(tuples_on(ory, "Group", &group).await.len(), 3, "owner, member, and owners-are-members");
+}
+
+#[tokio::test]
+async fn the_reconciler_repairs_what_a_crash_left_between_steps() {
+    let app = crate::helpers::spawn_app().await;
+    let ory = OryStack::shared();
+    let ada = app.person("Ada").await;
+    let db = database(&app).await;
+    let keto = ory::Keto::new(
+        ory::http_client(std::time::Duration::from_secs(2)),
+        ory.keto_read_url().parse().unwrap(),
+        ory.keto_write_url().parse().unwrap(),
+    );
+    let authz = Authorizer::new(keto);
+    let owner = ory_spa::auth::UserId(ada.id.parse().unwrap());
+
+    // A create that died after the owner tuple, before `active`.
+    let pending = documents::DocumentId(uuid::Uuid::new_v4());
+    insert_document(&db, pending, owner, RowState::Pending).await;
+    authz.grant(&pending, documents::DocumentRelation::Owners, owner).await.unwrap();
+    // A delete that died after marking `deleting`, before Keto.
+    let deleting = documents::DocumentId(uuid::Uuid::new_v4());
+    insert_document(&db, deleting, owner, RowState::Deleting).await;
+    authz.grant(&deleting, documents::DocumentRelation::Owners, owner).await.unwrap();
+    // A group delete that died before Keto, with a share to the group.
+    let group = app.create_group(&ada, "Doomed", &[]).await;
+    let shared = app.create_document(&ada, "Shared with doomed").await;
+    app.share(&ada, &shared, json!({ "group_id": group, "role": "viewer" })).await;
+    let mut row: groups::entity::ActiveModel = groups::entity::Entity::find_by_id(group.parse::<uuid::Uuid>().unwrap())
+        .one(&db)
+        .await
+        .unwrap()
+        .unwrap()
+        .into();
+    row.state = Set(RowState::Deleting);
+    row.update(&db).await.unwrap();
+
+    // Unfinished rows are invisible to the API meanwhile.
+    assert_eq!(app.titles(&ada).await, ["Shared with doomed"]);
+
+    let repaired = ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap();
+    assert_eq!(repaired, 3);
+    assert_eq!(documents::entity::Entity::find().count(&db).await.unwrap(), 1, "only the real document is left");
+    assert!(tuples_on(ory, "Document", &pending.0.to_string()).await.is_empty());
+    assert!(tuples_on(ory, "Document", &deleting.0.to_string()).await.is_empty());
+    assert!(tuples_on(ory, "Group", &group).await.is_empty());
+    let shares = tuples_on(ory, "Document", &shared).await;
+    assert_eq!(shares.len(), 1, "the share to the deleted group is gone: {shares:?}");
+    assert_eq!(ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap(), 0, "idempotent");
+}
+
+async fn insert_document(
+    db: &DatabaseConnection,
+    id: documents::DocumentId,
+    owner: ory_spa::auth::UserId,
+    state: RowState,
+) {
+    let now = chrono::Utc::now();
+    documents::entity::ActiveModel {
+        id: Set(id.0),
+        title: Set("interrupted".into()),
+        body: Set(String::new()),
+        owner_id: Set(owner.0),
+        state: Set(state),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(db)
+    .await
+    .unwrap();
+}

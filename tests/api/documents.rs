@@ -1,0 +1,257 @@
+//! Documents and sharing, as the people using them see it.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::helpers::{problem, spawn_app};
+
+#[tokio::test]
+async fn create_read_update_delete() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+
+    let created = app
+        .call(Method::POST, "/api/documents", Some(&ada.token), Some(json!({ "title": "  Notes  ", "body": "first" })))
+        .await;
+    assert_eq!(created.status(), 201);
+    let created: Value = created.json().await.unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(created["title"], "Notes", "titles are trimmed");
+    assert_eq!(created["owner_id"], ada.id.as_str());
+    assert_eq!(created["permissions"], json!({ "edit": true, "share": true, "delete": true }));
+
+    let fetched: Value =
+        app.call(Method::GET, &format!("/api/documents/{id}"), Some(&ada.token), None).await.json().await.unwrap();
+    assert_eq!(fetched["body"], "first");
+
+    let updated = app
+        .call(Method::PATCH, &format!("/api/documents/{id}"), Some(&ada.token), Some(json!({ "body": "second" })))
+        .await;
+    assert_eq!(updated.status(), 200);
+    let updated: Value = updated.json().await.unwrap();
+    assert_eq!(updated["body"], "second");
+    assert_eq!(updated["title"], "Notes");
+    assert!(updated["updated_at"].as_str() > created["updated_at"].as_str());
+
+    assert_eq!(app.call(Method::DELETE, &format!("/api/documents/{id}"), Some(&ada.token), None).await.status(), 204);
+    problem(app.call(Method::GET, &format!("/api/documents/{id}"), Some(&ada.token), None).await, 404, "not_found")
+        .await;
+    assert!(app.titles(&ada).await.is_empty());
+}
+
+#[tokio::test]
+async fn titles_and_bodies_are_validated() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let post = |body: Value| app.call(Method::POST, "/api/documents", Some(&ada.token), Some(body));
+
+    for title in ["", "   ", &"t".repeat(201)] {
+        let body = problem(post(json!({ "title": title })).await, 400, "validation_failed").await;
+        assert_eq!(body["messages"][0]["field"], "title", "{body}");
+    }
+    assert_eq!(post(json!({ "title": "t".repeat(200) })).await.status(), 201, "200 characters is fine");
+    assert_eq!(post(json!({ "title": "é".repeat(200) })).await.status(), 201, "characters, not bytes");
+
+    let mib = 1024 * 1024;
+    assert_eq!(post(json!({ "title": "big", "body": "b".repeat(mib) })).await.status(), 201, "exactly 1 MiB is fine");
+    problem(post(json!({ "title": "big", "body": "b".repeat(mib + 1) })).await, 413, "payload_too_large").await;
+    problem(post(json!({ "title": "huge", "body": "b".repeat(8 * mib) })).await, 413, "payload_too_large").await;
+
+    problem(post(json!({ "title": "x", "owner_id": ada.id })).await, 400, "malformed_request").await;
+    problem(post(json!({ "body": "no title" })).await, 400, "malformed_request").await;
+    problem(post(json!({ "title": 42 })).await, 400, "malformed_request").await;
+
+    let id = app.create_document(&ada, "Doc").await;
+    let patch = |body: Value| app.call(Method::PATCH, &format!("/api/documents/{id}"), Some(&ada.token), Some(body));
+    problem(patch(json!({})).await, 400, "validation_failed").await;
+    problem(patch(json!({ "title": "" })).await, 400, "validation_failed").await;
+    problem(patch(json!({ "state": "active" })).await, 400, "malformed_request").await;
+}
+
+#[tokio::test]
+async fn malformed_ids_are_400() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    for path in ["/api/documents/not-a-uuid", "/api/documents/123/collaborators", "/api/groups/xyz"] {
+        problem(app.call(Method::GET, path, Some(&ada.token), None).await, 400, "malformed_request").await;
+    }
+    problem(
+        app.call(
+            Method::DELETE,
+            "/api/documents/00000000-0000-0000-0000-000000000000/collaborators/users/nope",
+            Some(&ada.token),
+            None,
+        )
+        .await,
+        400,
+        "malformed_request",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pages_of_the_list() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    for n in 0..5 {
+        app.create_document(&ada, &format!("doc {n}")).await;
+    }
+    let page = |query: &str| app.call(Method::GET, &format!("/api/documents?{query}"), Some(&ada.token), None);
+    let first: Value = page("per_page=2").await.json().await.unwrap();
+    assert_eq!(first["total"], 5);
+    assert_eq!(first["per_page"], 2);
+    let titles = |v: &Value| -> Vec<String> {
+        v["items"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap().into()).collect()
+    };
+    assert_eq!(titles(&first), ["doc 4", "doc 3"], "newest first");
+    let third: Value = page("per_page=2&page=3").await.json().await.unwrap();
+    assert_eq!(titles(&third), ["doc 0"]);
+    let beyond: Value = page("per_page=2&page=9").await.json().await.unwrap();
+    assert!(titles(&beyond).is_empty());
+
+    problem(page("per_page=0").await, 400, "validation_failed").await;
+    problem(page("per_page=101").await, 400, "validation_failed").await;
+    problem(page("page=0").await, 400, "validation_failed").await;
+    problem(page("page=abc").await, 400, "malformed_request").await;
+    problem(page("sort=title").await, 400, "malformed_request").await;
+}
+
+#[tokio::test]
+async fn sharing_with_a_person_then_revoking_takes_effect_at_once() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let id = app.create_document(&ada, "Shared").await;
+    let doc = format!("/api/documents/{id}");
+
+    problem(app.call(Method::GET, &doc, Some(&grace.token), None).await, 404, "not_found").await;
+    app.share(&ada, &id, json!({ "email": grace.email, "role": "viewer" })).await;
+
+    let seen: Value = app.call(Method::GET, &doc, Some(&grace.token), None).await.json().await.unwrap();
+    assert_eq!(seen["permissions"], json!({ "edit": false, "share": false, "delete": false }));
+    assert_eq!(app.titles(&grace).await, ["Shared"]);
+    problem(
+        app.call(Method::PATCH, &doc, Some(&grace.token), Some(json!({ "title": "mine" }))).await,
+        403,
+        "forbidden",
+    )
+    .await;
+
+    // Promote to editor: the role is replaced, not added.
+    app.share(&ada, &id, json!({ "email": grace.email, "role": "editor" })).await;
+    assert_eq!(
+        app.call(Method::PATCH, &doc, Some(&grace.token), Some(json!({ "title": "edited" }))).await.status(),
+        200
+    );
+    let collaborators: Value =
+        app.call(Method::GET, &format!("{doc}/collaborators"), Some(&ada.token), None).await.json().await.unwrap();
+    assert_eq!(
+        collaborators["collaborators"],
+        json!([
+            { "kind": "user", "id": ada.id, "email": ada.email, "name": "Ada", "role": "owner" },
+            { "kind": "user", "id": grace.id, "email": grace.email, "name": "Grace", "role": "editor" },
+        ])
+    );
+
+    let revoke =
+        app.call(Method::DELETE, &format!("{doc}/collaborators/users/{}", grace.id), Some(&ada.token), None).await;
+    assert_eq!(revoke.status(), 204);
+    problem(app.call(Method::GET, &doc, Some(&grace.token), None).await, 404, "not_found").await;
+    assert!(app.titles(&grace).await.is_empty());
+}
+
+#[tokio::test]
+async fn sharing_through_a_group_follows_membership() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let group = app.create_group(&ada, "Reviewers", &[&grace]).await;
+    let id = app.create_document(&ada, "For reviewers").await;
+    app.share(&ada, &id, json!({ "group_id": group, "role": "viewer" })).await;
+
+    assert_eq!(app.titles(&grace).await, ["For reviewers"]);
+    assert_eq!(app.call(Method::GET, &format!("/api/documents/{id}"), Some(&grace.token), None).await.status(), 200);
+    let collaborators: Value = app
+        .call(Method::GET, &format!("/api/documents/{id}/collaborators"), Some(&grace.token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        collaborators["collaborators"][1],
+        json!({ "kind": "group", "id": group, "name": "Reviewers", "role": "viewer" })
+    );
+
+    // Leaving the group takes the document away on the next request.
+    let removed =
+        app.call(Method::DELETE, &format!("/api/groups/{group}/members/{}", grace.id), Some(&ada.token), None).await;
+    assert_eq!(removed.status(), 204);
+    assert!(app.titles(&grace).await.is_empty());
+    problem(app.call(Method::GET, &format!("/api/documents/{id}"), Some(&grace.token), None).await, 404, "not_found")
+        .await;
+
+    // And joining again gives it back.
+    let added = app
+        .call(
+            Method::POST,
+            &format!("/api/groups/{group}/members"),
+            Some(&ada.token),
+            Some(json!({ "email": grace.email })),
+        )
+        .await;
+    assert_eq!(added.status(), 204);
+    assert_eq!(app.titles(&grace).await, ["For reviewers"]);
+}
+
+#[tokio::test]
+async fn group_owners_count_as_members() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    // Grace owns the group and Ada is a member; Ada shares with the group, and
+    // Grace gets the document through ownership of the group alone.
+    let group = app.create_group(&grace, "Grace's", &[&ada]).await;
+    let id = app.create_document(&ada, "Ada's").await;
+    app.share(&ada, &id, json!({ "group_id": group, "role": "editor" })).await;
+    let doc: Value =
+        app.call(Method::GET, &format!("/api/documents/{id}"), Some(&grace.token), None).await.json().await.unwrap();
+    assert_eq!(doc["permissions"]["edit"], true, "the group's owner edits through the group");
+}
+
+#[tokio::test]
+async fn bad_shares_are_refused_clearly() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let id = app.create_document(&ada, "Mine").await;
+    let share = |body: Value| {
+        app.call(Method::POST, &format!("/api/documents/{id}/collaborators"), Some(&ada.token), Some(body))
+    };
+
+    let unknown =
+        problem(share(json!({ "email": "nobody-here@example.com", "role": "viewer" })).await, 404, "not_found").await;
+    assert!(unknown["detail"].as_str().unwrap().contains("nobody-here@example.com"), "{unknown}");
+    problem(share(json!({ "email": ada.email, "role": "viewer" })).await, 400, "validation_failed").await;
+    let role = problem(share(json!({ "email": ada.email, "role": "owner" })).await, 400, "malformed_request").await;
+    assert!(role["detail"].as_str().unwrap().contains("viewer"), "names the valid roles: {role}");
+    problem(share(json!({ "role": "viewer" })).await, 400, "validation_failed").await;
+    problem(
+        share(json!({ "email": ada.email, "group_id": uuid::Uuid::new_v4(), "role": "viewer" })).await,
+        400,
+        "validation_failed",
+    )
+    .await;
+    problem(share(json!({ "group_id": uuid::Uuid::new_v4(), "role": "viewer" })).await, 404, "not_found").await;
+
+    // A group the owner does not belong to looks nonexistent.
+    let grace = app.person("Grace").await;
+    let graces_group = app.create_group(&grace, "Private", &[]).await;
+    problem(share(json!({ "group_id": graces_group, "role": "viewer" })).await, 404, "not_found").await;
+
+    let revoke_owner = app.call(
+        Method::DELETE,
+        &format!("/api/documents/{id}/collaborators/users/{}", ada.id),
+        Some(&ada.token),
+        None,
+    );
+    problem(revoke_owner.await, 400, "validation_failed").await;
+}

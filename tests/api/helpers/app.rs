@@ -1,0 +1,208 @@
+//! `spawn_app()`: a fresh backend (own port, own SQLite file) in front of the Ory
+//! stack, and typed helpers for the requests tests make.
+
+use ory_spa::{config::Settings, startup::Application};
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{Value, json};
+use tempfile::TempDir;
+
+use super::{logs, ory::OryStack};
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+    /// The app's own database: a SQLite file, or a fresh PostgreSQL database when
+    /// `TEST_POSTGRES_URL` is set (the test command runs the suite both ways).
+    pub database_url: String,
+    _db_dir: TempDir,
+}
+
+/// A fresh database for one app.
+async fn fresh_database(dir: &TempDir) -> String {
+    let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
+        return format!("sqlite://{}/app.sqlite?mode=rwc", dir.path().display());
+    };
+    use sea_orm::ConnectionTrait;
+    let name = format!("ory_spa_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sea_orm::Database::connect(&server).await.expect("TEST_POSTGRES_URL answers");
+    admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.unwrap();
+    admin.close().await.unwrap();
+    let (base, _) = server.rsplit_once('/').expect("a URL ending in /database");
+    format!("{base}/{name}")
+}
+
+/// A backend in front of the shared Ory stack.
+pub async fn spawn_app() -> TestApp {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    spawn_app_on(ory, &[]).await
+}
+
+/// A backend in front of `ory`, with extra `APP_*` settings.
+pub async fn spawn_app_on(ory: &OryStack, extra: &[(&str, &str)]) -> TestApp {
+    logs::init();
+    let db_dir = tempfile::tempdir().unwrap();
+    let database_url = fresh_database(&db_dir).await;
+    let mut vars = vec![
+        ("APP_BIND_ADDRESS".to_owned(), "127.0.0.1:0".to_owned()),
+        ("APP_KRATOS_PUBLIC_URL".to_owned(), ory.kratos_public_url()),
+        ("APP_KRATOS_ADMIN_URL".to_owned(), ory.kratos_admin_url()),
+        ("APP_KETO_READ_URL".to_owned(), ory.keto_read_url()),
+        ("APP_KETO_WRITE_URL".to_owned(), ory.keto_write_url()),
+        ("APP_DATABASE_URL".to_owned(), database_url.clone()),
+        ("APP_ORY_TIMEOUT_MS".to_owned(), "2000".to_owned()),
+    ];
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let settings = Settings::from_vars(vars).expect("valid test settings");
+    let app = Application::build(settings).await.expect("the app starts");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
+        database_url,
+        _db_dir: db_dir,
+    }
+}
+
+impl TestApp {
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.client.get(format!("{}{path}", self.address))
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.client.post(format!("{}{path}", self.address))
+    }
+
+    /// A request with an optional bearer token and an optional JSON body. The
+    /// future borrows nothing, so call sites can build paths inline.
+    pub fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> impl Future<Output = Response> + use<> {
+        let mut request = self.client.request(method, format!("{}{path}", self.address));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        async move { request.send().await.unwrap() }
+    }
+
+    /// Registers a new person and returns them.
+    pub async fn person(&self, name: &str) -> Person {
+        let email = super::unique_email();
+        let response = self.register(&email, name, super::PASSWORD).await;
+        assert_eq!(response.status(), 201, "registration failed: {}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        Person {
+            token: body["session_token"].as_str().unwrap().to_owned(),
+            id: body["session"]["identity"]["id"].as_str().unwrap().to_owned(),
+            email,
+        }
+    }
+
+    /// Creates a document as `owner` and returns its id.
+    pub async fn create_document(&self, owner: &Person, title: &str) -> String {
+        let response = self
+            .call(Method::POST, "/api/documents", Some(&owner.token), Some(json!({ "title": title, "body": "text" })))
+            .await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Shares a document; panics unless it worked.
+    pub async fn share(&self, owner: &Person, document: &str, body: Value) {
+        let response = self
+            .call(Method::POST, &format!("/api/documents/{document}/collaborators"), Some(&owner.token), Some(body))
+            .await;
+        assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
+    }
+
+    /// Creates a group as `owner` with `members`, and returns its id.
+    pub async fn create_group(&self, owner: &Person, name: &str, members: &[&Person]) -> String {
+        let response = self.call(Method::POST, "/api/groups", Some(&owner.token), Some(json!({ "name": name }))).await;
+        assert_eq!(response.status(), 201, "{}", response.text().await.unwrap());
+        let id = response.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        for member in members {
+            let response = self
+                .call(
+                    Method::POST,
+                    &format!("/api/groups/{id}/members"),
+                    Some(&owner.token),
+                    Some(json!({ "email": member.email })),
+                )
+                .await;
+            assert_eq!(response.status(), 204, "{}", response.text().await.unwrap());
+        }
+        id
+    }
+
+    /// The titles of the documents `person` sees in their list (first page of 100).
+    pub async fn titles(&self, person: &Person) -> Vec<String> {
+        let response = self.call(Method::GET, "/api/documents?per_page=100", Some(&person.token), None).await;
+        assert_eq!(response.status(), 200);
+        let body: Value = response.json().await.unwrap();
+        body["items"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap().to_owned()).collect()
+    }
+
+    pub async fn register(&self, email: &str, name: &str, password: &str) -> Response {
+        self.post("/api/auth/registration")
+            .json(&json!({ "email": email, "name": name, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// Registers a new person and returns `(session token, identity id)`.
+    pub async fn register_new(&self) -> (String, String) {
+        let response = self.register(&super::unique_email(), "Test Person", super::PASSWORD).await;
+        assert_eq!(response.status(), 201, "registration failed: {}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        (
+            body["session_token"].as_str().unwrap().to_owned(),
+            body["session"]["identity"]["id"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn login(&self, identifier: &str, password: &str) -> Response {
+        self.post("/api/auth/login")
+            .json(&json!({ "identifier": identifier, "password": password }))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn whoami(&self, token: &str) -> Response {
+        self.get("/api/auth/session").bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn logout(&self, token: &str) -> Response {
+        self.post("/api/auth/logout").bearer_auth(token).send().await.unwrap()
+    }
+
+    pub async fn home(&self, token: &str) -> Response {
+        self.get("/api/home").bearer_auth(token).send().await.unwrap()
+    }
+}
+
+/// Asserts a problem document and returns it.
+pub async fn problem(response: Response, status: u16, code: &str) -> Value {
+    assert_eq!(response.status(), status, "unexpected status");
+    assert_eq!(response.headers()["content-type"], "application/problem+json", "errors use the problem format");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["code"], code, "problem: {body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["type"], format!("urn:ory-spa:problem:{code}"));
+    body
+}
+
+/// A registered person with a live session.
+pub struct Person {
+    pub token: String,
+    pub id: String,
+    pub email: String,
+}

@@ -1,0 +1,68 @@
+//! A stand-in for one fault the real Keto cannot produce on demand: its write API
+//! failing while its read API works, between two steps of one of our requests.
+//! Everything else passes through untouched to the real Keto.
+
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, Ordering},
+};
+
+use tokio::{
+    io::AsyncWriteExt,
+    net::{TcpListener, TcpStream},
+    sync::watch,
+};
+
+pub struct FaultProxy {
+    pub port: u16,
+    failing: Arc<AtomicBool>,
+    changed: watch::Sender<bool>,
+}
+
+impl FaultProxy {
+    /// Listens on a free loopback port and forwards to `127.0.0.1:upstream`.
+    pub async fn start(upstream: u16) -> FaultProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let failing = Arc::new(AtomicBool::new(false));
+        let (changed, _) = watch::channel(false);
+        let (flag, notify) = (failing.clone(), changed.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut client, _)) = listener.accept().await else {
+                    return;
+                };
+                if flag.load(Ordering::SeqCst) {
+                    let _ = client
+                        .write_all(
+                            b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                        )
+                        .await;
+                    continue;
+                }
+                let mut switched = notify.subscribe();
+                tokio::spawn(async move {
+                    let Ok(mut server) = TcpStream::connect(("127.0.0.1", upstream)).await else {
+                        return;
+                    };
+                    // Pooled connections made before the switch are cut when it flips,
+                    // so no request slips through to the real Keto while failing.
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = switched.changed() => {}
+                    }
+                });
+            }
+        });
+        FaultProxy { port, failing, changed }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+        let _ = self.changed.send(failing);
+    }
+}

@@ -1,0 +1,349 @@
+//! Starts the real Ory Kratos and Ory Keto for tests: temporary SQLite files, free
+//! loopback ports, the repository's own `kratos/` and `keto/` configuration with
+//! test-only overrides by environment variable (a cheap password hasher, quiet logs).
+//!
+//! Every process is started from one long-lived thread with `PR_SET_PDEATHSIG`,
+//! so the kernel kills it when the test process ends, however it ends.
+
+use std::{
+    net::TcpListener,
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::{Mutex, OnceLock, mpsc},
+    time::{Duration, Instant},
+};
+
+use tempfile::TempDir;
+
+pub const KRATOS_VERSION: &str = "v1.3.1";
+pub const KETO_VERSION: &str = "v0.14.0";
+
+fn repo() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Where `scripts/ory-build.sh` puts the binaries.
+fn binary(name: &str, version: &str) -> PathBuf {
+    let dir = std::env::var_os("ORY_SPA_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
+        let cache = std::env::var_os("ORY_SPA_CACHE").map(PathBuf::from).unwrap_or_else(|| {
+            let base = std::env::var_os("XDG_CACHE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache"));
+            base.join("ory-spa")
+        });
+        cache.join("bin")
+    });
+    let path = dir.join(format!("{name}-{version}"));
+    assert!(
+        path.is_file(),
+        "{} is missing: the integration tests need the real Ory {name} {version}. \
+         Build it with `bash scripts/ory-build.sh` (the README's test command does this).",
+        path.display()
+    );
+    path
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
+
+/// Spawns children from one thread that lives as long as the process, because
+/// `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits.
+fn spawn(command: Command) -> Child {
+    static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
+    let spawner = SPAWNER.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<SpawnRequest>();
+        std::thread::spawn(move || {
+            for (mut command, reply) in rx {
+                use std::os::unix::process::CommandExt;
+                // SAFETY: prctl is async-signal-safe and touches no memory of ours.
+                unsafe {
+                    command.pre_exec(|| {
+                        if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                            return Err(std::io::Error::last_os_error());
+                        }
+                        Ok(())
+                    });
+                }
+                let _ = reply.send(command.spawn());
+            }
+        });
+        Mutex::new(tx)
+    });
+    let (tx, rx) = mpsc::channel();
+    spawner.lock().unwrap().send((command, tx)).unwrap();
+    rx.recv().unwrap().expect("spawning an Ory process")
+}
+
+/// Runs a command to completion (migrations), with its output in `log`.
+fn run(mut command: Command, log: &Path, what: &str) {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    std::fs::write(log, [&output.stdout[..], &output.stderr[..]].concat()).unwrap();
+    assert!(
+        output.status.success(),
+        "{what} failed ({}):\n{}{}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// A running service, killed when dropped.
+struct Service {
+    child: Child,
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Fixed test secrets: they protect nothing but throwaway SQLite files.
+const TEST_SECRET: &str = "test-secret-not-for-production-0123456789";
+
+/// A Kratos and a Keto of their own, on their own ports and databases.
+pub struct OryStack {
+    dir: TempDir,
+    pub kratos_public: u16,
+    pub kratos_admin: u16,
+    pub keto_read: u16,
+    pub keto_write: u16,
+    keto_opl: u16,
+    keto_metrics: u16,
+    kratos: Mutex<Option<Service>>,
+    keto: Mutex<Option<Service>>,
+}
+
+impl OryStack {
+    /// Starts both services and waits until they are ready.
+    pub fn start() -> OryStack {
+        let dir = tempfile::Builder::new().prefix("ory-spa-test-").tempdir().unwrap();
+        let stack = OryStack {
+            dir,
+            kratos_public: free_port(),
+            kratos_admin: free_port(),
+            keto_read: free_port(),
+            keto_write: free_port(),
+            keto_opl: free_port(),
+            keto_metrics: free_port(),
+            kratos: Mutex::new(None),
+            keto: Mutex::new(None),
+        };
+        stack.migrate();
+        stack.start_kratos();
+        stack.start_keto();
+        stack
+    }
+
+    /// The stack most tests share; started once per test process.
+    pub fn shared() -> &'static OryStack {
+        static SHARED: OnceLock<OryStack> = OnceLock::new();
+        SHARED.get_or_init(OryStack::start)
+    }
+
+    /// The stack for tests that stop or freeze Ory: one test at a time holds it,
+    /// and it is running again when the next one gets it.
+    pub async fn faulty() -> FaultStack {
+        static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+        static STACK: OnceLock<OryStack> = OnceLock::new();
+        let guard = LOCK.lock().await;
+        let stack = tokio::task::spawn_blocking(|| STACK.get_or_init(OryStack::start)).await.unwrap();
+        tokio::task::spawn_blocking(|| stack.ensure_running()).await.unwrap();
+        FaultStack { stack, _guard: guard }
+    }
+
+    fn ensure_running(&self) {
+        let _ = self.signal_kratos_if_running(libc::SIGCONT);
+        if self.kratos.lock().unwrap().is_none() {
+            self.start_kratos();
+        }
+        if self.keto.lock().unwrap().is_none() {
+            self.start_keto();
+        }
+    }
+
+    pub fn kratos_public_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.kratos_public)
+    }
+    pub fn kratos_admin_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.kratos_admin)
+    }
+    pub fn keto_read_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.keto_read)
+    }
+    pub fn keto_write_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.keto_write)
+    }
+
+    fn kratos_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary("kratos", KRATOS_VERSION));
+        command
+            .current_dir(repo())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DSN", format!("sqlite://{}/kratos.sqlite?_fk=true", self.dir.path().display()))
+            .env("SERVE_PUBLIC_PORT", self.kratos_public.to_string())
+            .env("SERVE_PUBLIC_BASE_URL", self.kratos_public_url())
+            .env("SERVE_ADMIN_PORT", self.kratos_admin.to_string())
+            .env("SECRETS_DEFAULT", TEST_SECRET)
+            .env("SECRETS_COOKIE", TEST_SECRET)
+            .env("SECRETS_CIPHER", "0123456789abcdef0123456789abcdef")
+            // Test-only: the production argon2 settings would make every
+            // registration and login take most of a second on two cores.
+            .env("HASHERS_ALGORITHM", "bcrypt")
+            .env("HASHERS_BCRYPT_COST", "4")
+            // Kratos raises a bcrypt cost below 12 back to 12 outside dev mode.
+            .env("DEV", "true")
+            .env("SQA_OPT_OUT", "true")
+            // Kratos spells the level "warning", Keto "warn".
+            .env("LOG_LEVEL", "warning");
+        command
+    }
+
+    fn keto_command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(binary("keto", KETO_VERSION));
+        command
+            .current_dir(repo())
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("DSN", format!("sqlite://{}/keto.sqlite?_fk=true", self.dir.path().display()))
+            .env("SERVE_READ_PORT", self.keto_read.to_string())
+            .env("SERVE_WRITE_PORT", self.keto_write.to_string())
+            .env("SERVE_OPL_PORT", self.keto_opl.to_string())
+            .env("SERVE_METRICS_PORT", self.keto_metrics.to_string())
+            .env("SQA_OPT_OUT", "true")
+            .env("LOG_LEVEL", "warn");
+        command
+    }
+
+    fn migrate(&self) {
+        run(
+            self.kratos_command(&["migrate", "sql", "-e", "--yes", "-c", "kratos/kratos.yml"]),
+            &self.dir.path().join("kratos-migrate.log"),
+            "kratos migrate",
+        );
+        run(
+            self.keto_command(&["migrate", "up", "-y", "-c", "keto/keto.yml"]),
+            &self.dir.path().join("keto-migrate.log"),
+            "keto migrate",
+        );
+    }
+
+    fn log_file(&self, name: &str) -> Stdio {
+        let file = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.path().join(name)).unwrap();
+        Stdio::from(file)
+    }
+
+    pub fn start_kratos(&self) {
+        let mut command = self.kratos_command(&["serve", "-c", "kratos/kratos.yml"]);
+        command.stdout(self.log_file("kratos.log")).stderr(self.log_file("kratos.log"));
+        *self.kratos.lock().unwrap() = Some(Service { child: spawn(command) });
+        self.wait_ready(&self.kratos, "Kratos", &format!("{}health/ready", self.kratos_public_url()), "kratos.log");
+    }
+
+    pub fn start_keto(&self) {
+        let mut command = self.keto_command(&["serve", "-c", "keto/keto.yml"]);
+        command.stdout(self.log_file("keto.log")).stderr(self.log_file("keto.log"));
+        *self.keto.lock().unwrap() = Some(Service { child: spawn(command) });
+        self.wait_ready(&self.keto, "Keto", &format!("{}health/ready", self.keto_read_url()), "keto.log");
+    }
+
+    pub fn stop_kratos(&self) {
+        self.kratos.lock().unwrap().take();
+    }
+
+    pub fn stop_keto(&self) {
+        self.keto.lock().unwrap().take();
+    }
+
+    /// Freezes Kratos (SIGSTOP): its sockets still accept connections, but nothing
+    /// answers, which is what a hung service looks like to us.
+    pub fn freeze_kratos(&self) {
+        self.signal_kratos(libc::SIGSTOP);
+    }
+
+    pub fn thaw_kratos(&self) {
+        self.signal_kratos(libc::SIGCONT);
+    }
+
+    fn signal_kratos(&self, signal: libc::c_int) {
+        assert!(self.signal_kratos_if_running(signal), "Kratos is not running");
+    }
+
+    fn signal_kratos_if_running(&self, signal: libc::c_int) -> bool {
+        let guard = self.kratos.lock().unwrap();
+        let Some(service) = guard.as_ref() else {
+            return false;
+        };
+        // SAFETY: plain syscall on a child we own.
+        unsafe { libc::kill(service.child.id() as libc::pid_t, signal) == 0 }
+    }
+
+    fn wait_ready(&self, service: &Mutex<Option<Service>>, name: &str, url: &str, log: &str) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let problem = loop {
+            if probe::answers_ok(url) {
+                return;
+            }
+            if let Some(Service { child }) = service.lock().unwrap().as_mut()
+                && let Ok(Some(status)) = child.try_wait()
+            {
+                break format!("exited ({status})");
+            }
+            if Instant::now() > deadline {
+                break "did not become ready within 60 s".to_owned();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let log = std::fs::read_to_string(self.dir.path().join(log)).unwrap_or_default();
+        panic!("{name} at {url} {problem}. Its log:\n{log}");
+    }
+}
+
+/// A dependency-free readiness probe: one HTTP/1.0 GET over a plain socket, so the
+/// harness needs no async runtime of its own.
+mod probe {
+    use std::io::{Read, Write};
+
+    pub fn answers_ok(url: &str) -> bool {
+        let rest = url.strip_prefix("http://").expect("http URL");
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let Ok(mut stream) = std::net::TcpStream::connect(host) else {
+            return false;
+        };
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        if write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").is_err() {
+            return false;
+        }
+        let mut response = String::new();
+        let _ = stream.read_to_string(&mut response);
+        response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200")
+    }
+}
+
+/// Exclusive use of the fault-injection stack for one test.
+pub struct FaultStack {
+    stack: &'static OryStack,
+    _guard: tokio::sync::MutexGuard<'static, ()>,
+}
+
+impl FaultStack {
+    /// The stack, for `spawn_blocking` closures; keep the `FaultStack` alive meanwhile.
+    pub fn stack(&self) -> &'static OryStack {
+        self.stack
+    }
+}
+
+impl std::ops::Deref for FaultStack {
+    type Target = OryStack;
+
+    fn deref(&self) -> &OryStack {
+        self.stack
+    }
+}

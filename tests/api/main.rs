@@ -1,0 +1,15 @@
+//! Integration tests: the real backend against the real Ory Kratos and Ory Keto,
+//! which the tests start themselves (see `helpers::ory`).
+
+mod helpers;
+
+mod auth;
+mod consistency;
+mod documents;
+mod extractor;
+mod groups;
+mod health;
+mod home;
+mod matrix;
+mod openapi;
+mod resilience;
