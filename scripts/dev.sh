@@ -61,7 +61,7 @@ trap cleanup EXIT INT TERM
 
 wait_ready() { # name url log
   for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null "$2"; then return 0; fi
+    if curl -fs -o /dev/null "$2"; then return 0; fi
     sleep 0.2
   done
   echo "$1 did not become ready at $2; its log:" >&2

@@ -1,0 +1,213 @@
+import type { ComponentChildren } from 'preact';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks';
+
+import { api, call } from './api/client';
+import { ApiError, describeError } from './api/problem';
+import type { AuthResponse, Identity } from './api/types';
+import { AuthContext, SessionContext, type Auth, type Session } from './auth/session';
+import { tokens } from './auth/token';
+import { FormAlert, Link, Loading } from './components/ui';
+import { useRoute, useTitle, useToken } from './lib/hooks';
+import { currentLocation, hrefFor, isPublic, navigate, type Route } from './lib/router';
+import { LoginPage, RegisterPage } from './pages/Auth';
+import { DocumentPage } from './pages/Document';
+import { DocumentsPage, NewDocumentPage } from './pages/Documents';
+import { GroupPage, GroupsPage } from './pages/Groups';
+import { SharingPage } from './pages/Sharing';
+
+const SESSION_ENDED = 'Your session has ended. Please log in again.';
+
+export function App() {
+  const route = useRoute();
+  const token = useToken(tokens);
+  const [identity, setIdentity] = useState<Identity | null>(null);
+  const [whoamiError, setWhoamiError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  // Set while we end the session ourselves, so that losing the token is not
+  // reported as "your session has ended".
+  const leaving = useRef(false);
+  // The last token we had, to tell "dropped after a 401" from "never had one".
+  const hadToken = useRef(token !== null);
+
+  // Losing the token (a 401 anywhere, or logging out) forgets who we were.
+  useEffect(() => {
+    if (token === null) {
+      setIdentity(null);
+      if (hadToken.current && !leaving.current) setNotice(SESSION_ENDED);
+      leaving.current = false;
+    }
+    hadToken.current = token !== null;
+  }, [token]);
+
+  // After a reload we have a token but not the identity: ask who we are.
+  useEffect(() => {
+    if (token === null || identity !== null) return;
+    let current = true;
+    setWhoamiError(null);
+    call(api.GET('/api/auth/session')).then(
+      (session) => {
+        if (current) setIdentity(session.identity);
+      },
+      (error: unknown) => {
+        // A 401 has already dropped the token (see the client's middleware).
+        if (current && !(error instanceof ApiError && error.status === 401)) setWhoamiError(error);
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [token, identity, attempt]);
+
+  // Guard the protected screens, and keep logged-in people off login/register.
+  useEffect(() => {
+    if (token === null && !isPublic(route)) {
+      const { pathname, search } = currentLocation();
+      navigate(hrefFor({ name: 'login', next: `${pathname}${search}` }), { replace: true });
+    } else if (token !== null && isPublic(route)) {
+      const next = route.name === 'login' ? route.next : null;
+      navigate(next ?? hrefFor({ name: 'documents', page: 1 }), { replace: true });
+    }
+  }, [token, route]);
+
+  const auth = useMemo<Auth>(
+    () => ({
+      signIn(response: AuthResponse) {
+        setNotice(null);
+        setIdentity(response.session.identity);
+        tokens.set(response.session_token);
+      },
+    }),
+    [],
+  );
+
+  const logOut = useCallback(async () => {
+    leaving.current = true;
+    try {
+      await call(api.POST('/api/auth/logout'));
+    } catch {
+      // The token is forgotten either way; an expired one is already gone.
+    }
+    tokens.clear();
+    setNotice('You have logged out.');
+  }, []);
+
+  if (isPublic(route) || token === null) {
+    return (
+      <AuthContext.Provider value={auth}>
+        <Shell identity={null} onLogOut={null}>
+          {route.name === 'register' ? (
+            <RegisterPage />
+          ) : (
+            <LoginPage next={route.name === 'login' ? route.next : null} notice={notice} />
+          )}
+        </Shell>
+      </AuthContext.Provider>
+    );
+  }
+
+  if (identity === null) {
+    return (
+      <Shell identity={null} onLogOut={null}>
+        <main>
+          {whoamiError ? (
+            <>
+              <FormAlert messages={[describeError(whoamiError)]} />
+              <button type="button" onClick={() => setAttempt((n) => n + 1)}>
+                Try again
+              </button>
+            </>
+          ) : (
+            <Loading what="your session" />
+          )}
+        </main>
+      </Shell>
+    );
+  }
+
+  const session: Session = { identity, logOut };
+  return (
+    <SessionContext.Provider value={session}>
+      <Shell identity={identity} onLogOut={logOut}>
+        <Screen route={route} />
+      </Shell>
+    </SessionContext.Provider>
+  );
+}
+
+function Screen({ route }: { route: Route }) {
+  switch (route.name) {
+    case 'documents':
+      return <DocumentsPage page={route.page} />;
+    case 'new-document':
+      return <NewDocumentPage />;
+    case 'document':
+      return <DocumentPage key={route.id} id={route.id} />;
+    case 'sharing':
+      return <SharingPage key={route.id} id={route.id} />;
+    case 'groups':
+      return <GroupsPage />;
+    case 'group':
+      return <GroupPage key={route.id} id={route.id} />;
+    case 'login':
+    case 'register':
+      return null;
+    case 'not-found':
+      return <NotFound />;
+  }
+}
+
+function NotFound() {
+  useTitle('Not found');
+  return (
+    <main>
+      <h1>Page not found</h1>
+      <p>
+        There is nothing here. <Link href={hrefFor({ name: 'documents', page: 1 })}>Go to my documents</Link>.
+      </p>
+    </main>
+  );
+}
+
+function Shell(props: {
+  identity: Identity | null;
+  onLogOut: (() => Promise<void>) | null;
+  children: ComponentChildren;
+}) {
+  const [busy, setBusy] = useState(false);
+  const { identity, onLogOut } = props;
+  return (
+    <>
+      <header class="top">
+        <Link class="brand" href="/">
+          Documents
+        </Link>
+        {identity && (
+          <nav aria-label="Main">
+            <Link href={hrefFor({ name: 'documents', page: 1 })}>My documents</Link>
+            <Link href={hrefFor({ name: 'groups' })}>Groups</Link>
+          </nav>
+        )}
+        {identity && onLogOut && (
+          <div class="who">
+            <span class="who-name" title={identity.email}>
+              {identity.name || identity.email}
+            </span>
+            <button
+              type="button"
+              id="logout"
+              disabled={busy}
+              onClick={() => {
+                setBusy(true);
+                void onLogOut().finally(() => setBusy(false));
+              }}
+            >
+              Log out
+            </button>
+          </div>
+        )}
+      </header>
+      {props.children}
+    </>
+  );
+}

@@ -1,0 +1,15 @@
+// Short names for the generated schema types the screens use.
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type AuthResponse = Schemas['AuthResponse'];
+export type Identity = Schemas['IdentityView'];
+export type DocumentView = Schemas['DocumentView'];
+export type DocumentSummary = Schemas['DocumentSummary'];
+export type DocumentPage = Schemas['DocumentPage'];
+export type Collaborator = Schemas['Collaborator'];
+export type ShareRole = Schemas['ShareRole'];
+export type GroupSummary = Schemas['GroupSummary'];
+export type GroupView = Schemas['GroupView'];
+export type Member = Schemas['Member'];

@@ -1,0 +1,71 @@
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+
+import { currentLocation, onLocationChange, parseRoute, type Route } from './router';
+import type { TokenStore } from '../auth/token';
+
+/** The current route; re-renders on navigation and on back/forward. */
+export function useRoute(): Route {
+  const read = () => {
+    const { pathname, search } = currentLocation();
+    return parseRoute(pathname, search);
+  };
+  const [route, setRoute] = useState<Route>(read);
+  useEffect(() => onLocationChange(() => setRoute(read())), []);
+  return route;
+}
+
+/** The session token, kept in step with the store. */
+export function useToken(store: TokenStore): string | null {
+  const [token, setToken] = useState(() => store.get());
+  useEffect(() => {
+    setToken(store.get());
+    return store.subscribe(setToken);
+  }, [store]);
+  return token;
+}
+
+export type Resource<T> =
+  | { state: 'loading'; data: T | null; error: null }
+  | { state: 'ready'; data: T; error: null }
+  | { state: 'failed'; data: T | null; error: unknown };
+
+/**
+ * Loads data with `load` whenever `key` changes or `reload()` is called. Answers
+ * that arrive after the key changed are dropped, so a slow page never overwrites
+ * a newer one. While reloading the same key, the previous data stays visible.
+ */
+export function useResource<T>(key: string, load: () => Promise<T>): Resource<T> & { reload: () => void } {
+  const loadRef = useRef(load);
+  loadRef.current = load;
+  const [version, setVersion] = useState(0);
+  const [resource, setResource] = useState<Resource<T>>({ state: 'loading', data: null, error: null });
+  const loadedKey = useRef(key);
+
+  useEffect(() => {
+    let current = true;
+    const sameKey = loadedKey.current === key;
+    loadedKey.current = key;
+    setResource((previous) => ({ state: 'loading', data: sameKey ? previous.data : null, error: null }));
+    loadRef.current().then(
+      (data) => {
+        if (current) setResource({ state: 'ready', data, error: null });
+      },
+      (error: unknown) => {
+        if (current) setResource((previous) => ({ state: 'failed', data: previous.data, error }));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [key, version]);
+
+  const reload = useCallback(() => setVersion((v) => v + 1), []);
+  return { ...resource, reload };
+}
+
+/** Sets the tab's title while a page is shown. */
+export function useTitle(title: string): void {
+  useEffect(() => {
+    document.title = title ? `${title} · Documents` : 'Documents';
+  }, [title]);
+}

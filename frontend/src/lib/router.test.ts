@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+
+import { hrefFor, isPublic, parseRoute, safeNext, type Route } from './router';
+
+const ID = '0b9ad0b2-8a51-4f6e-9d5e-2a3c1d4e5f60';
+
+describe('parseRoute', () => {
+  it('knows every screen', () => {
+    expect(parseRoute('/')).toEqual({ name: 'documents', page: 1 });
+    expect(parseRoute('/documents', '?page=3')).toEqual({ name: 'documents', page: 3 });
+    expect(parseRoute('/documents/')).toEqual({ name: 'documents', page: 1 });
+    expect(parseRoute('/documents/new')).toEqual({ name: 'new-document' });
+    expect(parseRoute(`/documents/${ID}`)).toEqual({ name: 'document', id: ID });
+    expect(parseRoute(`/documents/${ID}/sharing`)).toEqual({ name: 'sharing', id: ID });
+    expect(parseRoute('/groups')).toEqual({ name: 'groups' });
+    expect(parseRoute(`/groups/${ID}`)).toEqual({ name: 'group', id: ID });
+    expect(parseRoute('/register')).toEqual({ name: 'register' });
+    expect(parseRoute('/login', '?next=%2Fgroups')).toEqual({ name: 'login', next: '/groups' });
+  });
+
+  it('treats malformed ids and unknown paths as not found', () => {
+    expect(parseRoute('/documents/42').name).toBe('not-found');
+    expect(parseRoute(`/documents/${ID}/edit`).name).toBe('not-found');
+    expect(parseRoute('/nowhere')).toEqual({ name: 'not-found', path: '/nowhere' });
+  });
+});
+
+describe('hrefFor', () => {
+  it('formats what parseRoute reads back', () => {
+    const routes: Route[] = [
+      { name: 'documents', page: 1 },
+      { name: 'documents', page: 4 },
+      { name: 'new-document' },
+      { name: 'document', id: ID },
+      { name: 'sharing', id: ID },
+      { name: 'groups' },
+      { name: 'group', id: ID },
+      { name: 'register' },
+      { name: 'login', next: null },
+      { name: 'login', next: `/documents/${ID}?x=1` },
+    ];
+    for (const route of routes) {
+      const url = new URL(hrefFor(route), 'http://app.test');
+      expect(parseRoute(url.pathname, url.search)).toEqual(route);
+    }
+  });
+
+  it('keeps page 1 out of the URL', () => {
+    expect(hrefFor({ name: 'documents', page: 1 })).toBe('/documents');
+  });
+});
+
+describe('safeNext', () => {
+  it('allows only paths on this origin', () => {
+    expect(safeNext('/documents?page=2')).toBe('/documents?page=2');
+    for (const value of ['//evil.example/x', 'https://evil.example/', '/\\evil.example', 'javascript:alert(1)', '/a\nb', '', null]) {
+      expect(safeNext(value)).toBeNull();
+    }
+  });
+
+  it('does not loop back to the login or registration screens', () => {
+    expect(safeNext('/login?next=/x')).toBeNull();
+    expect(safeNext('/register')).toBeNull();
+    expect(parseRoute('/login', '?next=https%3A%2F%2Fevil.example')).toEqual({ name: 'login', next: null });
+  });
+});
+
+describe('isPublic', () => {
+  it('needs a session everywhere but login and registration', () => {
+    expect(isPublic({ name: 'login', next: null })).toBe(true);
+    expect(isPublic({ name: 'register' })).toBe(true);
+    expect(isPublic({ name: 'documents', page: 1 })).toBe(false);
+    expect(isPublic({ name: 'not-found', path: '/x' })).toBe(false);
+  });
+});

@@ -1,0 +1,112 @@
+// A tiny history router (no hash): routes as data, parsed from and formatted to
+// paths, so that both directions are tested and links can never drift apart.
+
+import { parsePage } from './pagination';
+
+export type Route =
+  | { name: 'login'; next: string | null }
+  | { name: 'register' }
+  | { name: 'documents'; page: number }
+  | { name: 'new-document' }
+  | { name: 'document'; id: string }
+  | { name: 'sharing'; id: string }
+  | { name: 'groups' }
+  | { name: 'group'; id: string }
+  | { name: 'not-found'; path: string };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export function isUuid(value: string): boolean {
+  return UUID.test(value);
+}
+
+/** A `next` target we are willing to go to after login: a path on this origin, not the login page itself. */
+export function safeNext(value: string | null | undefined): string | null {
+  if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
+  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20) return null;
+  const path = value.split(/[?#]/, 1)[0] ?? '';
+  if (path === '/login' || path === '/register') return null;
+  return value;
+}
+
+export function parseRoute(pathname: string, search = ''): Route {
+  const query = new URLSearchParams(search);
+  const parts = pathname.split('/').filter((part) => part !== '');
+  const [first, second, third] = parts;
+  switch (parts.length) {
+    case 0:
+      return { name: 'documents', page: 1 };
+    case 1:
+      if (first === 'login') return { name: 'login', next: safeNext(query.get('next')) };
+      if (first === 'register') return { name: 'register' };
+      if (first === 'documents') return { name: 'documents', page: parsePage(query.get('page')) };
+      if (first === 'groups') return { name: 'groups' };
+      break;
+    case 2:
+      if (first === 'documents' && second === 'new') return { name: 'new-document' };
+      if (first === 'documents' && second !== undefined && isUuid(second)) return { name: 'document', id: second };
+      if (first === 'groups' && second !== undefined && isUuid(second)) return { name: 'group', id: second };
+      break;
+    case 3:
+      if (first === 'documents' && second !== undefined && isUuid(second) && third === 'sharing') {
+        return { name: 'sharing', id: second };
+      }
+      break;
+  }
+  return { name: 'not-found', path: pathname };
+}
+
+export function hrefFor(route: Route): string {
+  switch (route.name) {
+    case 'login':
+      return route.next ? `/login?${new URLSearchParams({ next: route.next }).toString()}` : '/login';
+    case 'register':
+      return '/register';
+    case 'documents':
+      return route.page > 1 ? `/documents?page=${route.page}` : '/documents';
+    case 'new-document':
+      return '/documents/new';
+    case 'document':
+      return `/documents/${encodeURIComponent(route.id)}`;
+    case 'sharing':
+      return `/documents/${encodeURIComponent(route.id)}/sharing`;
+    case 'groups':
+      return '/groups';
+    case 'group':
+      return `/groups/${encodeURIComponent(route.id)}`;
+    case 'not-found':
+      return route.path;
+  }
+}
+
+/** Routes anyone may see; everything else needs a session. */
+export function isPublic(route: Route): boolean {
+  return route.name === 'login' || route.name === 'register';
+}
+
+const NAVIGATE = 'app:navigate';
+
+export function currentLocation(): { pathname: string; search: string } {
+  return { pathname: globalThis.location.pathname, search: globalThis.location.search };
+}
+
+export function navigate(href: string, options: { replace?: boolean } = {}): void {
+  if (options.replace) globalThis.history.replaceState(null, '', href);
+  else globalThis.history.pushState(null, '', href);
+  globalThis.dispatchEvent(new Event(NAVIGATE));
+}
+
+/** Calls `listener` on back/forward and on `navigate`; returns the unsubscribe function. */
+export function onLocationChange(listener: () => void): () => void {
+  globalThis.addEventListener('popstate', listener);
+  globalThis.addEventListener(NAVIGATE, listener);
+  return () => {
+    globalThis.removeEventListener('popstate', listener);
+    globalThis.removeEventListener(NAVIGATE, listener);
+  };
+}
+
+/** Whether a click on a link should be left to the browser (new tab, download, …). */
+export function isModifiedClick(event: MouseEvent): boolean {
+  return event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey;
+}

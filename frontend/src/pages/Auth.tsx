@@ -1,0 +1,140 @@
+import { useState } from 'preact/hooks';
+
+import { api, call } from '../api/client';
+import { noErrors, toFormErrors, type FormErrors } from '../api/problem';
+import { useAuth } from '../auth/session';
+import { Field, FormAlert, Link, Notice } from '../components/ui';
+import { useTitle } from '../lib/hooks';
+import { hrefFor } from '../lib/router';
+
+export function LoginPage({ next, notice }: { next: string | null; notice: string | null }) {
+  useTitle('Log in');
+  const auth = useAuth();
+  const [identifier, setIdentifier] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
+      auth.signIn(response);
+    } catch (error) {
+      setErrors(toFormErrors(error, ['identifier', 'password']));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="auth">
+      <h1>Log in</h1>
+      {notice && <Notice>{notice}</Notice>}
+      <form id="login" onSubmit={(event) => void submit(event)} noValidate>
+        <FormAlert id="login-alert" messages={errors.form} />
+        <Field
+          form="login"
+          name="identifier"
+          label="Email"
+          type="email"
+          autoComplete="username"
+          required
+          value={identifier}
+          onInput={setIdentifier}
+          errors={errors.fields.identifier}
+        />
+        <Field
+          form="login"
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="current-password"
+          required
+          value={password}
+          onInput={setPassword}
+          errors={errors.fields.password}
+        />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Logging in…' : 'Log in'}
+        </button>
+      </form>
+      <p>
+        No account yet? <Link href={hrefFor({ name: 'register' })}>Register</Link>
+      </p>
+      {next && <p class="muted">You will be taken back to the page you asked for.</p>}
+    </main>
+  );
+}
+
+export function RegisterPage() {
+  useTitle('Register');
+  const auth = useAuth();
+  const [email, setEmail] = useState('');
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      const response = await call(api.POST('/api/auth/registration', { body: { email, name, password } }));
+      auth.signIn(response);
+    } catch (error) {
+      setErrors(toFormErrors(error, ['email', 'name', 'password']));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main class="auth">
+      <h1>Create an account</h1>
+      <form id="register" onSubmit={(event) => void submit(event)} noValidate>
+        <FormAlert id="register-alert" messages={errors.form} />
+        <Field
+          form="register"
+          name="email"
+          label="Email"
+          type="email"
+          autoComplete="email"
+          required
+          value={email}
+          onInput={setEmail}
+          errors={errors.fields.email}
+        />
+        <Field
+          form="register"
+          name="name"
+          label="Name"
+          autoComplete="name"
+          required
+          value={name}
+          onInput={setName}
+          errors={errors.fields.name}
+        />
+        <Field
+          form="register"
+          name="password"
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          required
+          hint="At least 8 characters; a passphrase of a few words is easiest to remember."
+          value={password}
+          onInput={setPassword}
+          errors={errors.fields.password}
+        />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Creating your account…' : 'Register'}
+        </button>
+      </form>
+      <p>
+        Already registered? <Link href={hrefFor({ name: 'login', next: null })}>Log in</Link>
+      </p>
+    </main>
+  );
+}

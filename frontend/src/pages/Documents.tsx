@@ -1,0 +1,164 @@
+import { useState } from 'preact/hooks';
+
+import { api, call } from '../api/client';
+import { describeError, noErrors, toFormErrors, type FormErrors } from '../api/problem';
+import { useSession } from '../auth/session';
+import { Field, FormAlert, Link, Loading, formatDate } from '../components/ui';
+import { useResource, useTitle } from '../lib/hooks';
+import { DEFAULT_PER_PAGE, pageCount, pageWindow, rangeLabel } from '../lib/pagination';
+import { hrefFor, navigate } from '../lib/router';
+
+export function DocumentsPage({ page }: { page: number }) {
+  useTitle('My documents');
+  const { identity } = useSession();
+  const list = useResource(`documents:${page}`, () =>
+    call(api.GET('/api/documents', { params: { query: { page, per_page: DEFAULT_PER_PAGE } } })),
+  );
+
+  const data = list.data;
+  const pages = data ? pageCount(data.total, data.per_page) : 1;
+
+  return (
+    <main>
+      <div class="page-head">
+        <h1>My documents</h1>
+        <Link class="button primary" href={hrefFor({ name: 'new-document' })}>
+          New document
+        </Link>
+      </div>
+      {list.state === 'failed' && (
+        <FormAlert messages={[describeError(list.error)]} />
+      )}
+      {!data && list.state === 'loading' && <Loading what="your documents" />}
+      {data && (
+        <>
+          {data.items.length === 0 ? (
+            data.total === 0 ? (
+              <p class="empty">No documents yet. Create one, or ask someone to share one with you.</p>
+            ) : (
+              <p class="empty">
+                Nothing on page {page}. <Link href={hrefFor({ name: 'documents', page: pages })}>Go to the last page</Link>.
+              </p>
+            )
+          ) : (
+            <ul class="doc-list" aria-busy={list.state === 'loading'}>
+              {data.items.map((doc) => (
+                <li key={doc.id} class="doc-item" data-id={doc.id}>
+                  <Link class="doc-title" href={hrefFor({ name: 'document', id: doc.id })}>
+                    {doc.title}
+                  </Link>
+                  <span class="doc-meta">
+                    {doc.owner_id === identity.id ? 'Yours' : 'Shared with you'} · updated {formatDate(doc.updated_at)}
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )}
+          <Pager page={page} pages={pages} label={rangeLabel(page, data.per_page, data.total, data.items.length)} />
+        </>
+      )}
+    </main>
+  );
+}
+
+function Pager({ page, pages, label }: { page: number; pages: number; label: string }) {
+  return (
+    <nav class="pager" aria-label="Pages">
+      <span class="pager-range">{label}</span>
+      {pages > 1 && (
+        <ul>
+          <li>
+            {page > 1 ? (
+              <Link href={hrefFor({ name: 'documents', page: page - 1 })} rel="prev">
+                ← Previous
+              </Link>
+            ) : (
+              <span class="disabled">← Previous</span>
+            )}
+          </li>
+          {pageWindow(page, pages).map((item, index) =>
+            item === 'gap' ? (
+              <li key={`gap-${index}`} class="gap">
+                …
+              </li>
+            ) : (
+              <li key={item}>
+                {item === page ? (
+                  <span aria-current="page" class="current">
+                    {item}
+                  </span>
+                ) : (
+                  <Link href={hrefFor({ name: 'documents', page: item })}>{item}</Link>
+                )}
+              </li>
+            ),
+          )}
+          <li>
+            {page < pages ? (
+              <Link href={hrefFor({ name: 'documents', page: page + 1 })} rel="next">
+                Next →
+              </Link>
+            ) : (
+              <span class="disabled">Next →</span>
+            )}
+          </li>
+        </ul>
+      )}
+    </nav>
+  );
+}
+
+export function NewDocumentPage() {
+  useTitle('New document');
+  const [title, setTitle] = useState('');
+  const [body, setBody] = useState('');
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      const created = await call(api.POST('/api/documents', { body: { title, body } }));
+      navigate(hrefFor({ name: 'document', id: created.id }), { replace: true });
+    } catch (error) {
+      setErrors(toFormErrors(error, ['title', 'body']));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <main>
+      <p class="crumbs">
+        <Link href={hrefFor({ name: 'documents', page: 1 })}>← My documents</Link>
+      </p>
+      <h1>New document</h1>
+      <form id="new-document" onSubmit={(event) => void submit(event)} noValidate>
+        <FormAlert messages={errors.form} />
+        <Field
+          form="new-document"
+          name="title"
+          label="Title"
+          required
+          maxLength={200}
+          value={title}
+          onInput={setTitle}
+          errors={errors.fields.title}
+        />
+        <Field
+          form="new-document"
+          name="body"
+          label="Body"
+          multiline
+          value={body}
+          onInput={setBody}
+          errors={errors.fields.body}
+        />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Creating…' : 'Create'}
+        </button>
+      </form>
+    </main>
+  );
+}
