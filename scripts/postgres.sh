@@ -30,4 +30,8 @@ if [[ $(psql_admin "SELECT 1 FROM pg_roles WHERE rolname = '$role'") != 1 ]]; th
   say "creating role $role"
   psql_admin "CREATE ROLE $role LOGIN PASSWORD '$role' CREATEDB" > /dev/null
 fi
+# Databases earlier test runs created (one per test app) are dropped.
+for db in $(psql_admin "SELECT datname FROM pg_database WHERE datname LIKE 'ory_spa_test_%'"); do
+  psql_admin "DROP DATABASE $db" > /dev/null
+done
 echo "$url"

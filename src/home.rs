@@ -31,9 +31,7 @@ pub struct HomeView {
     security(("bearer" = [])),
     responses(
         (status = 200, body = HomeView),
-        (status = 401, description = "No valid session token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Keto denies App:home#view", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Kratos or Keto unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/home")]

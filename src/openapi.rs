@@ -43,7 +43,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         health::ready,
     ),
     components(schemas(http::Problem, http::Message, http::ProblemCode)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &StandardProblems),
     tags(
         (name = "auth", description = "Registration, login, logout and the current session"),
         (name = "home", description = "The Keto-protected demo page"),
@@ -63,6 +63,65 @@ impl Modify for BearerAuth {
         let mut scheme = Http::new(HttpAuthScheme::Bearer);
         scheme.description = Some("A Kratos session token from /api/auth/login or /api/auth/registration.".into());
         components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+    }
+}
+
+/// Adds the problem responses that follow from an operation's shape, so that
+/// handlers list only the statuses particular to them: 400 and 415/413 where
+/// there is input, 401 where a session is required, 503 wherever Ory or the
+/// database is involved (everything under /api).
+struct StandardProblems;
+
+impl Modify for StandardProblems {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let problem = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    http::problem::CONTENT_TYPE,
+                    ContentBuilder::new().schema(Some(Ref::from_schema_name("Problem"))).build(),
+                )
+                .build()
+        };
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
+            for operation in operations.into_iter().flatten() {
+                let has_input =
+                    operation.request_body.is_some() || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let mut standard = Vec::new();
+                if has_input {
+                    standard.push((
+                        "400",
+                        "Malformed request (`malformed_request`) or invalid input (`validation_failed`)",
+                    ));
+                }
+                if operation.request_body.is_some() {
+                    standard.push(("413", "Request body too large (`payload_too_large`)"));
+                    standard.push(("415", "Request body is not `application/json` (`unsupported_media_type`)"));
+                }
+                if secured {
+                    standard.push((
+                        "401",
+                        "No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer`",
+                    ));
+                }
+                if path.starts_with("/api/") {
+                    standard.push((
+                        "503",
+                        "Kratos, Keto or the database is unavailable (`service_unavailable`); retry later",
+                    ));
+                }
+                for (status, description) in standard {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_owned())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
+        }
     }
 }
 

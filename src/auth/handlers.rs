@@ -65,8 +65,6 @@ impl From<NativeSession> for AuthResponse {
     responses(
         (status = 201, description = "Registered and signed in", body = AuthResponse),
         (status = 400, description = "Refused by Kratos or malformed; Kratos' messages per field", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "Body too large", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Kratos or Keto unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/registration")]
@@ -102,7 +100,6 @@ pub async fn register(
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`flow_id` names an expired flow", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Kratos unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/login")]
@@ -121,8 +118,6 @@ pub async fn login(kratos: web::Data<Kratos>, body: web::Json<LoginRequest>) -> 
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session is revoked"),
-        (status = 401, description = "No valid session token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Kratos unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/logout")]
@@ -137,8 +132,6 @@ pub async fn logout(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<Ht
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The session", body = SessionView),
-        (status = 401, description = "No valid session token", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Kratos unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/session")]

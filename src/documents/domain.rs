@@ -47,7 +47,7 @@ pub struct DocumentChanges {
 }
 
 fn title(value: &str) -> Result<String, ApiError> {
-    bounded_text("title", value, MAX_TITLE_CHARS).map_err(|m| ApiError::Validation { messages: vec![m], flow_id: None })
+    bounded_text("title", value, MAX_TITLE_CHARS).map_err(ApiError::from)
 }
 
 fn body(value: String) -> Result<String, ApiError> {
@@ -67,14 +67,7 @@ impl TryFrom<UpdateDocument> for DocumentChanges {
 
     fn try_from(request: UpdateDocument) -> Result<Self, ApiError> {
         if request.title.is_none() && request.body.is_none() {
-            return Err(ApiError::Validation {
-                messages: vec![Message {
-                    field: None,
-                    id: message_id::NOTHING_TO_CHANGE,
-                    text: "give a title, a body, or both".into(),
-                }],
-                flow_id: None,
-            });
+            return Err(Message::form(message_id::NOTHING_TO_CHANGE, "give a title, a body, or both").into());
         }
         Ok(DocumentChanges {
             title: request.title.as_deref().map(title).transpose()?,
@@ -215,20 +208,14 @@ impl ShareRequest {
     pub fn target(self) -> Result<(ShareTarget, ShareRole), ApiError> {
         let target = match (self.email, self.group_id) {
             (Some(email), None) => {
-                let email = bounded_text("email", &email, 320)
-                    .map_err(|m| ApiError::Validation { messages: vec![m], flow_id: None })?;
+                let email = bounded_text("email", &email, 320).map_err(ApiError::from)?;
                 ShareTarget::Email(email)
             }
             (None, Some(group)) => ShareTarget::Group(group),
             _ => {
-                return Err(ApiError::Validation {
-                    messages: vec![Message {
-                        field: None,
-                        id: message_id::ONE_SHARE_TARGET,
-                        text: "give exactly one of `email` and `group_id`".into(),
-                    }],
-                    flow_id: None,
-                });
+                return Err(
+                    Message::form(message_id::ONE_SHARE_TARGET, "give exactly one of `email` and `group_id`").into()
+                );
             }
         };
         Ok((target, self.role))

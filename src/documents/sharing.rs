@@ -27,9 +27,7 @@ use crate::{
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = Collaborators),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/{id}/collaborators")]
@@ -103,10 +101,8 @@ pub async fn list(
     responses(
         (status = 204, description = "Granted"),
         (status = 400, description = "Malformed, unknown role, or sharing with yourself", body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such document, person or group", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/{id}/collaborators")]
@@ -130,7 +126,10 @@ pub async fn grant(
                 .await?
                 .ok_or_else(|| ApiError::NotFound(format!("No one is registered with the email {email}.")))?;
             if identity.id == auth.user.0 {
-                return Err(not_yourself("You own this document already; share it with someone else."));
+                return Err(ApiError::from(Message::form(
+                    message_id::NOT_ONESELF,
+                    "You own this document already; share it with someone else.",
+                )));
             }
             Principal::User(UserId(identity.id))
         }
@@ -163,11 +162,8 @@ pub async fn grant(
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Revoked (or had no role)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/{id}/collaborators/users/{user_id}")]
@@ -180,7 +176,10 @@ pub async fn revoke_user(
     let id = DocumentId(id);
     authz.require_visible(auth.user, &id, P::View, P::Share).await?;
     if user == auth.user.0 {
-        return Err(not_yourself("The owner cannot be removed from their document."));
+        return Err(ApiError::from(Message::form(
+            message_id::NOT_ONESELF,
+            "The owner cannot be removed from their document.",
+        )));
     }
     revoke(&authz, id, Principal::User(UserId(user))).await
 }
@@ -191,11 +190,8 @@ pub async fn revoke_user(
     params(("id" = Uuid, Path), ("group_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Revoked (or had no role)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/{id}/collaborators/groups/{group_id}")]
@@ -218,11 +214,4 @@ async fn revoke(authz: &Authorizer, id: DocumentId, principal: Principal) -> Res
         ])
         .await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn not_yourself(text: &str) -> ApiError {
-    ApiError::Validation {
-        messages: vec![Message { field: None, id: message_id::NOT_ONESELF, text: text.to_owned() }],
-        flow_id: None,
-    }
 }

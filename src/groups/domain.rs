@@ -26,8 +26,7 @@ impl TryFrom<CreateGroup> for NewGroup {
     type Error = ApiError;
 
     fn try_from(request: CreateGroup) -> Result<Self, ApiError> {
-        let name = bounded_text("name", &request.name, MAX_NAME_CHARS)
-            .map_err(|m| ApiError::Validation { messages: vec![m], flow_id: None })?;
+        let name = bounded_text("name", &request.name, MAX_NAME_CHARS).map_err(ApiError::from)?;
         Ok(NewGroup { name })
     }
 }

@@ -23,8 +23,6 @@ use crate::{
     get, path = "/api/groups", operation_id = "listGroups", tag = "groups", security(("bearer" = [])),
     responses(
         (status = 200, body = GroupList),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("")]
@@ -61,9 +59,6 @@ pub async fn list(
     request_body = CreateGroup,
     responses(
         (status = 201, body = GroupSummary),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("")]
@@ -84,10 +79,7 @@ pub async fn create(
     params(("id" = Uuid, Path)),
     responses(
         (status = 200, body = GroupView),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group, or the caller is not a member", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/{id}")]
@@ -147,11 +139,8 @@ pub async fn get(
     request_body = AddMember,
     responses(
         (status = 204, description = "Added (or already a member)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such group, or no one with that email", body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/{id}/members")]
@@ -164,8 +153,7 @@ pub async fn add_member(
     kratos: web::Data<Kratos>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let email = bounded_text("email", &body.email, 320)
-        .map_err(|m| ApiError::Validation { messages: vec![m], flow_id: None })?;
+    let email = bounded_text("email", &body.email, 320).map_err(ApiError::from)?;
     authz.require_visible(auth.user, &id, P::View, P::Manage).await?;
     store::find(&db, id).await?.ok_or_else(not_found)?;
     let identity = kratos
@@ -173,7 +161,10 @@ pub async fn add_member(
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("No one is registered with the email {email}.")))?;
     if identity.id == auth.user.0 {
-        return Err(yourself("You own this group and are a member already."));
+        return Err(ApiError::from(Message::form(
+            message_id::NOT_ONESELF,
+            "You own this group and are a member already.",
+        )));
     }
     authz.grant(&id, R::Members, UserId(identity.id)).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -185,11 +176,8 @@ pub async fn add_member(
     params(("id" = Uuid, Path), ("user_id" = Uuid, Path)),
     responses(
         (status = 204, description = "Removed (or was not a member)"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/{id}/members/{user_id}")]
@@ -202,7 +190,10 @@ pub async fn remove_member(
     let id = GroupId(id);
     authz.require_visible(auth.user, &id, P::View, P::Manage).await?;
     if user == auth.user.0 {
-        return Err(yourself("The owner cannot be removed from their group; delete the group instead."));
+        return Err(ApiError::from(Message::form(
+            message_id::NOT_ONESELF,
+            "The owner cannot be removed from their group; delete the group instead.",
+        )));
     }
     authz.apply(&[TupleChange::Delete(relation_tuple(&id, R::Members, UserId(user)))]).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -214,11 +205,8 @@ pub async fn remove_member(
     params(("id" = Uuid, Path)),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 400, body = Problem, content_type = "application/problem+json"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 503, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[delete("/{id}")]
@@ -232,11 +220,4 @@ pub async fn remove(
     authz.require_visible(auth.user, &id, P::View, P::Manage).await?;
     store::delete(&db, &authz, id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-fn yourself(text: &str) -> ApiError {
-    ApiError::Validation {
-        messages: vec![Message { field: None, id: message_id::NOT_ONESELF, text: text.to_owned() }],
-        flow_id: None,
-    }
 }

@@ -217,6 +217,13 @@ impl From<VisibleError> for ApiError {
     }
 }
 
+/// One message of our own about the input: a 400 `validation_failed`.
+impl From<Message> for ApiError {
+    fn from(message: Message) -> Self {
+        ApiError::Validation { messages: vec![message], flow_id: None }
+    }
+}
+
 impl From<crate::ory::UiMessage> for Message {
     fn from(m: crate::ory::UiMessage) -> Self {
         Message { field: m.field, id: m.id, text: m.text }

@@ -134,6 +134,13 @@ impl ProblemCode {
     }
 }
 
+impl Message {
+    /// A message about the whole request rather than one field.
+    pub fn form(id: u64, text: impl Into<String>) -> Self {
+        Message { field: None, id, text: text.into() }
+    }
+}
+
 impl Problem {
     pub fn new(code: ProblemCode, status: u16, detail: impl Into<String>) -> Self {
         Problem {

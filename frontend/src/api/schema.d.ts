@@ -609,7 +609,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Kratos unavailable */
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -636,7 +654,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description No valid session token */
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -645,7 +663,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Kratos unavailable */
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -687,7 +705,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Body too large */
+            /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -696,7 +714,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Kratos or Keto unavailable */
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -725,7 +752,7 @@ export interface operations {
                     "application/json": components["schemas"]["SessionView"];
                 };
             };
-            /** @description No valid session token */
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -734,7 +761,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Kratos unavailable */
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -766,6 +793,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentPage"];
                 };
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -774,6 +802,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -782,6 +811,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -813,6 +843,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentView"];
                 };
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -821,6 +852,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -829,6 +861,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -837,6 +870,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -866,7 +909,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentView"];
                 };
             };
-            /** @description Malformed id */
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -875,6 +918,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -892,6 +936,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -920,6 +965,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -928,6 +974,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -952,6 +999,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -985,6 +1033,7 @@ export interface operations {
                     "application/json": components["schemas"]["DocumentView"];
                 };
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -993,6 +1042,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1018,6 +1068,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
                     [name: string]: unknown;
@@ -1026,6 +1077,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1055,6 +1116,16 @@ export interface operations {
                     "application/json": components["schemas"]["Collaborators"];
                 };
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1071,6 +1142,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1112,6 +1184,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1137,6 +1210,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1166,6 +1258,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1174,6 +1267,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1198,6 +1292,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1227,6 +1322,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1235,6 +1331,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1259,6 +1356,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1286,6 +1384,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupList"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1294,6 +1393,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1325,6 +1425,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupSummary"];
                 };
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1333,6 +1434,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1341,6 +1443,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1370,6 +1491,7 @@ export interface operations {
                     "application/json": components["schemas"]["GroupView"];
                 };
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1378,6 +1500,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1395,6 +1518,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1423,6 +1547,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1431,6 +1556,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1455,6 +1581,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1487,6 +1614,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1495,6 +1623,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1520,6 +1649,25 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1549,6 +1697,7 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1557,6 +1706,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1581,6 +1731,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1608,7 +1759,7 @@ export interface operations {
                     "application/json": components["schemas"]["HomeView"];
                 };
             };
-            /** @description No valid session token */
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1626,7 +1777,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Kratos or Keto unavailable */
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
                     [name: string]: unknown;
