@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod consistency;
 mod documents;
+mod expiry;
 mod extractor;
 mod groups;
 mod health;

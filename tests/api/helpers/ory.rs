@@ -108,6 +108,8 @@ const TEST_SECRET: &str = "test-secret-not-for-production-0123456789";
 /// A Kratos and a Keto of their own, on their own ports and databases.
 pub struct OryStack {
     dir: TempDir,
+    /// Extra Kratos settings by environment, for tests that need other lifespans.
+    kratos_env: Vec<(String, String)>,
     pub kratos_public: u16,
     pub kratos_admin: u16,
     pub keto_read: u16,
@@ -121,9 +123,15 @@ pub struct OryStack {
 impl OryStack {
     /// Starts both services and waits until they are ready.
     pub fn start() -> OryStack {
+        OryStack::start_with(&[])
+    }
+
+    /// Like `start`, with extra Kratos settings (e.g. `SESSION_LIFESPAN`).
+    pub fn start_with(kratos_env: &[(&str, &str)]) -> OryStack {
         let dir = tempfile::Builder::new().prefix("ory-spa-test-").tempdir().unwrap();
         let stack = OryStack {
             dir,
+            kratos_env: kratos_env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             kratos_public: free_port(),
             kratos_admin: free_port(),
             keto_read: free_port(),
@@ -201,7 +209,8 @@ impl OryStack {
             .env("DEV", "true")
             .env("SQA_OPT_OUT", "true")
             // Kratos spells the level "warning", Keto "warn".
-            .env("LOG_LEVEL", "warning");
+            .env("LOG_LEVEL", "warning")
+            .envs(self.kratos_env.iter().map(|(k, v)| (k, v)));
         command
     }
 
