@@ -69,7 +69,8 @@ impl Modify for BearerAuth {
 /// Adds the problem responses that follow from an operation's shape, so that
 /// handlers list only the statuses particular to them: 400 and 415/413 where
 /// there is input, 401 where a session is required, 503 wherever Ory or the
-/// database is involved (everything under /api).
+/// database is involved (everything under /api). OpenAPI requires a description
+/// on every response; where a handler gave none, the status's reason phrase is used.
 struct StandardProblems;
 
 impl Modify for StandardProblems {
@@ -119,6 +120,16 @@ impl Modify for StandardProblems {
                         .responses
                         .entry(status.to_owned())
                         .or_insert_with(|| problem(description).into());
+                }
+                for (status, response) in operation.responses.responses.iter_mut() {
+                    if let utoipa::openapi::RefOr::T(response) = response
+                        && response.description.is_empty()
+                    {
+                        let reason =
+                            status.parse().ok().and_then(|code| actix_web::http::StatusCode::from_u16(code).ok());
+                        response.description =
+                            reason.and_then(|s| s.canonical_reason()).unwrap_or("Response").to_owned();
+                    }
                 }
             }
         }
