@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # The SPA's browser test against a real, throwaway stack:
 #   1. installs Debian's Chromium if /usr/bin/chromium is missing,
-#   2. installs the SPA's npm packages if frontend/node_modules is missing, builds the SPA,
-#   3. starts Kratos, Keto and the backend (scripts/dev.sh, ORY_SPA_DETACH=1) on free
+#   2. starts Kratos, Keto and the backend (scripts/dev.sh, ORY_SPA_DETACH=1, which
+#      also installs the SPA's packages if needed and builds it) on free
 #      ports other than the defaults, with their state in a temporary directory,
-#   4. runs frontend/e2e/e2e.mjs (Playwright driving headless Chromium) against it,
-#   5. stops everything and removes the state on exit, whatever happened.
+#   3. runs frontend/e2e/e2e.mjs (Playwright driving headless Chromium) against it,
+#   4. stops everything and removes the state on exit, whatever happened.
 # Screenshots: test-artifacts/screenshots/; the stack's logs: test-artifacts/e2e-logs/.
 # Exits with the browser test's status; its last line reads "N passed, N failed".
 set -euo pipefail
@@ -19,13 +19,6 @@ if [[ ! -x /usr/bin/chromium ]]; then
   apt-get update
   apt-get install -y chromium
 fi
-
-step "SPA: npm ci (if needed) and build"
-(
-  cd frontend
-  [[ -d node_modules ]] || npm ci --no-audit --no-fund
-  npm run build --silent
-)
 
 source scripts/lib/stack.sh
 trap 'rc=$?; trap - EXIT INT TERM; step "stopping the stack"; stack_stop "$root/test-artifacts/e2e-logs"; exit $rc' EXIT INT TERM

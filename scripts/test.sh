@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every check and test; the README's test command and CI's entry point.
+# Installs what a fresh machine lacks (Debian packages, Go modules, crates, npm
+# packages). Each step prints its name and the time, so a slow step never looks hung.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n== %s (%s)\n' "$1" "$(date +%H:%M:%S)"; }
+npm_ci() { (cd "$1" && npm ci --no-audit --no-fund --loglevel=error); }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "Ory Kratos and Keto binaries (built once, then cached)"
+bash scripts/ory-build.sh
+
+step "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "cargo test: unit tests, and integration tests against the real Kratos and Keto (SQLite)"
+cargo test --workspace --locked
+
+step "cargo test: the resource tests again with the backend on PostgreSQL"
+TEST_POSTGRES_URL=$(bash scripts/postgres.sh) \
+  cargo test --locked --test api -- documents:: groups:: matrix:: consistency::
+
+step "Keto namespaces (Ory Permission Language) type-check"
+npm_ci keto
+(cd keto && npm run --silent check)
+
+step "OpenAPI: validate openapi/openapi.json as OpenAPI 3.1"
+bash scripts/openapi-validate.sh
+
+step "docker-compose.yml: parse and check with a Compose parser"
+bash scripts/compose-check.sh
+
+step "SPA: generated client up to date, type-check, lint, unit tests, build"
+npm_ci frontend
+(cd frontend && npm run --silent check && npm run --silent typecheck && npm run --silent lint && npm run --silent test && npm run --silent build)
+
+step "SPA in a real browser against the real stack"
+bash scripts/e2e.sh
+
+step "all checks passed"
