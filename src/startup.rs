@@ -42,18 +42,15 @@ pub struct Application {
 
 impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
-        let listener = TcpListener::bind(settings.bind_address)
-            .map_err(|source| StartupError::Bind { address: settings.bind_address, source })?;
-        let port = listener
-            .local_addr()
-            .map_err(|source| StartupError::Bind { address: settings.bind_address, source })?
-            .port();
+        let address = settings.bind_address;
+        let bind_error = |source| StartupError::Bind { address, source };
+        let listener = TcpListener::bind(address).map_err(bind_error)?;
+        let port = listener.local_addr().map_err(bind_error)?.port();
 
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
 
-        let server = server(listener, settings, db)
-            .map_err(|source| StartupError::Bind { address: settings_address(port), source })?;
+        let server = server(listener, settings, db).map_err(bind_error)?;
         Ok(Application { port, server })
     }
 
@@ -66,10 +63,6 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
-}
-
-fn settings_address(port: u16) -> std::net::SocketAddr {
-    std::net::SocketAddr::from(([127, 0, 0, 1], port))
 }
 
 fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> std::io::Result<Server> {
