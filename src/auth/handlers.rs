@@ -110,9 +110,9 @@ pub async fn login(kratos: web::Data<Kratos>, body: web::Json<LoginRequest>) -> 
     Ok(HttpResponse::Ok().json(AuthResponse::from(session)))
 }
 
-/// Revoke the presented session at Kratos. The token must be valid: Kratos itself
-/// answers 204 for an already revoked token but 403 for garbage, and clients are
-/// better served by one rule (401 for both).
+// The token is validated first: Kratos itself answers 204 for an already revoked
+// token but 403 for garbage, and clients are better served by one rule (401).
+/// Revoke the presented session; the same token is refused afterwards.
 #[utoipa::path(
     post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
     security(("bearer" = [])),

@@ -30,11 +30,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /**
-         * Revoke the presented session at Kratos. The token must be valid: Kratos itself
-         *     answers 204 for an already revoked token but 403 for garbage, and clients are
-         *     better served by one rule (401 for both).
-         */
+        /** Revoke the presented session; the same token is refused afterwards. */
         post: operations["logout"];
         delete?: never;
         options?: never;
