@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbErr, EntityTrait, QueryFilter, prelude::Expr,
-    sea_query::StringLen,
+    ActiveModelBehavior, ActiveModelTrait, ColumnTrait, ConnectOptions, Database, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, QueryFilter, prelude::Expr, sea_query::StringLen,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -68,6 +68,9 @@ pub trait Stateful: EntityTrait {
     const ID: Self::Column;
     const STATE: Self::Column;
     const UPDATED_AT: Self::Column;
+
+    /// Sets the state of an already loaded model to `active`.
+    fn activate(model: &mut Self::Model);
 }
 
 /// Moves row `id` from `from` to `to`; `Gone` if it was not in `from` (a
@@ -87,6 +90,52 @@ pub async fn set_state<E: Stateful>(
         .await?;
     if result.rows_affected == 0 { Err(StoreError::Gone) } else { Ok(()) }
 }
+
+/// The create sequence (ARCHITECTURE.md, "Consistency"): insert `row` as
+/// `pending`, then `write_tuples` in Keto, then mark the row `active`. If Keto
+/// fails, the row is deleted again; if that fails too, or the process dies, the
+/// reconciler removes the stale `pending` row and whatever tuples it got.
+pub async fn create<A, F>(
+    db: &DatabaseConnection,
+    row: A,
+    id: uuid::Uuid,
+    write_tuples: F,
+) -> Result<ModelOf<A>, StoreError>
+where
+    A: ActiveModelTrait + ActiveModelBehavior + Send,
+    A::Entity: Stateful,
+    ModelOf<A>: IntoActiveModel<A>,
+    F: Future<Output = Result<(), crate::ory::OryError>>,
+{
+    let mut model = row.insert(db).await?;
+    if let Err(error) = write_tuples.await {
+        let _ = A::Entity::delete_many().filter(<A::Entity as Stateful>::ID.eq(id)).exec(db).await;
+        return Err(error.into());
+    }
+    set_state::<A::Entity>(db, id, RowState::Pending, RowState::Active).await?;
+    <A::Entity as Stateful>::activate(&mut model);
+    Ok(model)
+}
+
+/// The delete sequence: mark the row `deleting` (the API no longer sees it), then
+/// `forget_tuples` in Keto (one atomic call), then delete the row. If Keto fails,
+/// the row goes back to `active` and the caller answers 503 with nothing changed;
+/// if that fails too, or the process dies, the reconciler finishes the deletion.
+pub async fn delete<E, F>(db: &DatabaseConnection, id: uuid::Uuid, forget_tuples: F) -> Result<(), StoreError>
+where
+    E: Stateful,
+    F: Future<Output = Result<(), StoreError>>,
+{
+    set_state::<E>(db, id, RowState::Active, RowState::Deleting).await?;
+    if let Err(error) = forget_tuples.await {
+        let _ = set_state::<E>(db, id, RowState::Deleting, RowState::Active).await;
+        return Err(error);
+    }
+    E::delete_many().filter(E::ID.eq(id)).exec(db).await?;
+    Ok(())
+}
+
+type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 /// Rows left `pending` or `deleting` for longer than `grace`: writes a crash interrupted.
 pub async fn unfinished<E: Stateful>(

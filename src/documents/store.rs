@@ -1,16 +1,9 @@
-//! Documents in the database and their tuples in Keto, written in an order that a
-//! failure at any step can be undone or finished (ARCHITECTURE.md, "Consistency"):
-//!
-//! - create: insert the row as `pending` → write the owner tuple → mark `active`.
-//!   Keto fails: the row is deleted again. A crash: the reconciler deletes
-//!   stale `pending` rows and any tuple they got.
-//! - delete: mark `deleting` (the document disappears) → delete its tuples →
-//!   delete the row. Keto fails: the row goes back to `active`. A crash: the
-//!   reconciler finishes stale `deleting` rows.
-//!
-//! The row is always written before the tuple and removed after it, so a tuple
-//! never points at a row that does not exist, and a row that exists without its
-//! owner tuple is never `active`.
+//! Documents in the database and their tuples in Keto. Creation and deletion go
+//! through `db::create` and `db::delete`, which order the two stores' writes so
+//! that a failure at any step can be undone or finished (ARCHITECTURE.md,
+//! "Consistency"): the row is always written before its tuples and removed after
+//! them, so a tuple never points at nothing, and a row without its owner tuple is
+//! never `active`.
 
 use std::collections::BTreeSet;
 
@@ -49,20 +42,8 @@ pub async fn create(
         state: Set(RowState::Pending),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-
-    if let Err(error) = authz.grant(&id, DocumentRelation::Owners, owner).await {
-        // Nothing else can know this row yet; if the delete fails too, the
-        // reconciler removes the stale pending row.
-        let _ = Documents::delete_by_id(id.0).exec(db).await;
-        return Err(error.into());
-    }
-
-    let mut row: entity::ActiveModel = row.into();
-    row.state = Set(RowState::Active);
-    Ok(row.update(db).await?)
+    };
+    db::create(db, row, id.0, authz.grant(&id, DocumentRelation::Owners, owner)).await
 }
 
 /// The document, if it exists and is active.
@@ -87,15 +68,7 @@ pub async fn update(
 }
 
 pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: DocumentId) -> Result<(), StoreError> {
-    db::set_state::<Documents>(db, id.0, RowState::Active, RowState::Deleting).await?;
-    if let Err(error) = authz.forget(&id).await {
-        // Back to how it was: the caller sees 503 and the document is intact.
-        // If this fails too, the reconciler finishes the deletion instead.
-        let _ = db::set_state::<Documents>(db, id.0, RowState::Deleting, RowState::Active).await;
-        return Err(error.into());
-    }
-    Documents::delete_by_id(id.0).exec(db).await?;
-    Ok(())
+    db::delete::<Documents, _>(db, id.0, async { Ok(authz.forget(&id).await?) }).await
 }
 
 /// The candidates come from Keto (the documents the user or one of their groups
@@ -156,4 +129,8 @@ impl db::Stateful for Documents {
     const ID: entity::Column = entity::Column::Id;
     const STATE: entity::Column = entity::Column::State;
     const UPDATED_AT: entity::Column = entity::Column::UpdatedAt;
+
+    fn activate(model: &mut entity::Model) {
+        model.state = RowState::Active;
+    }
 }

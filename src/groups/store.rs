@@ -1,13 +1,12 @@
-//! Groups in the database and their tuples in Keto, in the same order as documents
-//! (see `documents::store`): row first as `pending`, tuples, then `active`;
-//! deletion marks `deleting`, removes the tuples, then the row.
+//! Groups in the database and their tuples in Keto, created and deleted through
+//! `db::create` and `db::delete` like documents.
 //!
 //! A group's tuples are its own (`owners`, `members`, and the subject set that
 //! makes owners members) and every document share naming `Group:<id>#members`.
 //! They are removed in one Keto patch, so no share survives its group.
 
 use chrono::Utc;
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 use super::{GroupId, GroupRelation, domain::NewGroup, entity, entity::Entity as Groups};
@@ -43,22 +42,12 @@ pub async fn create(
         state: Set(RowState::Pending),
         created_at: Set(now),
         updated_at: Set(now),
-    }
-    .insert(db)
-    .await?;
-
+    };
     let tuples = [
         TupleChange::Insert(relation_tuple(&id, GroupRelation::Owners, owner)),
         TupleChange::Insert(relation_tuple(&id, GroupRelation::Members, owners_of(id))),
     ];
-    if let Err(error) = authz.apply(&tuples).await {
-        let _ = Groups::delete_by_id(id.0).exec(db).await;
-        return Err(error.into());
-    }
-
-    let mut row: entity::ActiveModel = row.into();
-    row.state = Set(RowState::Active);
-    Ok(row.update(db).await?)
+    db::create(db, row, id.0, authz.apply(&tuples)).await
 }
 
 pub async fn find(db: &DatabaseConnection, id: GroupId) -> Result<Option<entity::Model>, StoreError> {
@@ -79,13 +68,7 @@ pub async fn find_many(db: &DatabaseConnection, ids: &[GroupId]) -> Result<Vec<e
 }
 
 pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: GroupId) -> Result<(), StoreError> {
-    db::set_state::<Groups>(db, id.0, RowState::Active, RowState::Deleting).await?;
-    if let Err(error) = forget(authz, id).await {
-        let _ = db::set_state::<Groups>(db, id.0, RowState::Deleting, RowState::Active).await;
-        return Err(error);
-    }
-    Groups::delete_by_id(id.0).exec(db).await?;
-    Ok(())
+    db::delete::<Groups, _>(db, id.0, forget(authz, id)).await
 }
 
 /// The group's own tuples and every share to its members, in one patch.
@@ -119,4 +102,8 @@ impl db::Stateful for Groups {
     const ID: entity::Column = entity::Column::Id;
     const STATE: entity::Column = entity::Column::State;
     const UPDATED_AT: entity::Column = entity::Column::UpdatedAt;
+
+    fn activate(model: &mut entity::Model) {
+        model.state = RowState::Active;
+    }
 }
