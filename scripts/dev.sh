@@ -43,10 +43,13 @@ keto=$bins/keto-$(bash scripts/ory-build.sh --version keto)
 # Secrets are generated once per state dir and kept there, never in the repository.
 if [[ ! -f $state/secrets.env ]]; then
   umask 077
+  hex() { head -c "$1" /dev/urandom | od -An -tx1 | tr -d ' \n'; }
+  # JSON arrays: Kratos parses a bare value that happens to be valid JSON (all
+  # digits) as something other than a list of secrets and refuses to start.
   {
-    echo "SECRETS_DEFAULT=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    echo "SECRETS_COOKIE=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-    echo "SECRETS_CIPHER=$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+    echo "SECRETS_DEFAULT='[\"$(hex 32)\"]'"
+    echo "SECRETS_COOKIE='[\"$(hex 32)\"]'"
+    echo "SECRETS_CIPHER='[\"$(hex 16)\"]'"
   } > "$state/secrets.env"
 fi
 
