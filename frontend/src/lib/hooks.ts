@@ -2,6 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 import { currentLocation, onLocationChange, parseRoute, type Route } from './router';
 import type { TokenStore } from '../auth/token';
+import { noErrors, toFormErrors, type FormErrors } from '../api/problem';
 
 /** The current route; re-renders on navigation and on back/forward. */
 export function useRoute(): Route {
@@ -68,4 +69,28 @@ export function useTitle(title: string): void {
   useEffect(() => {
     document.title = title ? `${title} · Documents` : 'Documents';
   }, [title]);
+}
+
+/**
+ * A form's submission: `handle(run)` makes an onSubmit handler that prevents the
+ * browser's own submission, marks the form busy, clears the previous errors, runs
+ * `run`, and on failure puts each problem message under the field it names (among
+ * `fields`) and the rest above the form.
+ */
+export function useFormSubmit(fields: readonly string[]) {
+  const [errors, setErrors] = useState<FormErrors>(noErrors);
+  const [busy, setBusy] = useState(false);
+  const handle = (run: () => Promise<void>) => async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setErrors(noErrors);
+    try {
+      await run();
+    } catch (error) {
+      setErrors(toFormErrors(error, fields));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return { errors, busy, setBusy, handle };
 }

@@ -1,10 +1,9 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
-import { noErrors, toFormErrors, type FormErrors } from '../api/problem';
 import { useAuth } from '../auth/session';
 import { Field, FormAlert, Link, Notice } from '../components/ui';
-import { useTitle } from '../lib/hooks';
+import { useFormSubmit, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
 
 export function LoginPage({ next, notice }: { next: string | null; notice: string | null }) {
@@ -12,21 +11,12 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
   const auth = useAuth();
   const [identifier, setIdentifier] = useState('');
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, handle } = useFormSubmit(['identifier', 'password']);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
-      auth.signIn(response);
-    } catch (error) {
-      setErrors(toFormErrors(error, ['identifier', 'password']));
-      setBusy(false);
-    }
-  };
+  const submit = handle(async () => {
+    const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
+    auth.signIn(response);
+  });
 
   return (
     <main class="auth">
@@ -74,21 +64,12 @@ export function RegisterPage() {
   const [email, setEmail] = useState('');
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, handle } = useFormSubmit(['email', 'name', 'password']);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      const response = await call(api.POST('/api/auth/registration', { body: { email, name, password } }));
-      auth.signIn(response);
-    } catch (error) {
-      setErrors(toFormErrors(error, ['email', 'name', 'password']));
-      setBusy(false);
-    }
-  };
+  const submit = handle(async () => {
+    const response = await call(api.POST('/api/auth/registration', { body: { email, name, password } }));
+    auth.signIn(response);
+  });
 
   return (
     <main class="auth">

@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
-import { ApiError, describeError, noErrors, toFormErrors, type FormErrors } from '../api/problem';
+import { ApiError, describeError } from '../api/problem';
 import type { DocumentView } from '../api/types';
 import { Field, FormAlert, Link, Loading, Notice, formatDate } from '../components/ui';
-import { useResource, useTitle } from '../lib/hooks';
+import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { hrefFor, navigate } from '../lib/router';
 
 export function DocumentPage({ id }: { id: string }) {
@@ -40,8 +40,7 @@ function DocumentEditor({ initial }: { initial: DocumentView }) {
   const [doc, setDoc] = useState(initial);
   const [title, setTitle] = useState(initial.title);
   const [body, setBody] = useState(initial.body);
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, setBusy, handle } = useFormSubmit(['title', 'body']);
   const [saved, setSaved] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleteError, setDeleteError] = useState<string[]>([]);
@@ -51,27 +50,18 @@ function DocumentEditor({ initial }: { initial: DocumentView }) {
 
   // The form goes to the API even if someone re-enables it in the page: the
   // server decides, and its 403 is shown like any other error.
-  const save = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
+  const save = handle(async () => {
     setSaved(false);
-    setErrors(noErrors);
-    try {
-      const changes: { title?: string; body?: string } = {};
-      if (title !== doc.title) changes.title = title;
-      if (body !== doc.body) changes.body = body;
-      if (changes.title === undefined && changes.body === undefined) changes.title = title;
-      const updated = await call(api.PATCH('/api/documents/{id}', { params: { path: { id: doc.id } }, body: changes }));
-      setDoc(updated);
-      setTitle(updated.title);
-      setBody(updated.body);
-      setSaved(true);
-    } catch (error) {
-      setErrors(toFormErrors(error, ['title', 'body']));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const changes: { title?: string; body?: string } = {};
+    if (title !== doc.title) changes.title = title;
+    if (body !== doc.body) changes.body = body;
+    if (changes.title === undefined && changes.body === undefined) changes.title = title;
+    const updated = await call(api.PATCH('/api/documents/{id}', { params: { path: { id: doc.id } }, body: changes }));
+    setDoc(updated);
+    setTitle(updated.title);
+    setBody(updated.body);
+    setSaved(true);
+  });
 
   const remove = async () => {
     setBusy(true);

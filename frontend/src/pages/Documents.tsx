@@ -1,10 +1,10 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
-import { describeError, noErrors, toFormErrors, type FormErrors } from '../api/problem';
+import { describeError } from '../api/problem';
 import { useSession } from '../auth/session';
 import { Field, FormAlert, Link, Loading, formatDate } from '../components/ui';
-import { useResource, useTitle } from '../lib/hooks';
+import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { DEFAULT_PER_PAGE, pageCount, pageWindow, rangeLabel } from '../lib/pagination';
 import { hrefFor, navigate } from '../lib/router';
 
@@ -112,21 +112,12 @@ export function NewDocumentPage() {
   useTitle('New document');
   const [title, setTitle] = useState('');
   const [body, setBody] = useState('');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, handle } = useFormSubmit(['title', 'body']);
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      const created = await call(api.POST('/api/documents', { body: { title, body } }));
-      navigate(hrefFor({ name: 'document', id: created.id }), { replace: true });
-    } catch (error) {
-      setErrors(toFormErrors(error, ['title', 'body']));
-      setBusy(false);
-    }
-  };
+  const submit = handle(async () => {
+    const created = await call(api.POST('/api/documents', { body: { title, body } }));
+    navigate(hrefFor({ name: 'document', id: created.id }), { replace: true });
+  });
 
   return (
     <main>

@@ -1,34 +1,24 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
-import { ApiError, describeError, noErrors, toFormErrors, type FormErrors } from '../api/problem';
+import { ApiError, describeError } from '../api/problem';
 import type { GroupView, Member } from '../api/types';
 import { useSession } from '../auth/session';
 import { Field, FormAlert, Link, Loading, Notice, formatDate } from '../components/ui';
-import { useResource, useTitle } from '../lib/hooks';
+import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { hrefFor, navigate } from '../lib/router';
 
 export function GroupsPage() {
   useTitle('Groups');
   const groups = useResource('groups', () => call(api.GET('/api/groups')));
   const [name, setName] = useState('');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, handle } = useFormSubmit(['name']);
 
-  const create = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      await call(api.POST('/api/groups', { body: { name } }));
-      setName('');
-      groups.reload();
-    } catch (error) {
-      setErrors(toFormErrors(error, ['name']));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const create = handle(async () => {
+    await call(api.POST('/api/groups', { body: { name } }));
+    setName('');
+    groups.reload();
+  });
 
   return (
     <main>
@@ -104,25 +94,15 @@ function GroupDetails({ group, reload }: { group: GroupView; reload: () => void 
   const { identity } = useSession();
   const isOwner = group.owner_id === identity.id;
   const [email, setEmail] = useState('');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
   const [actionErrors, setActionErrors] = useState<string[]>([]);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, setBusy, handle } = useFormSubmit(['email']);
   const [confirmDelete, setConfirmDelete] = useState(false);
 
-  const add = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
-    try {
-      await call(api.POST('/api/groups/{id}/members', { params: { path: { id: group.id } }, body: { email } }));
-      setEmail('');
-      reload();
-    } catch (error) {
-      setErrors(toFormErrors(error, ['email']));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const add = handle(async () => {
+    await call(api.POST('/api/groups/{id}/members', { params: { path: { id: group.id } }, body: { email } }));
+    setEmail('');
+    reload();
+  });
 
   const removeMember = async (member: Member) => {
     setBusy(true);

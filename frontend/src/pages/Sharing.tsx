@@ -1,11 +1,11 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
-import { describeError, noErrors, toFormErrors, type FormErrors } from '../api/problem';
+import { describeError } from '../api/problem';
 import type { Collaborator, GroupSummary, ShareRole } from '../api/types';
 import { useSession } from '../auth/session';
 import { Field, FormAlert, Link, Loading, Notice, Select } from '../components/ui';
-import { useResource, useTitle } from '../lib/hooks';
+import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
 import { LoadError } from './Document';
 
@@ -136,30 +136,20 @@ function ShareForm(props: {
   const [email, setEmail] = useState('');
   const [groupId, setGroupId] = useState('');
   const [role, setRole] = useState<ShareRole>('viewer');
-  const [errors, setErrors] = useState<FormErrors>(noErrors);
-  const [busy, setBusy] = useState(false);
+  const { errors, busy, handle } = useFormSubmit(['email', 'group_id', 'role']);
   const [done, setDone] = useState<string | null>(null);
 
   const chosenGroup = groupId !== '' ? groupId : (props.groups[0]?.id ?? '');
 
-  const submit = async (event: Event) => {
-    event.preventDefault();
-    setBusy(true);
-    setErrors(noErrors);
+  const submit = handle(async () => {
     setDone(null);
-    try {
-      const body = target === 'user' ? { email, role } : { group_id: chosenGroup, role };
-      await call(api.POST('/api/documents/{id}/collaborators', { params: { path: { id: props.id } }, body }));
-      const who = target === 'user' ? email : (props.groups.find((g) => g.id === chosenGroup)?.name ?? 'the group');
-      setDone(`Shared with ${who} as ${role}.`);
-      setEmail('');
-      props.onShared();
-    } catch (error) {
-      setErrors(toFormErrors(error, ['email', 'group_id', 'role']));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const body = target === 'user' ? { email, role } : { group_id: chosenGroup, role };
+    await call(api.POST('/api/documents/{id}/collaborators', { params: { path: { id: props.id } }, body }));
+    const who = target === 'user' ? email : (props.groups.find((g) => g.id === chosenGroup)?.name ?? 'the group');
+    setDone(`Shared with ${who} as ${role}.`);
+    setEmail('');
+    props.onShared();
+  });
 
   return (
     <section aria-labelledby="share-heading">
