@@ -180,7 +180,7 @@ impl Authorizer {
 
     /// Every `(relation, principal)` written on `resource`.
     pub async fn relations_on<R: Resource>(&self, resource: &R) -> Result<Vec<(R::Relation, Principal)>, OryError> {
-        let tuples = self.keto.list(R::NAMESPACE, Some(&resource.object_id()), None, None).await?;
+        let tuples = self.keto.list(R::NAMESPACE, Some(&resource.object_id()), None).await?;
         Ok(tuples
             .iter()
             .filter_map(|t| Some((R::Relation::parse(&t.relation)?, Principal::from_subject(&t.subject)?)))
@@ -189,7 +189,7 @@ impl Authorizer {
 
     /// The objects of `R`'s namespace on which `principal` holds a relation, with the relation.
     pub async fn held_by<R: Resource>(&self, principal: Principal) -> Result<Vec<(uuid::Uuid, R::Relation)>, OryError> {
-        let tuples = self.keto.list(R::NAMESPACE, None, None, Some(&principal.into())).await?;
+        let tuples = self.keto.list(R::NAMESPACE, None, Some(&principal.into())).await?;
         Ok(tuples.iter().filter_map(|t| Some((t.object.parse().ok()?, R::Relation::parse(&t.relation)?))).collect())
     }
 
@@ -201,9 +201,9 @@ impl Authorizer {
         object: &str,
         principal: Option<(&'static str, Principal)>,
     ) -> Result<Vec<TupleChange>, OryError> {
-        let mut tuples = self.keto.list(namespace, Some(object), None, None).await?;
+        let mut tuples = self.keto.list(namespace, Some(object), None).await?;
         if let Some((subject_namespace, principal)) = principal {
-            tuples.extend(self.keto.list(subject_namespace, None, None, Some(&principal.into())).await?);
+            tuples.extend(self.keto.list(subject_namespace, None, Some(&principal.into())).await?);
         }
         Ok(tuples.into_iter().map(TupleChange::Delete).collect())
     }

@@ -213,7 +213,6 @@ impl Keto {
         &self,
         namespace: &str,
         object: Option<&str>,
-        relation: Option<&str>,
         subject: Option<&Subject>,
     ) -> Result<Vec<RelationTuple>, OryError> {
         let mut tuples = Vec::new();
@@ -225,9 +224,6 @@ impl Keto {
                 query.append_pair("namespace", namespace).append_pair("page_size", "500");
                 if let Some(object) = object {
                     query.append_pair("object", object);
-                }
-                if let Some(relation) = relation {
-                    query.append_pair("relation", relation);
                 }
                 if let Some(Subject::Set { namespace, object, relation }) = subject {
                     query
