@@ -36,6 +36,10 @@ backend=http://127.0.0.1:$backend_port
 # No usage telemetry from Kratos and Keto (and no failing network calls offline).
 export SQA_OPT_OUT=true
 
+# Kratos' and Keto's SQLite options, shared with the tests: WAL, immediate write
+# transactions, no process-wide lock in pop (kratos/kratos.yml, DSN, says why).
+sqlite_options=$(< scripts/lib/ory-sqlite-options)
+
 bins=$(bash scripts/ory-build.sh --print-dir)
 kratos=$bins/kratos-$(bash scripts/ory-build.sh --version kratos)
 keto=$bins/keto-$(bash scripts/ory-build.sh --version keto)
@@ -75,7 +79,7 @@ wait_ready() { # name url log
 echo "== Ory Kratos (SQLite: $state/kratos.sqlite)"
 (
   set -a; source "$state/secrets.env"; set +a
-  export DSN="sqlite://$state/kratos.sqlite?_fk=true"
+  export DSN="sqlite://$state/kratos.sqlite?$sqlite_options"
   export SERVE_PUBLIC_PORT=$kratos_public_port SERVE_PUBLIC_BASE_URL=$kratos_public/
   export SERVE_ADMIN_PORT=$kratos_admin_port
   "$kratos" migrate sql -e --yes -c kratos/kratos.yml > "$state/kratos-migrate.log" 2>&1
@@ -85,7 +89,7 @@ pids+=($!)
 
 echo "== Ory Keto (SQLite: $state/keto.sqlite)"
 (
-  export DSN="sqlite://$state/keto.sqlite?_fk=true"
+  export DSN="sqlite://$state/keto.sqlite?$sqlite_options"
   export SERVE_READ_PORT=$keto_read_port SERVE_WRITE_PORT=$keto_write_port
   export SERVE_OPL_PORT=$keto_opl_port SERVE_METRICS_PORT=$keto_metrics_port
   "$keto" migrate up -y -c keto/keto.yml > "$state/keto-migrate.log" 2>&1

@@ -10,6 +10,8 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Dura
 use secrecy::SecretString;
 use url::Url;
 
+use crate::account::AccountPolicy;
+
 const PREFIX: &str = "APP_";
 
 #[derive(Debug, Clone)]
@@ -27,6 +29,7 @@ pub struct Settings {
     pub log_format: LogFormat,
     /// The built SPA to serve at `/`; `None` serves the API only.
     pub spa_dir: Option<PathBuf>,
+    pub account: AccountPolicy,
 }
 
 #[derive(Debug, Clone)]
@@ -109,6 +112,17 @@ impl Settings {
                 _ => Err("expected `pretty` or `json`".into()),
             })?,
             spa_dir: parse(&mut take, "SPA_DIR", "", |v| Ok((!v.is_empty()).then(|| PathBuf::from(v))))?,
+            // On by default: a password is most often changed because it may be
+            // known to someone else, and a session they already hold would outlive
+            // the change otherwise. A request can still say `false`.
+            account: AccountPolicy {
+                password_change_signs_out_others: parse(
+                    &mut take,
+                    "PASSWORD_CHANGE_SIGNS_OUT_OTHERS",
+                    "true",
+                    parse_bool,
+                )?,
+            },
         };
 
         if let Some(unknown) = vars.keys().next() {
@@ -127,6 +141,14 @@ fn parse<T>(
     let value = take(name);
     parse(value.as_deref().unwrap_or(default).trim())
         .map_err(|problem| ConfigError { variable: format!("{PREFIX}{name}"), problem })
+}
+
+fn parse_bool(value: &str) -> Result<bool, String> {
+    match value {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err("expected `true` or `false`".into()),
+    }
 }
 
 fn parse_url(value: &str) -> Result<Url, String> {

@@ -1,6 +1,7 @@
 //! An actix-web JSON backend for a single-page app, with Ory Kratos for identity
 //! and Ory Keto for permissions. See ARCHITECTURE.md for the map.
 
+pub mod account;
 pub mod auth;
 pub mod authz;
 pub mod config;

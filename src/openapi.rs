@@ -7,7 +7,7 @@ use utoipa::{
     openapi::security::{Http, HttpAuthScheme, SecurityScheme},
 };
 
-use crate::{auth, documents, groups, health, home, http};
+use crate::{account, auth, documents, groups, health, home, http};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,8 +21,19 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
     paths(
         auth::handlers::register,
         auth::handlers::login,
+        auth::handlers::reauthenticate,
         auth::handlers::logout,
         auth::handlers::current_session,
+        auth::verification::send_code,
+        auth::verification::submit_code,
+        auth::recovery::send_code,
+        auth::recovery::submit_code,
+        account::handlers::profile,
+        account::handlers::update_profile,
+        account::handlers::change_password,
+        account::handlers::sessions,
+        account::handlers::revoke_session,
+        account::handlers::revoke_other_sessions,
         home::home,
         documents::handlers::list,
         documents::handlers::create,
@@ -45,7 +56,8 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
     components(schemas(http::Problem, http::Message, http::ProblemCode)),
     modifiers(&BearerAuth, &StandardProblems),
     tags(
-        (name = "auth", description = "Registration, login, logout and the current session"),
+        (name = "auth", description = "Registration, login, logout, the current session, email verification and account recovery"),
+        (name = "account", description = "Your profile, password and sessions"),
         (name = "home", description = "The Keto-protected demo page"),
         (name = "documents", description = "Documents; access decided by Keto"),
         (name = "sharing", description = "A document's collaborators"),

@@ -17,7 +17,7 @@ use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
-    auth,
+    account, auth,
     authz::Authorizer,
     config::Settings,
     db, documents, groups, health, home,
@@ -79,6 +79,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let authorizer = web::Data::new(authorizer);
     let keto = web::Data::new(keto);
     let db = web::Data::new(db);
+    let account_policy = web::Data::new(settings.account);
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
 
@@ -99,6 +100,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(keto.clone())
             .app_data(authorizer.clone())
             .app_data(db.clone())
+            .app_data(account_policy.clone())
             .service(health::alive)
             .service(health::ready)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
@@ -112,6 +114,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
                             .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")),
                     )
                     .configure(auth::routes)
+                    .configure(account::routes)
                     .configure(documents::routes)
                     .configure(groups::routes)
                     .service(home::home)

@@ -10,7 +10,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::{ApiError, Message, message_id::TOO_LONG as MESSAGE_TOO_LONG};
+use crate::http::{
+    ApiError, Message,
+    message_id::{EMPTY as MESSAGE_EMPTY, TOO_LONG as MESSAGE_TOO_LONG},
+};
 
 /// Upper bound for any single text field of an auth form. Well above any real
 /// email, name or passphrase; it only keeps abuse away from Kratos' hasher.
@@ -97,6 +100,103 @@ impl TryFrom<LoginRequest> for LoginForm {
             password: SecretString::from(password.unwrap_or_default()),
             flow_id: request.flow_id,
         })
+    }
+}
+
+/// Re-authentication: the password of the session's own account.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReauthenticateRequest {
+    #[schema(example = "correct horse battery staple", format = Password)]
+    pub password: String,
+}
+
+impl ReauthenticateRequest {
+    pub fn into_password(self) -> Result<SecretString, ApiError> {
+        parse_password(self.password)
+    }
+}
+
+/// Ask for a verification code by email.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationRequest {
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+    /// Send a new code on this flow (from registration or an earlier request)
+    /// instead of starting a new one.
+    pub flow_id: Option<Uuid>,
+}
+
+/// Ask for a recovery code by email.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecoveryRequest {
+    #[schema(example = "ada@example.com")]
+    pub email: String,
+}
+
+/// An address to send a code to, as typed (Kratos judges whether it is an email).
+pub struct EmailAddress(String);
+
+impl EmailAddress {
+    pub fn parse(email: String) -> Result<Self, ApiError> {
+        let mut messages = Vec::new();
+        let email = bounded("email", Some(email.trim().to_owned()), &mut messages);
+        match email {
+            Some(email) if messages.is_empty() => Ok(EmailAddress(email)),
+            _ => Err(ApiError::Validation { messages, flow_id: None }),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A code from an email, for the flow it was sent on.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CodeRequest {
+    /// The flow the code was sent on.
+    #[schema(value_type = String, format = Uuid)]
+    pub flow_id: Uuid,
+    /// The code from the email (6 digits).
+    #[schema(example = "123456")]
+    pub code: String,
+}
+
+pub struct CodeForm {
+    pub flow_id: Uuid,
+    pub code: String,
+}
+
+/// Codes are 6 digits; anything far longer is a paste gone wrong, not worth a
+/// round trip to Kratos.
+const MAX_CODE_CHARS: usize = 64;
+
+impl TryFrom<CodeRequest> for CodeForm {
+    type Error = ApiError;
+
+    fn try_from(request: CodeRequest) -> Result<Self, ApiError> {
+        // People paste codes with spaces around (or in) them.
+        let code: String = request.code.chars().filter(|c| !c.is_whitespace()).collect();
+        let message = |id, text: &str| Message { field: Some("code".into()), id, text: text.into() };
+        if code.is_empty() {
+            return Err(message(MESSAGE_EMPTY, "must not be empty").into());
+        }
+        if code.chars().count() > MAX_CODE_CHARS {
+            return Err(message(MESSAGE_TOO_LONG, "is far longer than a code").into());
+        }
+        Ok(CodeForm { flow_id: request.flow_id, code })
+    }
+}
+
+pub fn parse_password(value: String) -> Result<SecretString, ApiError> {
+    let mut messages = Vec::new();
+    match bounded("password", Some(value), &mut messages) {
+        Some(password) if messages.is_empty() => Ok(SecretString::from(password)),
+        _ => Err(ApiError::Validation { messages, flow_id: None }),
     }
 }
 

@@ -1,69 +1,26 @@
-use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::Serialize;
-use utoipa::ToSchema;
+//! Registration, login, re-authentication, logout and the current session.
 
-use super::{LoginForm, LoginRequest, RegistrationForm, RegistrationRequest, UserId};
+use actix_web::{HttpResponse, get, post, web};
+
+use super::{
+    AuthResponse, LoginForm, LoginRequest, ReauthenticateRequest, RegistrationForm, RegistrationRequest, SessionView,
+    UserId,
+};
 use crate::{
     authz::{App, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Problem},
-    ory::{Kratos, NativeSession, NewTraits, Session},
+    ory::{ClientInfo, Kratos, NewTraits},
 };
 
-/// A session token and the session it stands for.
-#[derive(Serialize, ToSchema)]
-pub struct AuthResponse {
-    /// Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and logs.
-    pub session_token: String,
-    pub session: SessionView,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct SessionView {
-    #[schema(value_type = String, format = Uuid)]
-    pub id: uuid::Uuid,
-    pub expires_at: Option<DateTime<Utc>>,
-    pub authenticated_at: Option<DateTime<Utc>>,
-    /// `aal1` after a password; `aal2` after a second factor.
-    pub assurance_level: Option<String>,
-    pub identity: IdentityView,
-}
-
-#[derive(Serialize, ToSchema)]
-pub struct IdentityView {
-    pub id: UserId,
-    pub email: String,
-    pub name: String,
-}
-
-impl From<Session> for SessionView {
-    fn from(session: Session) -> Self {
-        SessionView {
-            id: session.id,
-            expires_at: session.expires_at,
-            authenticated_at: session.authenticated_at,
-            assurance_level: session.assurance_level,
-            identity: IdentityView {
-                id: UserId(session.identity.id),
-                email: session.identity.traits.email,
-                name: session.identity.traits.name,
-            },
-        }
-    }
-}
-
-impl From<NativeSession> for AuthResponse {
-    fn from(native: NativeSession) -> Self {
-        AuthResponse { session_token: native.token.expose().to_owned(), session: native.session.into() }
-    }
-}
-
 /// Register with email, name and password; answers with a session.
+///
+/// Kratos sends a verification code to the address at once; `verification` in
+/// the answer names the flow to submit it to.
 #[utoipa::path(
     post, path = "/api/auth/registration", operation_id = "register", tag = "auth",
     request_body = RegistrationRequest,
     responses(
-        (status = 201, description = "Registered and signed in", body = AuthResponse),
+        (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
         (status = 400, description = "Refused by Kratos or malformed; Kratos' messages per field", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -71,12 +28,13 @@ impl From<NativeSession> for AuthResponse {
 pub async fn register(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
+    client: ClientInfo,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = RegistrationForm::try_from(body.into_inner())?;
     let traits = NewTraits { email: form.email.as_deref(), name: form.name.as_deref() };
-    let registered = kratos.register(&traits, &form.password).await?;
-    let user = UserId(registered.session.identity.id);
+    let registered = kratos.register(&traits, &form.password, &client).await?;
+    let user = UserId(registered.session.session.identity.id);
 
     // Kratos has committed the identity; Keto's grant comes second because it
     // needs the id. If the grant fails, the identity is deleted again so that a
@@ -88,7 +46,7 @@ pub async fn register(
         return Err(error.into());
     }
     tracing::info!(%user, "registered");
-    Ok(HttpResponse::Created().json(AuthResponse::from(registered)))
+    Ok(HttpResponse::Created().json(AuthResponse::new(registered.session, registered.verification)))
 }
 
 /// Log in with identifier (email) and password; answers with a session.
@@ -98,16 +56,48 @@ pub async fn register(
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`flow_id` names an expired flow", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/login")]
-pub async fn login(kratos: web::Data<Kratos>, body: web::Json<LoginRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn login(
+    kratos: web::Data<Kratos>,
+    client: ClientInfo,
+    body: web::Json<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
-    let session = kratos.login(&form.identifier, &form.password, form.flow_id).await?;
+    let session = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
     tracing::info!(user = %session.session.identity.id, "logged in");
-    Ok(HttpResponse::Ok().json(AuthResponse::from(session)))
+    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+}
+
+/// Prove again that you know the password, for changes that need a recent
+/// login (`session_refresh_required`). The session and its token stay the same.
+#[utoipa::path(
+    post, path = "/api/auth/reauthenticate", operation_id = "reauthenticate", tag = "auth",
+    security(("bearer" = [])),
+    request_body = ReauthenticateRequest,
+    responses(
+        (status = 200, description = "Re-authenticated; retry the change", body = AuthResponse),
+        (status = 400, description = "Wrong password (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/reauthenticate")]
+pub async fn reauthenticate(
+    kratos: web::Data<Kratos>,
+    auth: Authenticated,
+    client: ClientInfo,
+    body: web::Json<ReauthenticateRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let password = body.into_inner().into_password()?;
+    // The identifier is the session's own: a refresh can only ever confirm the
+    // person who already holds the session.
+    let email = &auth.session.identity.traits.email;
+    let session = kratos.reauthenticate(&auth.token, email, &password, &client).await?;
+    tracing::info!(user = %auth.user, "re-authenticated");
+    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
 
 // The token is validated first: Kratos itself answers 204 for an already revoked

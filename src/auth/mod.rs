@@ -1,8 +1,12 @@
-//! Registration, login, logout and the current session: thin handlers over
-//! Kratos' native self-service flows.
+//! Registration, login, re-authentication, logout, the current session, email
+//! verification and account recovery: thin handlers over Kratos' native
+//! self-service flows (`ory::Kratos`).
 
 mod domain;
 pub(crate) mod handlers;
+pub(crate) mod recovery;
+pub(crate) mod verification;
+mod views;
 
 use std::fmt;
 
@@ -10,8 +14,12 @@ use actix_web::web;
 use serde::Serialize;
 use uuid::Uuid;
 
-pub use domain::{LoginForm, LoginRequest, RegistrationForm, RegistrationRequest};
-pub use handlers::{AuthResponse, IdentityView, SessionView};
+pub use domain::{
+    CodeForm, CodeRequest, EmailAddress, LoginForm, LoginRequest, ReauthenticateRequest, RecoveryRequest,
+    RegistrationForm, RegistrationRequest, VerificationRequest, parse_password,
+};
+pub use verification::CodeSent;
+pub use views::{AssuranceLevelView, AuthResponse, IdentityView, SessionListItem, SessionView, VerificationPending};
 
 /// A Kratos identity id: the one name for a person across Kratos, Keto and our tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
@@ -29,7 +37,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/auth")
             .service(handlers::register)
             .service(handlers::login)
+            .service(handlers::reauthenticate)
             .service(handlers::logout)
-            .service(handlers::current_session),
+            .service(handlers::current_session)
+            .service(verification::send_code)
+            .service(verification::submit_code)
+            .service(recovery::send_code)
+            .service(recovery::submit_code),
     );
 }

@@ -26,10 +26,16 @@ pub enum ApiError {
     Validation { messages: Vec<Message>, flow_id: Option<Uuid> },
     #[error("invalid credentials")]
     InvalidCredentials { messages: Vec<Message>, flow_id: Option<Uuid> },
+    #[error("the email address is not verified")]
+    EmailNotVerified { messages: Vec<Message>, flow_id: Option<Uuid> },
     #[error("the flow has expired")]
     FlowExpired,
+    #[error("the flow is already completed")]
+    FlowCompleted,
     #[error("a second factor is required")]
     SecondFactorRequired,
+    #[error("the session must re-authenticate")]
+    RefreshRequired,
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
     #[error("forbidden")]
@@ -53,45 +59,91 @@ pub enum ApiError {
     Internal(String),
 }
 
-impl ApiError {
-    fn code(&self) -> ProblemCode {
-        match self {
-            Self::MalformedRequest(_) => ProblemCode::MalformedRequest,
-            Self::Validation { .. } => ProblemCode::ValidationFailed,
-            Self::InvalidCredentials { .. } => ProblemCode::InvalidCredentials,
-            Self::FlowExpired => ProblemCode::FlowExpired,
-            Self::SecondFactorRequired => ProblemCode::SecondFactorRequired,
-            Self::Unauthenticated(_) => ProblemCode::Unauthenticated,
-            Self::Forbidden => ProblemCode::Forbidden,
-            Self::NotFound(_) => ProblemCode::NotFound,
-            Self::PayloadTooLarge { .. } => ProblemCode::PayloadTooLarge,
-            Self::UnsupportedMediaType => ProblemCode::UnsupportedMediaType,
-            Self::MethodNotAllowed => ProblemCode::MethodNotAllowed,
-            Self::Unavailable { .. } => ProblemCode::ServiceUnavailable,
-            Self::Internal(_) => ProblemCode::Internal,
-        }
-    }
+/// Everything a variant decides about its response, from one `match`, so that a
+/// new variant is a change in one place.
+struct Facts<'a> {
+    status: StatusCode,
+    code: ProblemCode,
+    detail: String,
+    /// Field messages and the flow they belong to, for variants that carry them.
+    messages: Option<(&'a [Message], Option<Uuid>)>,
+    header: Option<(header::HeaderName, &'static str)>,
+}
 
-    fn detail(&self) -> String {
+impl ApiError {
+    fn facts(&self) -> Facts<'_> {
+        use ProblemCode as C;
+        use StatusCode as S;
+        let plain = |status, code, detail: &str| Facts {
+            status,
+            code,
+            detail: detail.to_owned(),
+            messages: None,
+            header: None,
+        };
         match self {
-            Self::MalformedRequest(why) => why.clone(),
-            Self::Validation { .. } => "The request was refused; see `messages` for each field.".into(),
-            Self::InvalidCredentials { .. } => "The identifier or the password is wrong.".into(),
-            Self::FlowExpired => "The flow has expired. Start again without a flow_id.".into(),
-            Self::SecondFactorRequired => "This session needs a second factor before it can be used here.".into(),
-            Self::Unauthenticated(why) => (*why).into(),
-            Self::Forbidden => "You do not have permission to do this.".into(),
-            Self::NotFound(what) => what.clone(),
-            Self::PayloadTooLarge { limit } => {
-                format!("The request body is larger than {limit} bytes.")
+            Self::MalformedRequest(why) => plain(S::BAD_REQUEST, C::MalformedRequest, why),
+            Self::Validation { messages, flow_id } => Facts {
+                messages: Some((messages, *flow_id)),
+                ..plain(S::BAD_REQUEST, C::ValidationFailed, "The request was refused; see `messages` for each field.")
+            },
+            Self::InvalidCredentials { messages, flow_id } => Facts {
+                messages: Some((messages, *flow_id)),
+                ..plain(S::BAD_REQUEST, C::InvalidCredentials, "The identifier or the password is wrong.")
+            },
+            Self::EmailNotVerified { messages, flow_id } => Facts {
+                messages: Some((messages, *flow_id)),
+                ..plain(
+                    S::FORBIDDEN,
+                    C::EmailNotVerified,
+                    "Verify your email address first: submit the code we sent, or ask for a new one \
+                     (POST /api/auth/verification).",
+                )
+            },
+            Self::FlowExpired => plain(S::GONE, C::FlowExpired, "The flow has expired. Start again without a flow_id."),
+            Self::FlowCompleted => plain(
+                S::CONFLICT,
+                C::FlowCompleted,
+                "This flow is already completed: its code has been used. Start again to get a new code.",
+            ),
+            Self::SecondFactorRequired => plain(
+                S::FORBIDDEN,
+                C::SecondFactorRequired,
+                "This session needs a second factor before it can be used here.",
+            ),
+            Self::RefreshRequired => plain(
+                S::FORBIDDEN,
+                C::SessionRefreshRequired,
+                "This change needs a recent login. Re-authenticate (POST /api/auth/reauthenticate), then retry.",
+            ),
+            Self::Unauthenticated(why) => Facts {
+                // RFC 6750: a 401 for a bearer-protected resource names the scheme.
+                header: Some((header::WWW_AUTHENTICATE, "Bearer")),
+                ..plain(S::UNAUTHORIZED, C::Unauthenticated, why)
+            },
+            Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
+            Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
+            Self::PayloadTooLarge { limit } => plain(
+                S::PAYLOAD_TOO_LARGE,
+                C::PayloadTooLarge,
+                &format!("The request body is larger than {limit} bytes."),
+            ),
+            Self::UnsupportedMediaType => {
+                plain(S::UNSUPPORTED_MEDIA_TYPE, C::UnsupportedMediaType, "Send the request body as application/json.")
             }
-            Self::UnsupportedMediaType => "Send the request body as application/json.".into(),
-            Self::MethodNotAllowed => "This method is not allowed on this resource.".into(),
+            Self::MethodNotAllowed => {
+                plain(S::METHOD_NOT_ALLOWED, C::MethodNotAllowed, "This method is not allowed on this resource.")
+            }
             // Never the cause: it can name internal hosts or carry upstream bodies.
-            Self::Unavailable { service, .. } => {
-                format!("{service} is unavailable at the moment. Try again shortly.")
-            }
-            Self::Internal(_) => "Something went wrong on our side.".into(),
+            Self::Unavailable { service, .. } => Facts {
+                header: Some((header::RETRY_AFTER, "5")),
+                ..plain(
+                    S::SERVICE_UNAVAILABLE,
+                    C::ServiceUnavailable,
+                    &format!("{service} is unavailable at the moment. Try again shortly."),
+                )
+            },
+            Self::Internal(_) => plain(S::INTERNAL_SERVER_ERROR, C::Internal, "Something went wrong on our side."),
         }
     }
 
@@ -102,24 +154,10 @@ impl ApiError {
 
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
-        match self {
-            Self::MalformedRequest(_) | Self::Validation { .. } | Self::InvalidCredentials { .. } => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::FlowExpired => StatusCode::GONE,
-            Self::SecondFactorRequired | Self::Forbidden => StatusCode::FORBIDDEN,
-            Self::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        self.facts().status
     }
 
     fn error_response(&self) -> HttpResponse {
-        let status = self.status_code();
         match self {
             Self::Unavailable { .. } | Self::Internal(_) => {
                 tracing::error!(error = %ErrorChain(self), "request failed")
@@ -127,23 +165,16 @@ impl ResponseError for ApiError {
             _ => tracing::debug!(error = %self, "request refused"),
         }
 
-        let mut problem = Problem::new(self.code(), status.as_u16(), self.detail());
-        if let Self::Validation { messages, flow_id } | Self::InvalidCredentials { messages, flow_id } = self {
-            problem.messages = messages.clone();
-            problem.flow_id = *flow_id;
+        let facts = self.facts();
+        let mut problem = Problem::new(facts.code, facts.status.as_u16(), facts.detail);
+        if let Some((messages, flow_id)) = facts.messages {
+            problem.messages = messages.to_vec();
+            problem.flow_id = flow_id;
         }
-
-        let mut response = HttpResponse::build(status);
+        let mut response = HttpResponse::build(facts.status);
         response.insert_header((header::CONTENT_TYPE, CONTENT_TYPE));
-        match self {
-            // RFC 6750: a 401 for a bearer-protected resource names the scheme.
-            Self::Unauthenticated(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
-            }
-            Self::Unavailable { .. } => {
-                response.insert_header((header::RETRY_AFTER, "5"));
-            }
-            _ => {}
+        if let Some(header) = facts.header {
+            response.insert_header(header);
         }
         response.body(serde_json::to_string(&problem).expect("a problem always serialises"))
     }
@@ -172,17 +203,25 @@ impl From<OryError> for ApiError {
 
 impl From<FlowError> for ApiError {
     fn from(error: FlowError) -> Self {
+        use crate::ory::kratos::messages;
         match error {
             FlowError::Rejected { flow_id, messages } => {
                 let messages: Vec<Message> = messages.into_iter().map(Message::from).collect();
-                if messages.iter().any(|m| m.id == crate::ory::kratos::MESSAGE_INVALID_CREDENTIALS) {
-                    ApiError::InvalidCredentials { messages, flow_id: Some(flow_id) }
+                let has = |id| messages.iter().any(|m| m.id == id);
+                let flow_id = Some(flow_id);
+                if has(messages::INVALID_CREDENTIALS) {
+                    ApiError::InvalidCredentials { messages, flow_id }
+                } else if has(messages::ADDRESS_NOT_VERIFIED) {
+                    ApiError::EmailNotVerified { messages, flow_id }
                 } else {
-                    ApiError::Validation { messages, flow_id: Some(flow_id) }
+                    ApiError::Validation { messages, flow_id }
                 }
             }
             FlowError::Expired => ApiError::FlowExpired,
+            FlowError::Completed => ApiError::FlowCompleted,
             FlowError::NotFound => ApiError::NotFound("No such flow. Start again without a flow_id.".into()),
+            FlowError::RefreshRequired => ApiError::RefreshRequired,
+            FlowError::Session(error) => error.into(),
             FlowError::Ory(error) => error.into(),
         }
     }

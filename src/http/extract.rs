@@ -5,7 +5,11 @@
 //! to `G`. Every failure is a refusal: a missing or bad token is 401, a denied
 //! check 403, Kratos or Keto unreachable 503. Nothing is allowed on an error.
 
-use std::{future::Future, marker::PhantomData, pin::Pin};
+use std::{
+    future::{Future, Ready, ready},
+    marker::PhantomData,
+    pin::Pin,
+};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 
@@ -13,7 +17,7 @@ use super::ApiError;
 use crate::{
     auth::UserId,
     authz::{Authorizer, Resource},
-    ory::{Kratos, Session, SessionToken},
+    ory::{ClientInfo, Kratos, Session, SessionToken},
 };
 
 /// Session tokens are short (`ory_st_` and 32 characters); anything far longer is
@@ -70,6 +74,26 @@ impl FromRequest for Authenticated {
             let session = kratos.whoami(&token).await?;
             Ok(Authenticated { user: UserId(session.identity.id), session, token })
         })
+    }
+}
+
+/// The longest `User-Agent` passed on to Kratos, which records it on new
+/// sessions for the person's session list. Real ones are a few hundred bytes.
+const MAX_USER_AGENT_LEN: usize = 512;
+
+/// The client device, for Kratos to record on a session it creates: the
+/// `User-Agent` the client sent, and the address of the connection.
+impl FromRequest for ClientInfo {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let user_agent = req
+            .headers()
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .map(|agent| agent.chars().take(MAX_USER_AGENT_LEN).collect());
+        ready(Ok(ClientInfo { user_agent, ip: req.peer_addr().map(|address| address.ip()) }))
     }
 }
 

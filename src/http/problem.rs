@@ -74,10 +74,16 @@ pub enum ProblemCode {
     ValidationFailed,
     /// Wrong identifier or password.
     InvalidCredentials,
+    /// The account's email address must be verified before it can log in.
+    EmailNotVerified,
     /// The Kratos flow named by `flow_id` has expired; start again without it.
     FlowExpired,
+    /// The flow already reached its goal (its code was used); start a new one.
+    FlowCompleted,
     /// A second authentication factor is needed to continue.
     SecondFactorRequired,
+    /// The change needs a recent login: re-authenticate, then retry.
+    SessionRefreshRequired,
     /// No valid session token was presented.
     Unauthenticated,
     /// The session is valid but lacks the permission.
@@ -102,8 +108,11 @@ impl ProblemCode {
             Self::MalformedRequest => "Malformed request",
             Self::ValidationFailed => "Validation failed",
             Self::InvalidCredentials => "Invalid credentials",
+            Self::EmailNotVerified => "Email not verified",
             Self::FlowExpired => "Flow expired",
+            Self::FlowCompleted => "Flow completed",
             Self::SecondFactorRequired => "Second factor required",
+            Self::SessionRefreshRequired => "Session refresh required",
             Self::Unauthenticated => "Unauthenticated",
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
@@ -120,8 +129,11 @@ impl ProblemCode {
             Self::MalformedRequest => "malformed_request",
             Self::ValidationFailed => "validation_failed",
             Self::InvalidCredentials => "invalid_credentials",
+            Self::EmailNotVerified => "email_not_verified",
             Self::FlowExpired => "flow_expired",
+            Self::FlowCompleted => "flow_completed",
             Self::SecondFactorRequired => "second_factor_required",
+            Self::SessionRefreshRequired => "session_refresh_required",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",

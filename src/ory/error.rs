@@ -1,6 +1,8 @@
 use reqwest::StatusCode;
 use uuid::Uuid;
 
+use super::kratos::UiMessage;
+
 /// Kratos or Keto could not give a usable answer. Callers must treat this as
 /// "unknown", never as "allowed": it maps to 503.
 #[derive(Debug, thiserror::Error)]
@@ -28,17 +30,7 @@ impl OryError {
     }
 }
 
-/// A message Kratos attached to a flow, on a field or on the whole form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UiMessage {
-    /// Kratos' node name with the `traits.` prefix removed (`email`, `name`,
-    /// `password`, `identifier`), so it names the field of our request body.
-    pub field: Option<String>,
-    pub id: u64,
-    pub text: String,
-}
-
-/// The outcome of submitting a self-service flow, when it did not succeed.
+/// Why a self-service flow did not reach its goal.
 #[derive(Debug, thiserror::Error)]
 pub enum FlowError {
     /// Kratos refused the input and returned the flow again, with messages.
@@ -46,8 +38,17 @@ pub enum FlowError {
     Rejected { flow_id: Uuid, messages: Vec<UiMessage> },
     #[error("the flow has expired")]
     Expired,
+    /// The flow already reached its goal (its code was used); a new one is needed.
+    #[error("the flow is already completed")]
+    Completed,
     #[error("no such flow")]
     NotFound,
+    /// The session is too old for a privileged change; log in again with `refresh`.
+    #[error("the session must re-authenticate first")]
+    RefreshRequired,
+    /// The session presented with the flow is not valid, or needs a second factor.
+    #[error(transparent)]
+    Session(#[from] SessionError),
     #[error(transparent)]
     Ory(#[from] OryError),
 }

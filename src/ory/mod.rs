@@ -15,9 +15,12 @@ use std::time::Duration;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 
-pub use error::{FlowError, OryError, SessionError, UiMessage};
+pub use error::{FlowError, OryError, SessionError};
 pub use keto::{Keto, RelationTuple, Subject};
-pub use kratos::{Identity, Kratos, NativeSession, NewTraits, Session, SessionToken, Traits};
+pub use kratos::{
+    AssuranceLevel, ClientInfo, Identity, Kratos, NativeSession, NewTraits, PendingVerification, Registered, Session,
+    SessionSummary, SessionToken, Traits, UiMessage,
+};
 
 /// The HTTP client shared by both Ory clients.
 pub fn http_client(timeout: Duration) -> reqwest::Client {

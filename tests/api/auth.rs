@@ -1,22 +1,12 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, problem, spawn_app, unique_email};
+use crate::helpers::{PASSWORD, message_ids, problem, spawn_app, unique_email};
 
 /// Kratos' message ids, asserted as clients will branch on them.
 const KRATOS_MISSING_PROPERTY: u64 = 4000002;
 const KRATOS_INVALID_CREDENTIALS: u64 = 4000006;
 const KRATOS_PASSWORD_TOO_SHORT: u64 = 4000032;
 const KRATOS_PASSWORD_TOO_SIMILAR: u64 = 4000031;
-
-fn message_ids(problem: &Value, field: Option<&str>) -> Vec<u64> {
-    problem["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|m| m["field"].as_str() == field)
-        .map(|m| m["id"].as_u64().unwrap())
-        .collect()
-}
 
 #[tokio::test]
 async fn register_login_whoami_logout_then_the_token_is_dead() {

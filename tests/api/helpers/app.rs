@@ -187,6 +187,65 @@ impl TestApp {
     pub async fn home(&self, token: &str) -> Response {
         self.get("/api/home").bearer_auth(token).send().await.unwrap()
     }
+
+    /// Logs in as `email` with `user_agent`, asserts it worked, returns the token.
+    pub async fn login_from(&self, email: &str, password: &str, user_agent: &str) -> String {
+        let response = self
+            .post("/api/auth/login")
+            .header("user-agent", user_agent)
+            .json(&json!({ "identifier": email, "password": password }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "login failed: {}", response.text().await.unwrap());
+        response.json::<Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn reauthenticate(&self, token: &str, password: &str) -> Response {
+        self.call(Method::POST, "/api/auth/reauthenticate", Some(token), Some(json!({ "password": password }))).await
+    }
+
+    pub async fn profile(&self, token: &str) -> Response {
+        self.call(Method::GET, "/api/account/profile", Some(token), None).await
+    }
+
+    pub async fn rename(&self, token: &str, name: &str) -> Response {
+        self.call(Method::PATCH, "/api/account/profile", Some(token), Some(json!({ "name": name }))).await
+    }
+
+    /// `PUT /api/account/password`; `sign_out` is the optional `sign_out_other_sessions`.
+    pub async fn change_password(&self, token: &str, password: &str, sign_out: Option<bool>) -> Response {
+        let mut body = json!({ "password": password });
+        if let Some(sign_out) = sign_out {
+            body["sign_out_other_sessions"] = json!(sign_out);
+        }
+        self.call(Method::PUT, "/api/account/password", Some(token), Some(body)).await
+    }
+
+    /// The caller's sessions; asserts 200.
+    pub async fn sessions(&self, token: &str) -> Vec<Value> {
+        let response = self.call(Method::GET, "/api/account/sessions", Some(token), None).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
+    pub async fn revoke_session(&self, token: &str, id: &str) -> Response {
+        self.call(Method::DELETE, &format!("/api/account/sessions/{id}"), Some(token), None).await
+    }
+
+    pub async fn revoke_other_sessions(&self, token: &str) -> Response {
+        self.call(Method::DELETE, "/api/account/sessions", Some(token), None).await
+    }
+}
+
+/// The ids of a problem's messages about `field` (`None`: the whole form).
+pub fn message_ids(problem: &Value, field: Option<&str>) -> Vec<u64> {
+    problem["messages"]
+        .as_array()
+        .map(|messages| {
+            messages.iter().filter(|m| m["field"].as_str() == field).map(|m| m["id"].as_u64().unwrap()).collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Asserts a problem document and returns it.

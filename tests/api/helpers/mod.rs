@@ -3,7 +3,7 @@ pub mod fault_proxy;
 mod logs;
 pub mod ory;
 
-pub use app::{Person, TestApp, problem, spawn_app, spawn_app_on};
+pub use app::{Person, TestApp, message_ids, problem, spawn_app, spawn_app_on};
 pub use logs::captured_logs;
 
 /// A unique, valid email for one test, so tests sharing a Kratos never collide.

@@ -102,6 +102,11 @@ impl Drop for Service {
     }
 }
 
+/// The same SQLite options as `scripts/dev.sh` (see kratos/kratos.yml for why).
+fn sqlite_options() -> &'static str {
+    include_str!("../../../scripts/lib/ory-sqlite-options").trim()
+}
+
 /// Fixed test secrets: they protect nothing but throwaway SQLite files.
 const TEST_SECRET: &str = "test-secret-not-for-production-0123456789";
 
@@ -194,7 +199,7 @@ impl OryStack {
             .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DSN", format!("sqlite://{}/kratos.sqlite?_fk=true", self.dir.path().display()))
+            .env("DSN", format!("sqlite://{}/kratos.sqlite?{}", self.dir.path().display(), sqlite_options()))
             .env("SERVE_PUBLIC_PORT", self.kratos_public.to_string())
             .env("SERVE_PUBLIC_BASE_URL", self.kratos_public_url())
             .env("SERVE_ADMIN_PORT", self.kratos_admin.to_string())
@@ -221,7 +226,7 @@ impl OryStack {
             .args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("DSN", format!("sqlite://{}/keto.sqlite?_fk=true", self.dir.path().display()))
+            .env("DSN", format!("sqlite://{}/keto.sqlite?{}", self.dir.path().display(), sqlite_options()))
             .env("SERVE_READ_PORT", self.keto_read.to_string())
             .env("SERVE_WRITE_PORT", self.keto_write.to_string())
             .env("SERVE_OPL_PORT", self.keto_opl.to_string())

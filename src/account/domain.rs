@@ -1,0 +1,63 @@
+//! Request bodies of the account endpoints and what they answer besides views.
+
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::{auth::parse_password, http::ApiError};
+
+/// A change to the profile. The email address is not changed here: it is the
+/// login identifier, and changing it is a verification of its own.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[schema(example = "Ada Lovelace")]
+    pub name: String,
+}
+
+impl ProfileUpdate {
+    /// Kratos' identity schema judges the name (1 to 100 characters) and answers
+    /// with its own message ids; here it is only trimmed.
+    pub fn into_name(self) -> String {
+        self.name.trim().to_owned()
+    }
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The new password. Kratos judges its strength (length, similarity to the email).
+    #[schema(example = "correct horse battery staple", format = Password)]
+    pub password: String,
+    /// Sign out every other session of the account. When absent, the server's
+    /// setting decides (by default: yes).
+    pub sign_out_other_sessions: Option<bool>,
+}
+
+pub struct PasswordForm {
+    pub password: SecretString,
+    pub sign_out_other_sessions: Option<bool>,
+}
+
+impl TryFrom<PasswordChange> for PasswordForm {
+    type Error = ApiError;
+
+    fn try_from(request: PasswordChange) -> Result<Self, ApiError> {
+        Ok(PasswordForm {
+            password: parse_password(request.password)?,
+            sign_out_other_sessions: request.sign_out_other_sessions,
+        })
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PasswordChanged {
+    /// How many other sessions were signed out (0 when none were asked to be).
+    pub signed_out_sessions: u64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionsRevoked {
+    /// How many sessions were signed out.
+    pub revoked: u64,
+}

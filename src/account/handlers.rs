@@ -1,0 +1,146 @@
+use actix_web::{HttpResponse, delete, get, patch, put, web};
+use uuid::Uuid;
+
+use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
+use crate::{
+    auth::{IdentityView, SessionListItem},
+    http::{ApiError, Authenticated, Problem},
+    ory::{Kratos, SessionSummary, Traits},
+};
+
+/// Your profile.
+#[utoipa::path(
+    get, path = "/api/account/profile", operation_id = "getProfile", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The profile", body = IdentityView))
+)]
+#[get("/profile")]
+pub async fn profile(auth: Authenticated) -> web::Json<IdentityView> {
+    web::Json(auth.session.identity.into())
+}
+
+/// Change your name.
+#[utoipa::path(
+    patch, path = "/api/account/profile", operation_id = "updateProfile", tag = "account",
+    security(("bearer" = [])),
+    request_body = ProfileUpdate,
+    responses(
+        (status = 200, description = "The profile as saved", body = IdentityView),
+        (status = 400, description = "Refused by Kratos (for example an empty name, 4000003 on `name`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[patch("/profile")]
+pub async fn update_profile(
+    kratos: web::Data<Kratos>,
+    auth: Authenticated,
+    body: web::Json<ProfileUpdate>,
+) -> Result<web::Json<IdentityView>, ApiError> {
+    let name = body.into_inner().into_name();
+    // Kratos' profile method replaces all traits: send the email unchanged.
+    let traits = Traits { email: auth.session.identity.traits.email.clone(), name };
+    let identity = kratos.update_traits(&auth.token, &traits).await?;
+    Ok(web::Json(identity.into()))
+}
+
+/// Change your password.
+///
+/// Needs a recent login: past Kratos' privileged-session age the answer is 403
+/// `session_refresh_required`; re-authenticate (`POST /api/auth/reauthenticate`)
+/// and send the same request again. After a recovery code the session is recent.
+#[utoipa::path(
+    put, path = "/api/account/password", operation_id = "changePassword", tag = "account",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 200, description = "Changed; the old password no longer works", body = PasswordChanged),
+        (status = 400, description = "Refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The login is too old for this change (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/password")]
+pub async fn change_password(
+    kratos: web::Data<Kratos>,
+    policy: web::Data<AccountPolicy>,
+    auth: Authenticated,
+    body: web::Json<PasswordChange>,
+) -> Result<web::Json<PasswordChanged>, ApiError> {
+    let form = PasswordForm::try_from(body.into_inner())?;
+    kratos.change_password(&auth.token, &form.password).await?;
+    tracing::info!(user = %auth.user, "changed the password");
+    // After Kratos has saved the password. If signing out fails, the client gets
+    // 503 and sends the same request again, which sets the same password and
+    // signs out then: a retry converges, and nothing is left half-done unseen.
+    let signed_out_sessions = if form.sign_out_other_sessions.unwrap_or(policy.password_change_signs_out_others) {
+        kratos.revoke_other_sessions(&auth.token).await?
+    } else {
+        0
+    };
+    Ok(web::Json(PasswordChanged { signed_out_sessions }))
+}
+
+/// Your active sessions, the current one first.
+#[utoipa::path(
+    get, path = "/api/account/sessions", operation_id = "listSessions", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The sessions", body = Vec<SessionListItem>))
+)]
+#[get("/sessions")]
+pub async fn sessions(
+    kratos: web::Data<Kratos>,
+    auth: Authenticated,
+) -> Result<web::Json<Vec<SessionListItem>>, ApiError> {
+    let others = kratos.other_sessions(&auth.token).await?;
+    let current = SessionListItem::new(auth.session.summary, true);
+    let others = others.into_iter().map(|s| SessionListItem::new(s, false));
+    Ok(web::Json(std::iter::once(current).chain(others).collect()))
+}
+
+/// Sign out one session. Its token is refused from the next request on.
+/// Signing out the current session is a logout.
+#[utoipa::path(
+    delete, path = "/api/account/sessions/{id}", operation_id = "revokeSession", tag = "account",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The session's id")),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 404, description = "None of your active sessions has this id", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/sessions/{id}")]
+pub async fn revoke_session(
+    kratos: web::Data<Kratos>,
+    auth: Authenticated,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    if id == auth.session.id() {
+        // Kratos refuses to revoke the current session by id; logout does it.
+        kratos.logout(&auth.token).await?;
+    } else {
+        // Kratos answers 204 for any id, its own or not (and revokes only its
+        // own); listing first lets a wrong id be a 404 the client can act on.
+        let others = kratos.other_sessions(&auth.token).await?;
+        if !others.iter().any(|s: &SessionSummary| s.id == id) {
+            return Err(ApiError::NotFound("None of your active sessions has this id.".into()));
+        }
+        kratos.revoke_session(&auth.token, id).await?;
+    }
+    tracing::info!(user = %auth.user, session = %id, "signed out a session");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sign out every other session; this one stays.
+#[utoipa::path(
+    delete, path = "/api/account/sessions", operation_id = "revokeOtherSessions", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The other sessions are signed out", body = SessionsRevoked))
+)]
+#[delete("/sessions")]
+pub async fn revoke_other_sessions(
+    kratos: web::Data<Kratos>,
+    auth: Authenticated,
+) -> Result<web::Json<SessionsRevoked>, ApiError> {
+    let revoked = kratos.revoke_other_sessions(&auth.token).await?;
+    tracing::info!(user = %auth.user, revoked, "signed out the other sessions");
+    Ok(web::Json(SessionsRevoked { revoked }))
+}

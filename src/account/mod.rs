@@ -1,0 +1,29 @@
+//! The signed-in person's own account: profile, password and sessions, over
+//! Kratos' settings flow and session API. Everything here needs a session.
+
+mod domain;
+pub(crate) mod handlers;
+
+use actix_web::web;
+
+pub use domain::{PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked};
+
+/// Account behaviour chosen by configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct AccountPolicy {
+    /// Whether a password change signs out the person's other sessions unless the
+    /// request says otherwise (`APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS`, default true).
+    pub password_change_signs_out_others: bool,
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::scope("/account")
+            .service(handlers::profile)
+            .service(handlers::update_profile)
+            .service(handlers::change_password)
+            .service(handlers::sessions)
+            .service(handlers::revoke_other_sessions)
+            .service(handlers::revoke_session),
+    );
+}

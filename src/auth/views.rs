@@ -1,0 +1,144 @@
+//! What the auth and account endpoints answer with: our own shapes, built from
+//! the `ory` types, so that a change in Kratos' JSON never reaches a client.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::UserId;
+use crate::ory::{AssuranceLevel, Identity, NativeSession, PendingVerification, Session, SessionSummary};
+
+/// A session token and the session it stands for.
+#[derive(Serialize, ToSchema)]
+pub struct AuthResponse {
+    /// Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and logs.
+    pub session_token: String,
+    pub session: SessionView,
+    /// Present after registration: a code was sent to the address; submit it
+    /// to `POST /api/auth/verification/code` with this `flow_id`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationPending>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VerificationPending {
+    /// The verification flow the code belongs to.
+    #[schema(value_type = String, format = Uuid)]
+    pub flow_id: Uuid,
+    /// Where the code was sent.
+    pub email: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SessionView {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub authenticated_at: Option<DateTime<Utc>>,
+    pub assurance_level: AssuranceLevelView,
+    pub identity: IdentityView,
+}
+
+/// How strongly the person has proven who they are: `aal1` after one factor
+/// (a password, a recovery code by email), `aal2` after a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum AssuranceLevelView {
+    Aal0,
+    Aal1,
+    Aal2,
+}
+
+impl From<AssuranceLevel> for AssuranceLevelView {
+    fn from(level: AssuranceLevel) -> Self {
+        match level {
+            AssuranceLevel::Aal0 => Self::Aal0,
+            AssuranceLevel::Aal1 => Self::Aal1,
+            AssuranceLevel::Aal2 => Self::Aal2,
+        }
+    }
+}
+
+/// A person's profile.
+#[derive(Serialize, ToSchema)]
+pub struct IdentityView {
+    pub id: UserId,
+    pub email: String,
+    /// Whether the email address has been confirmed with a code.
+    pub email_verified: bool,
+    pub name: String,
+}
+
+impl From<Identity> for IdentityView {
+    fn from(identity: Identity) -> Self {
+        IdentityView {
+            id: UserId(identity.id),
+            email: identity.traits.email,
+            email_verified: identity.email_verified,
+            name: identity.traits.name,
+        }
+    }
+}
+
+impl From<Session> for SessionView {
+    fn from(session: Session) -> Self {
+        SessionView {
+            id: session.summary.id,
+            expires_at: session.summary.expires_at,
+            authenticated_at: session.summary.authenticated_at,
+            assurance_level: session.summary.assurance_level.into(),
+            identity: session.identity.into(),
+        }
+    }
+}
+
+impl AuthResponse {
+    pub fn new(native: NativeSession, verification: Option<PendingVerification>) -> Self {
+        AuthResponse {
+            session_token: native.token.expose().to_owned(),
+            session: native.session.into(),
+            verification: verification.map(|v| VerificationPending { flow_id: v.flow_id, email: v.address }),
+        }
+    }
+}
+
+/// One of the person's sessions, as listed in their account.
+#[derive(Serialize, ToSchema)]
+pub struct SessionListItem {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    /// The session this request was made with.
+    pub current: bool,
+    /// When the session was created.
+    pub issued_at: Option<DateTime<Utc>>,
+    /// When the person last proved who they are in it (login or re-authentication).
+    pub authenticated_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub assurance_level: AssuranceLevelView,
+    /// How the person signed in: `password`, `code_recovery`, …
+    pub methods: Vec<String>,
+    /// The browser or program the session was created from, as it introduced itself.
+    pub user_agent: Option<String>,
+    /// The address the session was created from.
+    pub ip_address: Option<String>,
+}
+
+impl SessionListItem {
+    pub fn new(summary: SessionSummary, current: bool) -> Self {
+        // Kratos appends a device per login and re-authentication; the first is
+        // where the session began.
+        let device = summary.devices.into_iter().next();
+        SessionListItem {
+            id: summary.id,
+            current,
+            issued_at: summary.issued_at,
+            authenticated_at: summary.authenticated_at,
+            expires_at: summary.expires_at,
+            assurance_level: summary.assurance_level.into(),
+            methods: summary.methods,
+            user_agent: device.as_ref().and_then(|d| d.user_agent.clone()),
+            ip_address: device.and_then(|d| d.ip_address),
+        }
+    }
+}

@@ -1,0 +1,74 @@
+//! Our client for Ory Kratos: native ("API") self-service flows, sessions, and
+//! the admin calls we need.
+//!
+//! Native flows are the ones for clients without cookies: no CSRF token, and the
+//! result is a session token instead of a cookie. Each of our endpoints runs a
+//! whole flow in one request, so the SPA never talks to Kratos. Where to look:
+//!
+//! - `flows`: what every flow has in common (`Flow`, `Outcome`, `ContinueWith`)
+//!   and the one place where Kratos' answers to flows are classified;
+//! - `self_service`: one method per thing the API does with a flow (register,
+//!   log in, re-authenticate, change settings, verify, recover);
+//! - `sessions`: tokens, whoami, logout, listing and revoking sessions;
+//! - `identities`: traits and the admin API (server-side only);
+//! - `messages`: Kratos' message ids we branch on;
+//! - `wire`: Kratos' JSON, private to this module.
+
+mod flows;
+mod identities;
+pub mod messages;
+mod self_service;
+mod sessions;
+mod wire;
+
+use reqwest::{Method, RequestBuilder, Response};
+use url::Url;
+
+pub use flows::{Caller, ContinueWith, Flow, FlowKind, FlowNode, FlowOptions, FlowState, NodeValue, Outcome};
+pub use identities::{Identity, NewTraits, Traits};
+pub use messages::{Level, UiMessage};
+pub use self_service::{PendingVerification, Registered};
+pub use sessions::{AssuranceLevel, ClientInfo, Device, NativeSession, Session, SessionSummary, SessionToken};
+
+use super::{KRATOS, OryError};
+
+#[derive(Clone)]
+pub struct Kratos {
+    http: reqwest::Client,
+    public: Url,
+    admin: Url,
+}
+
+impl Kratos {
+    pub fn new(http: reqwest::Client, public: Url, admin: Url) -> Self {
+        Kratos { http, public, admin }
+    }
+
+    /// Readiness of Kratos' public API.
+    pub async fn ready(&self) -> Result<(), OryError> {
+        let response = KRATOS.send(self.public(Method::GET, "health/ready"), "readiness").await?;
+        KRATOS.expect(&response, reqwest::StatusCode::OK, "readiness")
+    }
+
+    fn public_url(&self, path: &str) -> Url {
+        self.public.join(path).expect("paths are static or end in a UUID")
+    }
+
+    fn admin_url(&self, path: &str) -> Url {
+        self.admin.join(path).expect("paths are static or end in a UUID")
+    }
+
+    fn request(&self, method: Method, url: Url) -> RequestBuilder {
+        self.http.request(method, url).header(reqwest::header::ACCEPT, "application/json")
+    }
+
+    fn public(&self, method: Method, path: &str) -> RequestBuilder {
+        self.request(method, self.public_url(path))
+    }
+}
+
+/// The `error.id` of an error envelope, if the body is one.
+async fn error_id(response: Response) -> Option<String> {
+    let body = response.bytes().await.ok()?;
+    serde_json::from_slice::<wire::ErrorEnvelope>(&body).ok()?.error.id
+}

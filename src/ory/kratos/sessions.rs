@@ -1,0 +1,257 @@
+//! Session tokens and sessions: whoami, logout, and a person's other sessions.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, RequestBuilder, StatusCode, header::HeaderValue};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use super::{Kratos, identities::Identity, wire};
+use crate::ory::{KRATOS, SessionError};
+
+/// A Kratos session token. Its `Debug` never shows the value, and it is only sent
+/// in headers and bodies, never in a URL.
+#[derive(Clone)]
+pub struct SessionToken(SecretString);
+
+impl SessionToken {
+    pub fn new(token: String) -> Self {
+        SessionToken(SecretString::from(token))
+    }
+
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+
+    fn header_value(&self) -> Option<HeaderValue> {
+        let mut value = HeaderValue::from_str(self.expose()).ok()?;
+        // Keeps the value out of the HTTP stack's own debug output.
+        value.set_sensitive(true);
+        Some(value)
+    }
+
+    /// Adds the token as `X-Session-Token`, Kratos' header for native clients.
+    /// A value that cannot be a header is not a token Kratos issued.
+    pub(super) fn authorize(&self, request: RequestBuilder) -> Result<RequestBuilder, SessionError> {
+        let value = self.header_value().ok_or(SessionError::Invalid)?;
+        Ok(request.header("X-Session-Token", value))
+    }
+}
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken([REDACTED])")
+    }
+}
+
+/// How strongly a session's person has proven who they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum AssuranceLevel {
+    /// Not authenticated (Kratos uses it for flows, never for an active session).
+    Aal0,
+    /// One factor: a password, a recovery code by email, or a social sign-in.
+    Aal1,
+    /// Two factors: additionally a TOTP code or a recovery code (lookup secret).
+    Aal2,
+}
+
+impl AssuranceLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aal0 => "aal0",
+            Self::Aal1 => "aal1",
+            Self::Aal2 => "aal2",
+        }
+    }
+
+    fn parse(value: Option<&str>) -> Self {
+        match value {
+            Some("aal2") | Some("aal3") => Self::Aal2,
+            Some("aal1") => Self::Aal1,
+            _ => Self::Aal0,
+        }
+    }
+}
+
+/// Who is on the other end of our API, as Kratos should record it on a session
+/// it creates. Kratos sees only the backend; without this every session's device
+/// would be "ory-spa/0.1 from 127.0.0.1".
+#[derive(Debug, Clone, Default)]
+pub struct ClientInfo {
+    pub user_agent: Option<String>,
+    pub ip: Option<IpAddr>,
+}
+
+impl ClientInfo {
+    /// Kratos records `User-Agent` and the first `X-Forwarded-For` address on new
+    /// sessions. Its public API is reachable only by us, so it may believe them;
+    /// we set `X-Forwarded-For` to the one address we determined, never append to
+    /// a client's own header.
+    pub(super) fn apply(&self, mut request: RequestBuilder) -> RequestBuilder {
+        if let Some(agent) = self.user_agent.as_deref().and_then(|a| HeaderValue::from_str(a).ok()) {
+            request = request.header(reqwest::header::USER_AGENT, agent);
+        }
+        if let Some(ip) = self.ip {
+            request = request.header("X-Forwarded-For", ip.to_string());
+        }
+        request
+    }
+}
+
+/// Where a session was used from, as Kratos recorded it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A session as listed: no identity, since every listed session is the caller's.
+#[derive(Debug, Clone)]
+pub struct SessionSummary {
+    pub id: Uuid,
+    pub issued_at: Option<DateTime<Utc>>,
+    pub authenticated_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub assurance_level: AssuranceLevel,
+    /// How the person signed in: `password`, `code_recovery`, `totp`, …
+    pub methods: Vec<String>,
+    pub devices: Vec<Device>,
+}
+
+/// A confirmed Kratos session and its identity.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub summary: SessionSummary,
+    pub identity: Identity,
+}
+
+impl Session {
+    pub fn id(&self) -> Uuid {
+        self.summary.id
+    }
+}
+
+/// What a flow that signs someone in returns.
+#[derive(Debug)]
+pub struct NativeSession {
+    pub token: SessionToken,
+    pub session: Session,
+}
+
+impl SessionSummary {
+    fn from_wire(wire: &wire::Session) -> Self {
+        SessionSummary {
+            id: wire.id,
+            issued_at: wire.issued_at,
+            authenticated_at: wire.authenticated_at,
+            expires_at: wire.expires_at,
+            assurance_level: AssuranceLevel::parse(wire.authenticator_assurance_level.as_deref()),
+            methods: wire.authentication_methods.iter().map(|m| m.method.clone()).collect(),
+            devices: wire
+                .devices
+                .iter()
+                .map(|d| Device { ip_address: d.ip_address.clone(), user_agent: d.user_agent.clone() })
+                .collect(),
+        }
+    }
+}
+
+impl Session {
+    /// An active session with its identity, or `None` for anything else: an
+    /// inactive session must never pass, whatever status it came with.
+    pub(super) fn from_wire(wire: wire::Session) -> Option<Self> {
+        if !wire.active {
+            return None;
+        }
+        let summary = SessionSummary::from_wire(&wire);
+        let identity = Identity::from_wire(wire.identity?)?;
+        Some(Session { summary, identity })
+    }
+}
+
+/// Kratos lists at most this many sessions per page; a person with more is
+/// shown the first page.
+const SESSION_PAGE_SIZE: &str = "250";
+
+impl Kratos {
+    /// Validates a session token with Kratos (`/sessions/whoami`).
+    pub async fn whoami(&self, token: &SessionToken) -> Result<Session, SessionError> {
+        let request = token.authorize(self.public(Method::GET, "sessions/whoami"))?;
+        let response = KRATOS.send(request, "whoami").await?;
+        match response.status() {
+            StatusCode::OK => {
+                let wire: wire::Session = KRATOS.json(response, "whoami").await?;
+                Session::from_wire(wire).ok_or(SessionError::Invalid)
+            }
+            StatusCode::UNAUTHORIZED => Err(SessionError::Invalid),
+            StatusCode::FORBIDDEN => Err(session_forbidden(response, "whoami").await),
+            status => Err(KRATOS.unexpected(status, "whoami").into()),
+        }
+    }
+
+    /// Revokes the session behind a token.
+    pub async fn logout(&self, token: &SessionToken) -> Result<(), SessionError> {
+        let request = self
+            .public(Method::DELETE, "self-service/logout/api")
+            .json(&serde_json::json!({ "session_token": token.expose() }));
+        let response = KRATOS.send(request, "logout").await?;
+        match response.status() {
+            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+            // Kratos answers 400 or 403 for a token it does not know.
+            StatusCode::BAD_REQUEST | StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => Err(SessionError::Invalid),
+            status => Err(KRATOS.unexpected(status, "logout").into()),
+        }
+    }
+
+    /// The token holder's *other* active sessions (Kratos leaves out the current one).
+    pub async fn other_sessions(&self, token: &SessionToken) -> Result<Vec<SessionSummary>, SessionError> {
+        let mut url = self.public_url("sessions");
+        url.query_pairs_mut().append_pair("page_size", SESSION_PAGE_SIZE).append_pair("active", "true");
+        let request = token.authorize(self.request(Method::GET, url))?;
+        let response = KRATOS.send(request, "session list").await?;
+        match response.status() {
+            StatusCode::OK => {
+                let sessions: Vec<wire::Session> = KRATOS.json(response, "session list").await?;
+                Ok(sessions.iter().filter(|s| s.active).map(SessionSummary::from_wire).collect())
+            }
+            StatusCode::UNAUTHORIZED => Err(SessionError::Invalid),
+            StatusCode::FORBIDDEN => Err(session_forbidden(response, "session list").await),
+            status => Err(KRATOS.unexpected(status, "session list").into()),
+        }
+    }
+
+    /// Revokes one of the token holder's other sessions. Kratos answers 204 for
+    /// an id that is not theirs too (and revokes nothing), so callers that want
+    /// to tell "not found" apart check `other_sessions` first.
+    pub async fn revoke_session(&self, token: &SessionToken, id: Uuid) -> Result<(), SessionError> {
+        let request = token.authorize(self.public(Method::DELETE, &format!("sessions/{id}")))?;
+        let response = KRATOS.send(request, "session revocation").await?;
+        match response.status() {
+            StatusCode::NO_CONTENT | StatusCode::OK => Ok(()),
+            StatusCode::UNAUTHORIZED => Err(SessionError::Invalid),
+            StatusCode::FORBIDDEN => Err(session_forbidden(response, "session revocation").await),
+            status => Err(KRATOS.unexpected(status, "session revocation").into()),
+        }
+    }
+
+    /// Revokes all of the token holder's sessions but the current one; returns how many.
+    pub async fn revoke_other_sessions(&self, token: &SessionToken) -> Result<u64, SessionError> {
+        let request = token.authorize(self.public(Method::DELETE, "sessions"))?;
+        let response = KRATOS.send(request, "session revocation").await?;
+        match response.status() {
+            StatusCode::OK => Ok(KRATOS.json::<wire::RevokedCount>(response, "session revocation").await?.count),
+            StatusCode::UNAUTHORIZED => Err(SessionError::Invalid),
+            StatusCode::FORBIDDEN => Err(session_forbidden(response, "session revocation").await),
+            status => Err(KRATOS.unexpected(status, "session revocation").into()),
+        }
+    }
+}
+
+/// A 403 about a session: a second factor is missing, or something we do not expect.
+async fn session_forbidden(response: reqwest::Response, operation: &'static str) -> SessionError {
+    match super::error_id(response).await.as_deref() {
+        Some("session_aal2_required") => SessionError::SecondFactorRequired,
+        _ => KRATOS.unexpected(StatusCode::FORBIDDEN, operation).into(),
+    }
+}

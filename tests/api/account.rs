@@ -1,0 +1,240 @@
+//! The account: profile, password (with Kratos' privileged-session rule) and
+//! sessions, against the real Kratos.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, message_ids, ory::OryStack, problem, spawn_app, spawn_app_on, unique_email};
+
+const KRATOS_TOO_SHORT_NAME: u64 = 4000003;
+const KRATOS_PASSWORD_TOO_SHORT: u64 = 4000032;
+const KRATOS_PASSWORD_TOO_SIMILAR: u64 = 4000031;
+const NEW_PASSWORD: &str = "a brand new evening stroll 77";
+
+/// A Kratos whose logins stop being privileged after two seconds.
+async fn impatient_stack() -> &'static OryStack {
+    tokio::task::spawn_blocking(|| {
+        static STACK: std::sync::OnceLock<OryStack> = std::sync::OnceLock::new();
+        STACK.get_or_init(|| OryStack::start_with(&[("SELFSERVICE_FLOWS_SETTINGS_PRIVILEGED_SESSION_MAX_AGE", "2s")]))
+    })
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn the_profile_shows_the_identity_and_its_name_can_change() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+
+    let profile: Value = app.profile(&ada.token).await.json().await.unwrap();
+    assert_eq!(profile["email"], ada.email);
+    assert_eq!(profile["name"], "Ada");
+    assert_eq!(profile["id"], ada.id);
+    assert_eq!(profile["email_verified"], false);
+
+    let renamed = app.rename(&ada.token, "  Ada Lovelace ").await;
+    assert_eq!(renamed.status(), 200);
+    let renamed: Value = renamed.json().await.unwrap();
+    assert_eq!(renamed["name"], "Ada Lovelace", "trimmed and saved");
+    assert_eq!(renamed["email"], ada.email, "the email is unchanged");
+
+    let session: Value = app.whoami(&ada.token).await.json().await.unwrap();
+    assert_eq!(session["identity"]["name"], "Ada Lovelace");
+}
+
+#[tokio::test]
+async fn an_empty_name_is_refused_with_kratos_message_and_nothing_changes() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+
+    let refused = problem(app.rename(&ada.token, "   ").await, 400, "validation_failed").await;
+    assert_eq!(message_ids(&refused, Some("name")), [KRATOS_TOO_SHORT_NAME]);
+    let profile: Value = app.profile(&ada.token).await.json().await.unwrap();
+    assert_eq!(profile["name"], "Ada");
+}
+
+#[tokio::test]
+async fn account_endpoints_need_a_session() {
+    let app = spawn_app().await;
+    problem(app.profile("ory_st_not_a_real_token").await, 401, "unauthenticated").await;
+    problem(app.rename("ory_st_not_a_real_token", "Eve").await, 401, "unauthenticated").await;
+    problem(app.change_password("ory_st_not_a_real_token", NEW_PASSWORD, None).await, 401, "unauthenticated").await;
+    problem(app.reauthenticate("ory_st_not_a_real_token", PASSWORD).await, 401, "unauthenticated").await;
+    problem(app.revoke_other_sessions("ory_st_not_a_real_token").await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn a_password_change_replaces_the_password_and_signs_out_the_other_sessions() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let phone = app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+
+    let changed = app.change_password(&ada.token, NEW_PASSWORD, None).await;
+    assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["signed_out_sessions"], 1);
+
+    problem(app.whoami(&phone).await, 401, "unauthenticated").await;
+    assert_eq!(app.whoami(&ada.token).await.status(), 200, "the session that changed it stays");
+    problem(app.login(&ada.email, PASSWORD).await, 400, "invalid_credentials").await;
+    assert_eq!(app.login(&ada.email, NEW_PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_password_change_can_keep_the_other_sessions() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let phone = app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+
+    let changed: Value = app.change_password(&ada.token, NEW_PASSWORD, Some(false)).await.json().await.unwrap();
+    assert_eq!(changed["signed_out_sessions"], 0);
+    assert_eq!(app.whoami(&phone).await.status(), 200);
+}
+
+#[tokio::test]
+async fn the_server_setting_decides_when_the_request_does_not() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "false")]).await;
+    let ada = app.person("Ada").await;
+    let phone = app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+
+    let changed: Value = app.change_password(&ada.token, NEW_PASSWORD, None).await.json().await.unwrap();
+    assert_eq!(changed["signed_out_sessions"], 0);
+    assert_eq!(app.whoami(&phone).await.status(), 200);
+
+    // The request still wins over the setting.
+    let changed: Value = app.change_password(&ada.token, PASSWORD, Some(true)).await.json().await.unwrap();
+    assert_eq!(changed["signed_out_sessions"], 1);
+    problem(app.whoami(&phone).await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn a_weak_password_is_refused_with_kratos_messages_and_the_old_one_still_works() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+
+    let short = problem(app.change_password(&ada.token, "short", None).await, 400, "validation_failed").await;
+    assert_eq!(message_ids(&short, Some("password")), [KRATOS_PASSWORD_TOO_SHORT]);
+    let similar = problem(app.change_password(&ada.token, &ada.email, None).await, 400, "validation_failed").await;
+    assert_eq!(message_ids(&similar, Some("password")), [KRATOS_PASSWORD_TOO_SIMILAR]);
+
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_old_login_must_reauthenticate_before_changing_the_password_then_the_retry_works() {
+    let app = spawn_app_on(impatient_stack().await, &[]).await;
+    let ada = app.person("Ada").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+
+    let refused =
+        problem(app.change_password(&ada.token, NEW_PASSWORD, None).await, 403, "session_refresh_required").await;
+    assert!(refused["detail"].as_str().unwrap().contains("/api/auth/reauthenticate"));
+    // Nothing changed: the old password still works.
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200);
+
+    problem(app.reauthenticate(&ada.token, "not the password at all").await, 400, "invalid_credentials").await;
+    let refreshed = app.reauthenticate(&ada.token, PASSWORD).await;
+    assert_eq!(refreshed.status(), 200, "{}", refreshed.text().await.unwrap());
+    let refreshed: Value = refreshed.json().await.unwrap();
+    assert_eq!(refreshed["session_token"], ada.token.as_str(), "the same session, made recent");
+
+    // The client repeats the very request that was refused.
+    let changed = app.change_password(&ada.token, NEW_PASSWORD, None).await;
+    assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
+    assert_eq!(app.login(&ada.email, NEW_PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_name_change_does_not_need_a_recent_login() {
+    let app = spawn_app_on(impatient_stack().await, &[]).await;
+    let ada = app.person("Ada").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(app.rename(&ada.token, "Ada L.").await.status(), 200);
+}
+
+#[tokio::test]
+async fn sessions_are_listed_with_their_device_and_the_current_one_marked() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+    let laptop = app.login_from(&ada.email, PASSWORD, "Laptop/2.0").await;
+
+    let sessions = app.sessions(&laptop).await;
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions[0]["current"], true, "the current session comes first");
+    assert_eq!(sessions[0]["user_agent"], "Laptop/2.0");
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    let agents: Vec<&str> = sessions.iter().filter_map(|s| s["user_agent"].as_str()).collect();
+    assert!(agents.contains(&"Phone/1.0"), "{agents:?}");
+    for session in &sessions {
+        assert_eq!(session["ip_address"], "127.0.0.1", "the client's address, not the backend's port");
+        assert!(session["expires_at"].is_string() && session["issued_at"].is_string());
+        assert_eq!(session["assurance_level"], "aal1");
+        assert_eq!(session["methods"][0], "password");
+    }
+}
+
+#[tokio::test]
+async fn revoking_a_session_takes_effect_on_its_next_request() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let phone = app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+    let phone_id = app.sessions(&phone).await[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.home(&phone).await.status(), 200);
+
+    assert_eq!(app.revoke_session(&ada.token, &phone_id).await.status(), 204);
+    problem(app.home(&phone).await, 401, "unauthenticated").await;
+    assert_eq!(app.sessions(&ada.token).await.len(), 1);
+    problem(app.revoke_session(&ada.token, &phone_id).await, 404, "not_found").await;
+}
+
+#[tokio::test]
+async fn nobody_can_revoke_someone_elses_session() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let eve = app.person("Eve").await;
+    let ada_session = app.sessions(&ada.token).await[0]["id"].as_str().unwrap().to_owned();
+
+    problem(app.revoke_session(&eve.token, &ada_session).await, 404, "not_found").await;
+    problem(app.revoke_session(&eve.token, &uuid::Uuid::new_v4().to_string()).await, 404, "not_found").await;
+    assert_eq!(app.whoami(&ada.token).await.status(), 200);
+}
+
+#[tokio::test]
+async fn revoking_the_current_session_is_a_logout() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let own = app.sessions(&ada.token).await[0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.revoke_session(&ada.token, &own).await.status(), 204);
+    problem(app.whoami(&ada.token).await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_else_keeps_only_this_session() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let phone = app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+    let laptop = app.login_from(&ada.email, PASSWORD, "Laptop/2.0").await;
+
+    let revoked = app.revoke_other_sessions(&laptop).await;
+    assert_eq!(revoked.status(), 200);
+    assert_eq!(revoked.json::<Value>().await.unwrap()["revoked"], 2);
+    problem(app.home(&phone).await, 401, "unauthenticated").await;
+    problem(app.home(&ada.token).await, 401, "unauthenticated").await;
+    assert_eq!(app.home(&laptop).await.status(), 200);
+    assert_eq!(app.sessions(&laptop).await.len(), 1);
+}
+
+#[tokio::test]
+async fn registration_says_a_verification_code_is_on_its_way() {
+    let app = spawn_app().await;
+    let email = unique_email();
+    let response = app.register(&email, "Ada", PASSWORD).await;
+    assert_eq!(response.status(), 201);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["verification"]["email"], email);
+    assert!(uuid::Uuid::parse_str(body["verification"]["flow_id"].as_str().unwrap()).is_ok());
+    assert_eq!(body["session"]["identity"]["email_verified"], false);
+}
