@@ -11,6 +11,7 @@ mod extractor;
 mod groups;
 mod health;
 mod home;
+mod mail;
 mod matrix;
 mod openapi;
 mod resilience;
