@@ -50,12 +50,14 @@ backend=http://127.0.0.1:$backend_port
 # No usage telemetry from Kratos and Keto (and no failing network calls offline).
 export SQA_OPT_OUT=true
 
-# Builds what is not cached yet (minutes, with progress); a second or so otherwise.
-bash scripts/ory-build.sh > /dev/null
 bins=$(bash scripts/ory-build.sh --print-dir)
 kratos=$bins/kratos-$(bash scripts/ory-build.sh --version kratos)
 keto=$bins/keto-$(bash scripts/ory-build.sh --version keto)
 mailpit=$bins/mailpit-$(bash scripts/ory-build.sh --version mailpit)
+# A fresh machine builds them here (minutes, with progress on stderr).
+if [[ ! -x $kratos || ! -x $keto || ! -x $mailpit ]]; then
+  bash scripts/ory-build.sh > /dev/null
+fi
 
 # Secrets are generated once per state dir and kept there, never in the repository.
 if [[ ! -f $state/secrets.env ]]; then
