@@ -1,15 +1,23 @@
 #!/usr/bin/env bash
-# Starts the whole stack locally on SQLite: Ory Kratos, Ory Keto and the backend
-# (which also serves the SPA once it is built). Prints the URLs, then runs until
-# Ctrl-C, which stops everything it started. State lives in .local/ (git-ignored).
+# Starts the whole stack locally on SQLite: Mailpit (the mail server Kratos' courier
+# sends verification and recovery codes to; read them in its web UI), Ory Kratos,
+# Ory Keto and the backend (which also serves the SPA once it is built). Builds the
+# Ory and Mailpit binaries first if they are not cached (scripts/ory-build.sh).
+# Prints the URLs, then runs until Ctrl-C, which stops everything it started. State
+# lives in .local/ (git-ignored).
 #
 # Environment (the defaults are the ports and paths printed below):
 #   ORY_SPA_STATE_DIR           state and logs (.local)
 #   ORY_SPA_KRATOS_PUBLIC_PORT  4433     ORY_SPA_KRATOS_ADMIN_PORT  4434
 #   ORY_SPA_KETO_READ_PORT      4466     ORY_SPA_KETO_WRITE_PORT    4467
 #   ORY_SPA_KETO_OPL_PORT       4469     ORY_SPA_KETO_METRICS_PORT  4468
+#   ORY_SPA_MAILPIT_SMTP_PORT   1025     ORY_SPA_MAILPIT_UI_PORT    8025
 #   ORY_SPA_BACKEND_PORT        8080
 #   ORY_SPA_PROFILE             cargo profile for the backend (release)
+#   ORY_SPA_REQUIRE_VERIFIED_EMAIL=1
+#                               Kratos refuses to log in a person whose address is
+#                               not verified yet (message 4000010); off by default,
+#                               as in kratos/kratos.yml.
 #   ORY_SPA_DETACH=1            start, wait until everything is ready, write the
 #                               process ids to $ORY_SPA_STATE_DIR/pids and return,
 #                               leaving it running (the caller stops those pids).
@@ -25,12 +33,18 @@ keto_read_port=${ORY_SPA_KETO_READ_PORT:-4466}
 keto_write_port=${ORY_SPA_KETO_WRITE_PORT:-4467}
 keto_opl_port=${ORY_SPA_KETO_OPL_PORT:-4469}
 keto_metrics_port=${ORY_SPA_KETO_METRICS_PORT:-4468}
+mailpit_smtp_port=${ORY_SPA_MAILPIT_SMTP_PORT:-1025}
+mailpit_ui_port=${ORY_SPA_MAILPIT_UI_PORT:-8025}
 backend_port=${ORY_SPA_BACKEND_PORT:-8080}
 detach=${ORY_SPA_DETACH:-0}
+require_verified_email=${ORY_SPA_REQUIRE_VERIFIED_EMAIL:-0}
+[[ $require_verified_email == 0 || $require_verified_email == 1 ]] ||
+  { echo "ORY_SPA_REQUIRE_VERIFIED_EMAIL must be 0 or 1, not '$require_verified_email'" >&2; exit 1; }
 kratos_public=http://127.0.0.1:$kratos_public_port
 kratos_admin=http://127.0.0.1:$kratos_admin_port
 keto_read=http://127.0.0.1:$keto_read_port
 keto_write=http://127.0.0.1:$keto_write_port
+mailpit_ui=http://127.0.0.1:$mailpit_ui_port
 backend=http://127.0.0.1:$backend_port
 
 # No usage telemetry from Kratos and Keto (and no failing network calls offline).
@@ -43,6 +57,11 @@ sqlite_options=$(< scripts/lib/ory-sqlite-options)
 bins=$(bash scripts/ory-build.sh --print-dir)
 kratos=$bins/kratos-$(bash scripts/ory-build.sh --version kratos)
 keto=$bins/keto-$(bash scripts/ory-build.sh --version keto)
+mailpit=$bins/mailpit-$(bash scripts/ory-build.sh --version mailpit)
+# A fresh machine builds them here (minutes, with progress on stderr).
+if [[ ! -x $kratos || ! -x $keto || ! -x $mailpit ]]; then
+  bash scripts/ory-build.sh > /dev/null
+fi
 
 # Secrets are generated once per state dir and kept there, never in the repository.
 if [[ ! -f $state/secrets.env ]]; then
@@ -76,14 +95,44 @@ wait_ready() { # name url log
   exit 1
 }
 
+wait_smtp() { # name port log
+  for _ in $(seq 1 300); do
+    if (exec 3<> "/dev/tcp/127.0.0.1/$2") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "$1 does not accept SMTP connections on 127.0.0.1:$2; its log:" >&2
+  tail -n 40 "$3" >&2
+  exit 1
+}
+
+# Before Kratos, whose courier sends as soon as it runs. Loopback only, and nothing
+# leaves the machine: no update check, no reverse DNS per SMTP connection, no
+# remote CSS or fonts in the web UI. It offers no STARTTLS (no certificate), which
+# matters: Kratos tries STARTTLS whenever it is offered (ory/kratos#4498).
+echo "== Mailpit (SQLite: $state/mailpit.sqlite)"
+"$mailpit" --smtp "127.0.0.1:$mailpit_smtp_port" --listen "127.0.0.1:$mailpit_ui_port" \
+  --database "$state/mailpit.sqlite" \
+  --disable-version-check --smtp-disable-rdns --block-remote-css-and-fonts \
+  > "$state/mailpit.log" 2>&1 &
+pids+=($!)
+wait_ready Mailpit "$mailpit_ui/readyz" "$state/mailpit.log"
+wait_smtp Mailpit "$mailpit_smtp_port" "$state/mailpit.log"
+
 echo "== Ory Kratos (SQLite: $state/kratos.sqlite)"
 (
   set -a; source "$state/secrets.env"; set +a
   export DSN="sqlite://$state/kratos.sqlite?$sqlite_options"
   export SERVE_PUBLIC_PORT=$kratos_public_port SERVE_PUBLIC_BASE_URL=$kratos_public/
   export SERVE_ADMIN_PORT=$kratos_admin_port
+  export COURIER_SMTP_CONNECTION_URI="smtp://127.0.0.1:$mailpit_smtp_port/?disable_starttls=true"
+  if [[ $require_verified_email == 1 ]]; then
+    # The index form: Kratos reads a JSON list here as one string and refuses it
+    # ("hooks: expected array, but got string").
+    export SELFSERVICE_FLOWS_LOGIN_AFTER_PASSWORD_HOOKS_0_HOOK=require_verified_address
+  fi
   "$kratos" migrate sql -e --yes -c kratos/kratos.yml > "$state/kratos-migrate.log" 2>&1
-  exec "$kratos" serve -c kratos/kratos.yml --dev > "$state/kratos.log" 2>&1
+  # --watch-courier: without it Kratos queues mail and never sends it.
+  exec "$kratos" serve -c kratos/kratos.yml --dev --watch-courier > "$state/kratos.log" 2>&1
 ) &
 pids+=($!)
 
@@ -132,6 +181,10 @@ if [[ $detach == 1 ]]; then
   exit 0
 fi
 
+verified_note=""
+if [[ $require_verified_email == 1 ]]; then
+  verified_note=$'\n\nLogin needs a verified address (ORY_SPA_REQUIRE_VERIFIED_EMAIL=1); the codes arrive in Mailpit.'
+fi
 cat <<MSG
 
 Everything is up (logs in $state/*.log):
@@ -142,6 +195,7 @@ Everything is up (logs in $state/*.log):
   Health             $backend/health/ready
   Kratos public API  $kratos_public/   (the backend's; admin on 127.0.0.1:$kratos_admin_port)
   Keto read API      $keto_read/   (write API on 127.0.0.1:$keto_write_port)
+  Mail (Mailpit)     $mailpit_ui/   (SMTP on 127.0.0.1:$mailpit_smtp_port)$verified_note
 
 Try it:
   curl -s -X POST $backend/api/auth/registration -H 'content-type: application/json' \\

@@ -1,9 +1,11 @@
 // Command compose-check loads docker-compose.yml with compose-go, the parser
 // Docker Compose v2 uses (schema validation and interpolation included), since no
 // Docker engine runs where the tests do. It then checks this project's invariants:
-// only the backend publishes ports (Kratos' admin API and Keto's write API stay
-// inside the network), Kratos and Keto read the repository's own kratos/ and keto/
-// files, and every Ory service and the backend point at the postgres service.
+// only the backend publishes ports, except Mailpit's web UI (local mail) on the
+// host's loopback only; Kratos' admin API and Keto's write API are never published;
+// Kratos runs its courier (without --watch-courier it sends no mail and says
+// nothing); Kratos and Keto read the repository's own kratos/ and keto/ files, and
+// every Ory service and the backend point at the postgres service.
 package main
 
 import (
@@ -11,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -63,13 +66,14 @@ func check(file string) ([]string, error) {
 	sort.Strings(names)
 	for _, name := range names {
 		service := project.Services[name]
-		if len(service.Ports) > 0 && name != "backend" {
-			problems = append(problems, fmt.Sprintf("service %s publishes ports; only the backend may", name))
-		}
+		problems = append(problems, ports(service)...)
 		switch {
 		case strings.HasPrefix(name, "kratos"):
 			problems = append(problems, mounts(service, filepath.Join(root, "kratos"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
+			if name == "kratos" && !slices.Contains(service.Command, "--watch-courier") {
+				problems = append(problems, "service kratos: its command lacks --watch-courier, so no mail is ever sent")
+			}
 		case strings.HasPrefix(name, "keto"):
 			problems = append(problems, mounts(service, filepath.Join(root, "keto"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
@@ -86,10 +90,37 @@ func check(file string) ([]string, error) {
 		}
 	}
 	if len(problems) == 0 {
-		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only backend publishes ports; "+
+		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only backend publishes ports, "+
+			"and mailpit its web UI on 127.0.0.1; kratos watches its courier; "+
 			"Ory services mount ./kratos and ./keto; every DSN points at postgres\n", file, strings.Join(names, ", "))
 	}
 	return problems, nil
+}
+
+// Container ports of APIs that must never leave the compose network, whoever
+// publishes them: Kratos' admin API and Keto's write API.
+var neverPublished = map[uint32]string{4434: "Kratos' admin API", 4467: "Keto's write API"}
+
+// ports: the backend may publish; mailpit only its web UI (8025) on 127.0.0.1, for
+// reading local mail; every other service nothing.
+func ports(service types.ServiceConfig) []string {
+	var problems []string
+	for _, port := range service.Ports {
+		if api, ok := neverPublished[port.Target]; ok {
+			problems = append(problems, fmt.Sprintf("service %s publishes port %d (%s); it must never be published", service.Name, port.Target, api))
+		}
+		switch service.Name {
+		case "backend":
+		case "mailpit":
+			if port.Target != 8025 || port.HostIP != "127.0.0.1" {
+				problems = append(problems, fmt.Sprintf("service mailpit publishes %s:%s->%d; only its web UI, 127.0.0.1:…->8025, may be",
+					port.HostIP, port.Published, port.Target))
+			}
+		default:
+			problems = append(problems, fmt.Sprintf("service %s publishes ports; only the backend (and mailpit's web UI on 127.0.0.1) may", service.Name))
+		}
+	}
+	return problems
 }
 
 func mounts(service types.ServiceConfig, source string) []string {

@@ -12,6 +12,7 @@ mod extractor;
 mod groups;
 mod health;
 mod home;
+mod mail;
 mod matrix;
 mod openapi;
 mod resilience;

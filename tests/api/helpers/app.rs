@@ -6,7 +6,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use super::{logs, ory::OryStack};
+use super::{logs, mailbox::Mailbox, ory::OryStack};
 
 pub struct TestApp {
     pub address: String,
@@ -14,6 +14,8 @@ pub struct TestApp {
     /// The app's own database: a SQLite file, or a fresh PostgreSQL database when
     /// `TEST_POSTGRES_URL` is set (the test command runs the suite both ways).
     pub database_url: String,
+    /// The mail the Ory stack's courier delivered (its own Mailpit).
+    pub mailbox: Mailbox,
     _db_dir: TempDir,
 }
 
@@ -60,6 +62,7 @@ pub async fn spawn_app_on(ory: &OryStack, extra: &[(&str, &str)]) -> TestApp {
         address,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         database_url,
+        mailbox: Mailbox::new(ory.mailpit_url()),
         _db_dir: db_dir,
     }
 }

@@ -1,6 +1,7 @@
 mod app;
 pub mod fault_proxy;
 mod logs;
+pub mod mailbox;
 pub mod ory;
 
 pub use app::{Person, TestApp, message_ids, problem, spawn_app, spawn_app_on};

@@ -1,6 +1,8 @@
 //! Starts the real Ory Kratos and Ory Keto for tests: temporary SQLite files, free
 //! loopback ports, the repository's own `kratos/` and `keto/` configuration with
 //! test-only overrides by environment variable (a cheap password hasher, quiet logs).
+//! Each stack has its own Mailpit, the SMTP server Kratos' courier delivers to;
+//! `helpers::mailbox` reads it.
 //!
 //! Every process is started from one long-lived thread with `PR_SET_PDEATHSIG`,
 //! so the kernel kills it when the test process ends, however it ends.
@@ -17,6 +19,7 @@ use tempfile::TempDir;
 
 pub const KRATOS_VERSION: &str = "v1.3.1";
 pub const KETO_VERSION: &str = "v0.14.0";
+pub const MAILPIT_VERSION: &str = "v1.27.11";
 
 fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,7 +39,7 @@ fn binary(name: &str, version: &str) -> PathBuf {
     let path = dir.join(format!("{name}-{version}"));
     assert!(
         path.is_file(),
-        "{} is missing: the integration tests need the real Ory {name} {version}. \
+        "{} is missing: the integration tests need the real {name} {version}. \
          Build it with `bash scripts/ory-build.sh` (the README's test command does this).",
         path.display()
     );
@@ -74,7 +77,7 @@ fn spawn(command: Command) -> Child {
     });
     let (tx, rx) = mpsc::channel();
     spawner.lock().unwrap().send((command, tx)).unwrap();
-    rx.recv().unwrap().expect("spawning an Ory process")
+    rx.recv().unwrap().expect("spawning a service")
 }
 
 /// Runs a command to completion (migrations), with its output in `log`.
@@ -110,7 +113,7 @@ fn sqlite_options() -> &'static str {
 /// Fixed test secrets: they protect nothing but throwaway SQLite files.
 const TEST_SECRET: &str = "test-secret-not-for-production-0123456789";
 
-/// A Kratos and a Keto of their own, on their own ports and databases.
+/// A Kratos, a Keto and a Mailpit of their own, on their own ports and databases.
 pub struct OryStack {
     dir: TempDir,
     /// Extra Kratos settings by environment, for tests that need other lifespans.
@@ -121,12 +124,15 @@ pub struct OryStack {
     pub keto_write: u16,
     keto_opl: u16,
     keto_metrics: u16,
+    mailpit_smtp: u16,
+    mailpit_http: u16,
     kratos: Mutex<Option<Service>>,
     keto: Mutex<Option<Service>>,
+    mailpit: Mutex<Option<Service>>,
 }
 
 impl OryStack {
-    /// Starts both services and waits until they are ready.
+    /// Starts the services and waits until they are ready.
     pub fn start() -> OryStack {
         OryStack::start_with(&[])
     }
@@ -143,9 +149,14 @@ impl OryStack {
             keto_write: free_port(),
             keto_opl: free_port(),
             keto_metrics: free_port(),
+            mailpit_smtp: free_port(),
+            mailpit_http: free_port(),
             kratos: Mutex::new(None),
             keto: Mutex::new(None),
+            mailpit: Mutex::new(None),
         };
+        // Mailpit first: Kratos' courier delivers as soon as Kratos runs.
+        stack.start_mailpit();
         stack.migrate();
         stack.start_kratos();
         stack.start_keto();
@@ -191,6 +202,10 @@ impl OryStack {
     pub fn keto_write_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.keto_write)
     }
+    /// Mailpit's web UI and HTTP API.
+    pub fn mailpit_url(&self) -> String {
+        format!("http://127.0.0.1:{}/", self.mailpit_http)
+    }
 
     fn kratos_command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary("kratos", KRATOS_VERSION));
@@ -213,6 +228,15 @@ impl OryStack {
             // Kratos raises a bcrypt cost below 12 back to 12 outside dev mode.
             .env("DEV", "true")
             .env("SQA_OPT_OUT", "true")
+            // No TLS on loopback: Mailpit offers no STARTTLS without a certificate,
+            // and Kratos tries it whenever a server offers it (ory/kratos#4498).
+            .env(
+                "COURIER_SMTP_CONNECTION_URI",
+                format!("smtp://127.0.0.1:{}/?disable_starttls=true", self.mailpit_smtp),
+            )
+            // The courier polls its queue this often (default 1s): a mail a test
+            // waits for should not wait a second before it is even sent.
+            .env("COURIER_WORKER_PULL_WAIT", "100ms")
             // Kratos spells the level "warning", Keto "warn".
             .env("LOG_LEVEL", "warning")
             .envs(self.kratos_env.iter().map(|(k, v)| (k, v)));
@@ -255,7 +279,8 @@ impl OryStack {
     }
 
     pub fn start_kratos(&self) {
-        let mut command = self.kratos_command(&["serve", "-c", "kratos/kratos.yml"]);
+        // `--watch-courier`: without it Kratos queues mail and never sends it.
+        let mut command = self.kratos_command(&["serve", "-c", "kratos/kratos.yml", "--watch-courier"]);
         command.stdout(self.log_file("kratos.log")).stderr(self.log_file("kratos.log"));
         *self.kratos.lock().unwrap() = Some(Service { child: spawn(command) });
         self.wait_ready(&self.kratos, "Kratos", &format!("{}health/ready", self.kratos_public_url()), "kratos.log");
@@ -266,6 +291,31 @@ impl OryStack {
         command.stdout(self.log_file("keto.log")).stderr(self.log_file("keto.log"));
         *self.keto.lock().unwrap() = Some(Service { child: spawn(command) });
         self.wait_ready(&self.keto, "Keto", &format!("{}health/ready", self.keto_read_url()), "keto.log");
+    }
+
+    fn start_mailpit(&self) {
+        let mut command = Command::new(binary("mailpit", MAILPIT_VERSION));
+        command
+            .args(["--smtp", &format!("127.0.0.1:{}", self.mailpit_smtp)])
+            .args(["--listen", &format!("127.0.0.1:{}", self.mailpit_http)])
+            .args(["--database", &self.dir.path().join("mailpit.sqlite").display().to_string()])
+            // Keep every message for the whole run (the default prunes past 500).
+            .args(["--max", "0"])
+            // Nothing leaves the machine: no update check against GitHub, no reverse
+            // DNS lookup per SMTP connection, no remote CSS or fonts in the web UI.
+            .args(["--disable-version-check", "--smtp-disable-rdns", "--block-remote-css-and-fonts"])
+            // Mailpit also reads MP_* variables; only the flags above count.
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .stdout(self.log_file("mailpit.log"))
+            .stderr(self.log_file("mailpit.log"));
+        *self.mailpit.lock().unwrap() = Some(Service { child: spawn(command) });
+        // Its web server comes up before its SMTP listener, so wait for both.
+        let smtp = format!("127.0.0.1:{}", self.mailpit_smtp);
+        let readyz = format!("{}readyz", self.mailpit_url());
+        self.wait_until(&self.mailpit, "Mailpit", &format!("{readyz} and smtp://{smtp}"), "mailpit.log", || {
+            probe::answers_ok(&readyz) && std::net::TcpStream::connect(&smtp).is_ok()
+        });
     }
 
     pub fn stop_kratos(&self) {
@@ -300,9 +350,13 @@ impl OryStack {
     }
 
     fn wait_ready(&self, service: &Mutex<Option<Service>>, name: &str, url: &str, log: &str) {
+        self.wait_until(service, name, url, log, || probe::answers_ok(url));
+    }
+
+    fn wait_until(&self, service: &Mutex<Option<Service>>, name: &str, at: &str, log: &str, ready: impl Fn() -> bool) {
         let deadline = Instant::now() + Duration::from_secs(60);
         let problem = loop {
-            if probe::answers_ok(url) {
+            if ready() {
                 return;
             }
             if let Some(Service { child }) = service.lock().unwrap().as_mut()
@@ -316,7 +370,7 @@ impl OryStack {
             std::thread::sleep(Duration::from_millis(50));
         };
         let log = std::fs::read_to_string(self.dir.path().join(log)).unwrap_or_default();
-        panic!("{name} at {url} {problem}. Its log:\n{log}");
+        panic!("{name} at {at} {problem}. Its log:\n{log}");
     }
 }
 
