@@ -231,6 +231,19 @@ mod tests {
     }
 
     #[test]
+    fn codes_lose_their_white_space_and_absurd_ones_are_refused() {
+        let flow_id = Uuid::new_v4();
+        let form = CodeForm::try_from(CodeRequest { flow_id, code: " 123 456\n".into() }).ok().unwrap();
+        assert_eq!(form.code, "123456");
+        for code in ["  ".to_owned(), "9".repeat(MAX_CODE_CHARS + 1)] {
+            let Err(ApiError::Validation { messages, .. }) = CodeForm::try_from(CodeRequest { flow_id, code }) else {
+                panic!("expected a validation error");
+            };
+            assert_eq!(messages[0].field.as_deref(), Some("code"));
+        }
+    }
+
+    #[test]
     fn email_and_name_are_trimmed_but_the_password_is_not() {
         let request = RegistrationRequest {
             email: Some(" ada@example.com ".into()),

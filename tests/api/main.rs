@@ -15,4 +15,6 @@ mod home;
 mod mail;
 mod matrix;
 mod openapi;
+mod recovery;
 mod resilience;
+mod verification;

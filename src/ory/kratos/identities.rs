@@ -87,3 +87,38 @@ impl Kratos {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(addresses: serde_json::Value) -> Option<Identity> {
+        Identity::from_wire(
+            serde_json::from_value(serde_json::json!({
+                "id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+                "traits": {"email": "Ada@Example.com", "name": "Ada"},
+                "verifiable_addresses": addresses
+            }))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_email_is_verified_only_when_its_own_address_is() {
+        assert!(identity(serde_json::json!([{"value": "ada@example.com", "verified": true}])).unwrap().email_verified);
+        assert!(
+            !identity(serde_json::json!([{"value": "ada@example.com", "verified": false}])).unwrap().email_verified
+        );
+        assert!(!identity(serde_json::json!([{"value": "old@example.com", "verified": true}])).unwrap().email_verified);
+        assert!(!identity(serde_json::json!(null)).unwrap().email_verified);
+    }
+
+    #[test]
+    fn traits_of_another_schema_are_not_a_person_of_ours() {
+        let wire = serde_json::from_value(serde_json::json!({
+            "id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f", "traits": {"username": "x"}
+        }))
+        .unwrap();
+        assert!(Identity::from_wire(wire).is_none());
+    }
+}

@@ -236,6 +236,36 @@ impl TestApp {
         self.call(Method::DELETE, &format!("/api/account/sessions/{id}"), Some(token), None).await
     }
 
+    /// `POST /api/auth/verification`: a code to `email`, on `flow` or a new flow.
+    pub async fn send_verification_code(&self, email: &str, flow: Option<&str>) -> Response {
+        let mut body = json!({ "email": email });
+        if let Some(flow) = flow {
+            body["flow_id"] = json!(flow);
+        }
+        self.call(Method::POST, "/api/auth/verification", None, Some(body)).await
+    }
+
+    pub async fn verify_email(&self, flow: &str, code: &str) -> Response {
+        self.call(Method::POST, "/api/auth/verification/code", None, Some(json!({ "flow_id": flow, "code": code })))
+            .await
+    }
+
+    pub async fn send_recovery_code(&self, email: &str) -> Response {
+        self.call(Method::POST, "/api/auth/recovery", None, Some(json!({ "email": email }))).await
+    }
+
+    pub async fn recover(&self, flow: &str, code: &str) -> Response {
+        self.call(Method::POST, "/api/auth/recovery/code", None, Some(json!({ "flow_id": flow, "code": code }))).await
+    }
+
+    /// Registers `email` and returns the verification flow the registration started.
+    pub async fn register_pending(&self, email: &str) -> String {
+        let response = self.register(email, "Test Person", super::PASSWORD).await;
+        assert_eq!(response.status(), 201, "registration failed: {}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        body["verification"]["flow_id"].as_str().expect("registration names a verification flow").to_owned()
+    }
+
     pub async fn revoke_other_sessions(&self, token: &str) -> Response {
         self.call(Method::DELETE, "/api/account/sessions", Some(token), None).await
     }
