@@ -179,17 +179,22 @@ impl TryFrom<CodeRequest> for CodeForm {
     type Error = ApiError;
 
     fn try_from(request: CodeRequest) -> Result<Self, ApiError> {
-        // People paste codes with spaces around (or in) them.
-        let code: String = request.code.chars().filter(|c| !c.is_whitespace()).collect();
-        let message = |id, text: &str| Message { field: Some("code".into()), id, text: text.into() };
-        if code.is_empty() {
-            return Err(message(MESSAGE_EMPTY, "must not be empty").into());
-        }
-        if code.chars().count() > MAX_CODE_CHARS {
-            return Err(message(MESSAGE_TOO_LONG, "is far longer than a code").into());
-        }
-        Ok(CodeForm { flow_id: request.flow_id, code })
+        Ok(CodeForm { flow_id: request.flow_id, code: parse_code(request.code)? })
     }
+}
+
+/// A one-time code as typed: white space dropped (people paste codes with spaces
+/// around or inside them), empty and absurdly long ones refused on `code`.
+pub fn parse_code(code: String) -> Result<String, ApiError> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let message = |id, text: &str| Message { field: Some("code".into()), id, text: text.into() };
+    if code.is_empty() {
+        return Err(message(MESSAGE_EMPTY, "must not be empty").into());
+    }
+    if code.chars().count() > MAX_CODE_CHARS {
+        return Err(message(MESSAGE_TOO_LONG, "is far longer than a code").into());
+    }
+    Ok(code)
 }
 
 pub fn parse_password(value: String) -> Result<SecretString, ApiError> {

@@ -17,4 +17,5 @@ mod matrix;
 mod openapi;
 mod recovery;
 mod resilience;
+mod second_factor;
 mod verification;

@@ -195,9 +195,20 @@ impl Flow {
 /// What a submission achieved (see the module documentation).
 #[derive(Debug)]
 pub enum Outcome {
-    SignedIn { session: NativeSession, continue_with: Vec<ContinueWith> },
+    SignedIn {
+        session: NativeSession,
+        continue_with: Vec<ContinueWith>,
+    },
+    /// A session was issued, but it is password-only and the person has a second
+    /// factor: Kratos withholds the identity until the session steps up.
+    NeedsSecondFactor {
+        token: SessionToken,
+    },
     Continue(Flow),
-    Done { flow: Flow, identity: Option<Identity> },
+    Done {
+        flow: Flow,
+        identity: Option<Identity>,
+    },
 }
 
 /// The request a flow is created with.
@@ -295,16 +306,21 @@ impl Kratos {
             std::mem::take(&mut answer.continue_with).into_iter().filter_map(ContinueWith::from_wire).collect()
         };
         if let Some(token) = answer.session_token.take() {
+            let token = SessionToken::new(token);
             let continue_with = continue_with(&mut answer);
-            let session = answer
+            let wire = answer
                 .session
                 .take()
-                .and_then(Session::from_wire)
+                .filter(|session| session.active)
                 .ok_or_else(|| KRATOS.protocol(operation, "a session token without an active session"))?;
-            return Ok(Outcome::SignedIn {
-                session: NativeSession { token: SessionToken::new(token), session },
-                continue_with,
-            });
+            // Kratos sends `"identity": null` when the session does not meet the
+            // assurance policy (`session.whoami.required_aal`).
+            if wire.identity.is_none() {
+                return Ok(Outcome::NeedsSecondFactor { token });
+            }
+            let session = Session::from_wire(wire)
+                .ok_or_else(|| KRATOS.protocol(operation, "a session whose identity does not fit our schema"))?;
+            return Ok(Outcome::SignedIn { session: NativeSession { token, session }, continue_with });
         }
         let Some(id) = answer.id else {
             // Registration without the `session` hook answers 200 without a
@@ -324,14 +340,17 @@ impl Kratos {
         let issued = flow.continue_with.iter().position(|c| matches!(c, ContinueWith::SetSessionToken(_)));
         if let Some(index) = issued {
             let ContinueWith::SetSessionToken(token) = flow.continue_with.remove(index) else { unreachable!() };
-            let session = self.whoami(&token).await.map_err(|error| match error {
-                SessionError::Ory(error) => FlowError::Ory(error),
-                _ => KRATOS.protocol(operation, "the issued session token is not valid").into(),
-            })?;
-            return Ok(Outcome::SignedIn {
-                session: NativeSession { token, session },
-                continue_with: flow.continue_with,
-            });
+            return match self.whoami(&token).await {
+                Ok(session) => Ok(Outcome::SignedIn {
+                    session: NativeSession { token, session },
+                    continue_with: flow.continue_with,
+                }),
+                Err(SessionError::SecondFactorRequired) => Ok(Outcome::NeedsSecondFactor { token }),
+                Err(SessionError::Ory(error)) => Err(FlowError::Ory(error)),
+                Err(SessionError::Invalid) => {
+                    Err(KRATOS.protocol(operation, "the issued session token is not valid").into())
+                }
+            };
         }
         match flow.state {
             FlowState::PassedChallenge | FlowState::Success => {

@@ -24,6 +24,13 @@ pub struct NewTraits<'a> {
     pub name: Option<&'a str>,
 }
 
+/// The second factors an identity has set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecondFactors {
+    pub totp: bool,
+    pub recovery_codes: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub id: Uuid,
@@ -75,6 +82,18 @@ impl Kratos {
         KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
         let identities: Vec<wire::Identity> = KRATOS.json(response, "identity lookup").await?;
         Ok(identities.into_iter().filter_map(Identity::from_wire).collect())
+    }
+
+    /// Admin API: which second factors the identity has set up.
+    pub async fn second_factors(&self, id: Uuid) -> Result<SecondFactors, OryError> {
+        let url = self.admin_url(&format!("admin/identities/{id}"));
+        let response = KRATOS.send(self.request(Method::GET, url), "identity lookup").await?;
+        KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
+        let identity: wire::Identity = KRATOS.json(response, "identity lookup").await?;
+        Ok(SecondFactors {
+            totp: identity.credentials.contains_key("totp"),
+            recovery_codes: identity.credentials.contains_key("lookup_secret"),
+        })
     }
 
     /// Admin API: deletes an identity and, with it, its sessions.
