@@ -11,7 +11,7 @@ npm_ci() { (cd "$1" && npm ci --no-audit --no-fund --loglevel=error); }
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "Ory Kratos, Keto and Mailpit binaries (built once, then cached)"
+step "Ory Kratos, Keto, Hydra and Mailpit binaries (built once, then cached)"
 bash scripts/ory-build.sh
 
 step "cargo clippy --all-targets -- -D warnings"
