@@ -34,6 +34,9 @@ bash scripts/openapi-validate.sh
 step "docker-compose.yml: parse and check with a Compose parser"
 bash scripts/compose-check.sh
 
+step "The local sign-in provider's login-and-consent app: unit tests"
+node --test hydra/login-consent/
+
 step "SPA: generated client up to date, type-check, lint, unit tests, build"
 npm_ci frontend
 (cd frontend && npm run --silent check && npm run --silent typecheck && npm run --silent lint && npm run --silent test && npm run --silent build)
