@@ -18,9 +18,10 @@ use serde::de::DeserializeOwned;
 pub use error::{FlowError, OryError, SessionError};
 pub use keto::{Keto, RelationTuple, Subject};
 pub use kratos::{
-    AssuranceLevel, ClientInfo, Identity, Kratos, NativeSession, NewTraits, PendingVerification, RecoveryCodes,
-    Registered, SecondFactor, SecondFactorChallenge, SecondFactors, Session, SessionSummary, SessionToken, SignIn,
-    TotpEnrolment, Traits, UiMessage,
+    AssuranceLevel, ClientInfo, ExchangeCode, Identity, Kratos, NativeSession, NewTraits, PendingVerification,
+    RecoveryCodes, Registered, SecondFactor, SecondFactorChallenge, SecondFactors, Session, SessionSummary,
+    SessionToken, SignIn, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart, TotpEnrolment,
+    Traits, UiMessage,
 };
 
 /// The HTTP client shared by both Ory clients.
@@ -42,16 +43,26 @@ pub(crate) struct Service(&'static str);
 
 pub(crate) const KRATOS: Service = Service("Kratos");
 pub(crate) const KETO: Service = Service("Keto");
+/// The OpenID Connect provider of a social sign-in, when Kratos says it cannot reach it.
+pub(crate) const PROVIDER: Service = Service("The sign-in provider");
 
 impl Service {
     async fn send(self, request: RequestBuilder, operation: &'static str) -> Result<Response, OryError> {
-        let response = request.send().await.map_err(|source| OryError::Unreachable { service: self.0, source })?;
+        // Without the URL: some carry codes in their query (the session-token
+        // exchange, the social sign-in callback), and errors end up in logs.
+        let response = request
+            .send()
+            .await
+            .map_err(|source| OryError::Unreachable { service: self.0, source: source.without_url() })?;
         tracing::debug!(service = self.0, operation, status = response.status().as_u16(), "ory call");
         Ok(response)
     }
 
     async fn json<T: DeserializeOwned>(self, response: Response, operation: &'static str) -> Result<T, OryError> {
-        let body = response.bytes().await.map_err(|source| OryError::Unreachable { service: self.0, source })?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|source| OryError::Unreachable { service: self.0, source: source.without_url() })?;
         serde_json::from_slice(&body).map_err(|e| self.protocol(operation, e.to_string()))
     }
 
