@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Dura
 use secrecy::SecretString;
 use url::Url;
 
-use crate::account::AccountPolicy;
+use crate::{account::AccountPolicy, social::ReturnUrls};
 
 const PREFIX: &str = "APP_";
 
@@ -30,6 +30,13 @@ pub struct Settings {
     /// The built SPA to serve at `/`; `None` serves the API only.
     pub spa_dir: Option<PathBuf>,
     pub account: AccountPolicy,
+    pub social: SocialSettings,
+}
+
+#[derive(Debug, Clone)]
+pub struct SocialSettings {
+    /// Where a social sign-in may send the browser back to; the first is the default.
+    pub return_urls: ReturnUrls,
 }
 
 #[derive(Debug, Clone)]
@@ -121,6 +128,16 @@ impl Settings {
                     "PASSWORD_CHANGE_SIGNS_OUT_OTHERS",
                     "true",
                     parse_bool,
+                )?,
+            },
+            social: SocialSettings {
+                // The SPA's return page as `scripts/dev.sh` serves it. Kratos'
+                // `selfservice.allowed_return_urls` must allow each of them too.
+                return_urls: parse(
+                    &mut take,
+                    "SOCIAL_RETURN_URLS",
+                    "http://127.0.0.1:8080/auth/social/return",
+                    ReturnUrls::parse,
                 )?,
             },
         };
@@ -218,6 +235,14 @@ mod tests {
         assert!(!settings.account.password_change_signs_out_others);
         let err = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "yes")])).unwrap_err();
         assert_eq!(err.variable, "APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS");
+    }
+
+    #[test]
+    fn social_return_urls_default_to_the_local_spa_and_must_be_plain_urls() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(settings.social.return_urls.default_url().as_str(), "http://127.0.0.1:8080/auth/social/return");
+        let err = Settings::from_vars(vars(&[("APP_SOCIAL_RETURN_URLS", "https://a.example/back?x=1")])).unwrap_err();
+        assert_eq!(err.variable, "APP_SOCIAL_RETURN_URLS");
     }
 
     #[test]

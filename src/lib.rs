@@ -14,6 +14,7 @@ pub mod http;
 pub mod openapi;
 pub mod ory;
 pub mod reconcile;
+pub mod social;
 pub mod spa;
 pub mod startup;
 pub mod telemetry;

@@ -24,7 +24,7 @@ use crate::{
     http::{self, RequestSpan},
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
-    reconcile, spa,
+    reconcile, social, spa,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +80,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let keto = web::Data::new(keto);
     let db = web::Data::new(db);
     let account_policy = web::Data::new(settings.account);
+    let social_settings = web::Data::new(settings.social.clone());
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
 
@@ -101,8 +102,10 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(authorizer.clone())
             .app_data(db.clone())
             .app_data(account_policy.clone())
+            .app_data(social_settings.clone())
             .service(health::alive)
             .service(health::ready)
+            .configure(social::callback_route)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
@@ -113,6 +116,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
                             .add((header::CACHE_CONTROL, "no-store"))
                             .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")),
                     )
+                    .configure(social::routes)
                     .configure(auth::routes)
                     .configure(account::routes)
                     .configure(documents::routes)

@@ -1,15 +1,20 @@
 //! The backend's own tables. Membership and sharing are not here: they live in
-//! Keto, which alone decides access.
+//! Keto, which alone decides access. Social sign-ins in progress are, because only
+//! the server may hold Kratos' half of their session-token exchange.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_documents_and_groups;
+mod m20261201_000001_social_sign_ins;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_documents_and_groups::Migration)]
+        vec![
+            Box::new(m20261123_000001_documents_and_groups::Migration),
+            Box::new(m20261201_000001_social_sign_ins::Migration),
+        ]
     }
 }

@@ -36,6 +36,22 @@ pub enum ApiError {
     SecondFactorRequired,
     #[error("the session must re-authenticate")]
     RefreshRequired,
+    #[error("no such sign-in provider")]
+    UnknownProvider,
+    #[error("the return URL is not on the allow-list")]
+    ReturnUrlNotAllowed,
+    /// A social sign-in's return that does not belong to a sign-in this client started.
+    #[error("the state does not match")]
+    StateMismatch,
+    #[error("the social sign-in took too long")]
+    ExchangeCodeExpired,
+    #[error("the person cancelled at the provider")]
+    SocialSignInCancelled,
+    /// An account has the address; sign in to it on `flow_id` to link the provider.
+    #[error("an account with this address exists")]
+    AccountExists { messages: Vec<Message>, flow_id: Uuid },
+    #[error("the social sign-in failed")]
+    SocialSignInFailed { messages: Vec<Message> },
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
     #[error("forbidden")]
@@ -119,6 +135,43 @@ impl ApiError {
                 C::SessionRefreshRequired,
                 "This change needs a recent login. Re-authenticate (POST /api/auth/reauthenticate), then retry.",
             ),
+            Self::UnknownProvider => plain(
+                S::NOT_FOUND,
+                C::UnknownProvider,
+                "No such sign-in provider; GET /api/auth/social/providers lists them.",
+            ),
+            Self::ReturnUrlNotAllowed => plain(
+                S::BAD_REQUEST,
+                C::ReturnUrlNotAllowed,
+                "This return URL is not on the server's allow-list; leave `return_to` out for the default.",
+            ),
+            Self::StateMismatch => plain(
+                S::BAD_REQUEST,
+                C::StateMismatch,
+                "This return does not belong to a sign-in started here (or it was completed already). \
+                 Start the sign-in again.",
+            ),
+            Self::ExchangeCodeExpired => {
+                plain(S::GONE, C::ExchangeCodeExpired, "The sign-in took too long and has expired. Start it again.")
+            }
+            Self::SocialSignInCancelled => plain(
+                S::FORBIDDEN,
+                C::SocialSignInCancelled,
+                "The sign-in was cancelled at the provider. Start it again to sign in.",
+            ),
+            Self::AccountExists { messages, flow_id } => Facts {
+                messages: Some((messages, Some(*flow_id))),
+                ..plain(
+                    S::CONFLICT,
+                    C::AccountExists,
+                    "An account with this email address exists. Sign in to it with its password \
+                     (POST /api/auth/social/link) to add this provider to it.",
+                )
+            },
+            Self::SocialSignInFailed { messages } => Facts {
+                messages: Some((messages, None)),
+                ..plain(S::BAD_REQUEST, C::SocialSignInFailed, "The sign-in with the provider did not succeed.")
+            },
             Self::Unauthenticated(why) => Facts {
                 // RFC 6750: a 401 for a bearer-protected resource names the scheme.
                 header: Some((header::WWW_AUTHENTICATE, "Bearer")),
@@ -227,6 +280,15 @@ impl From<FlowError> for ApiError {
             FlowError::RefreshRequired => ApiError::RefreshRequired,
             FlowError::Session(error) => error.into(),
             FlowError::Ory(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::ory::SocialError> for ApiError {
+    fn from(error: crate::ory::SocialError) -> Self {
+        match error {
+            crate::ory::SocialError::UnknownProvider => ApiError::UnknownProvider,
+            crate::ory::SocialError::Flow(error) => error.into(),
         }
     }
 }
