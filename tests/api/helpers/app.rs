@@ -16,7 +16,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The mail the Ory stack's courier delivered (its own Mailpit).
     pub mailbox: Mailbox,
-    _db_dir: TempDir,
+    /// The SQLite file's directory, for an app of its own (`None` for a shared one).
+    pub(super) _db_dir: Option<TempDir>,
 }
 
 /// A fresh database for one app.
@@ -63,7 +64,7 @@ pub async fn spawn_app_on(ory: &OryStack, extra: &[(&str, &str)]) -> TestApp {
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         database_url,
         mailbox: Mailbox::new(ory.mailpit_url()),
-        _db_dir: db_dir,
+        _db_dir: Some(db_dir),
     }
 }
 

@@ -3,6 +3,7 @@ pub mod fault_proxy;
 mod logs;
 pub mod mailbox;
 pub mod ory;
+pub mod social;
 
 pub use app::{Person, TestApp, message_ids, problem, spawn_app, spawn_app_on};
 pub use logs::captured_logs;
