@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The SPA's browser test against a real, throwaway stack:
 #   1. installs Debian's Chromium if /usr/bin/chromium is missing,
-#   2. starts Kratos, Keto and the backend (scripts/dev.sh, ORY_SPA_DETACH=1, which
-#      also installs the SPA's packages if needed and builds it) on free
-#      ports other than the defaults, with their state in a temporary directory,
+#   2. starts Mailpit, Hydra (the local sign-in provider), Kratos, Keto and the
+#      backend (scripts/dev.sh, ORY_SPA_DETACH=1, which also installs the SPA's
+#      packages if needed and builds it) on free ports other than the defaults,
+#      with their state in a temporary directory,
 #   3. runs frontend/e2e/e2e.mjs (Playwright driving headless Chromium) against it,
 #   4. stops everything and removes the state on exit, whatever happened.
 # Screenshots: test-artifacts/screenshots/; the stack's logs: test-artifacts/e2e-logs/.
@@ -28,4 +29,4 @@ export ORY_SPA_PROFILE=${ORY_SPA_PROFILE:-dev}
 stack_start
 
 step "browser test (frontend/e2e/e2e.mjs)"
-BASE_URL=$STACK_URL node frontend/e2e/e2e.mjs
+BASE_URL=$STACK_URL PROVIDER_PASSWORD=$STACK_PROVIDER_PASSWORD node frontend/e2e/e2e.mjs
