@@ -1,7 +1,10 @@
-// Browser test of the SPA against the real running stack (backend + Kratos + Keto).
+// Browser test of the SPA against the real running stack (backend + Kratos + Keto,
+// and Hydra with its login-and-consent app as the social sign-in provider).
 //
-//   BASE_URL=http://127.0.0.1:8080 node e2e/e2e.mjs      (or: npm run e2e)
+//   BASE_URL=http://127.0.0.1:8080 PROVIDER_PASSWORD=… node e2e/e2e.mjs      (or: npm run e2e)
 //
+// PROVIDER_PASSWORD is the local provider's password (scripts/dev.sh prints it;
+// scripts/e2e.sh passes it).
 // Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) headless through
 // playwright-core, in a fresh user-data-dir. Two people, A and B, each in their
 // own tab: the session token lives in sessionStorage, which is per tab, so two
@@ -21,6 +24,7 @@ const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = resolve(process.env.SCREENSHOT_DIR ?? join(here, '../../test-artifacts/screenshots'));
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 15000);
+const PROVIDER_PASSWORD = process.env.PROVIDER_PASSWORD ?? '';
 
 // The flags known to work here (root, offline): see shared/guide/stack.md.
 const CHROMIUM_FLAGS = [
@@ -38,6 +42,7 @@ const FORBIDDEN_TEXT = 'You do not have permission to do this.';
 const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}`;
 const alice = { email: `e2e-a-${run}@example.com`, name: 'Alice E2E', password: 'violet harbor quietly 42' };
 const bob = { email: `e2e-b-${run}@example.com`, name: 'Bob E2E', password: 'amber lantern softly 17' };
+const carol = { email: `e2e-c-${run}@example.com`, name: 'Carol E2E' };
 const docTitle = `Quarterly plan ${run}`;
 const docBody = 'Line one of the plan.\nLine two of the plan.';
 
@@ -330,6 +335,64 @@ async function main() {
         await page.waitForURL(/\/login\?next=%2Fdocuments$/);
       }
       await shot(a, '13-logged-out');
+    });
+
+    await test('social sign-in: "Sign in with Local provider", the provider\'s pages, back in the app signed in', async () => {
+      assert(PROVIDER_PASSWORD, 'PROVIDER_PASSWORD is set (scripts/e2e.sh passes the stack\'s)');
+      const c = await context.newPage();
+      watch(c, 'C');
+      const urls = [];
+      c.on('request', (request) => urls.push(request.url()));
+      // Note the verifier the start hands out (the page leaves at once, so the
+      // answer is read on its way through, unchanged).
+      let verifier = null;
+      await c.route('**/api/auth/social/providers/hydra', async (route) => {
+        const response = await route.fetch();
+        verifier = (await response.json()).verifier;
+        await route.fulfill({ response });
+      });
+      await c.goto(`${BASE_URL}/login`);
+      await c.click('button[data-provider="hydra"]:has-text("Sign in with Local provider")');
+
+      await c.waitForURL(/\/login\?login_challenge=/);
+      assert(!c.url().startsWith(BASE_URL), `the provider's own page, not the app (${c.url()})`);
+      await shot(c, '14-provider-login');
+      await c.fill('#email', carol.email);
+      await c.fill('#name', carol.name);
+      await c.fill('#password', PROVIDER_PASSWORD);
+      await c.click('#sign-in');
+      await c.waitForURL(/\/consent\?consent_challenge=/);
+      await shot(c, '15-provider-consent');
+      await c.click('#allow');
+
+      await c.waitForURL(`${BASE_URL}/documents`);
+      await c.locator('h1', { hasText: 'My documents' }).waitFor();
+      assertEqual(await text(c, '.who-name'), carol.name, 'the name the provider gave');
+      const token = await sessionToken(c);
+      assert(token, 'a session token in sessionStorage after the social sign-in');
+      tokensSeen.add(token);
+      const session = await (await api('/api/auth/session', token)).json();
+      assertEqual(session.identity.email, carol.email, 'the session is the provider\'s person');
+      assertEqual(session.identity.email_verified, true, 'the provider vouched for the address');
+      assert(urls.some((url) => url.startsWith(`${BASE_URL}/auth/social/return?`)), 'came back to the return page');
+      assert(verifier, 'the start answered with a verifier');
+      assert(!urls.some((url) => url.includes(verifier)), 'the verifier never appeared in a URL');
+      await shot(c, '16-social-signed-in');
+      await c.close();
+    });
+
+    await test('social sign-in: cancelling at the provider comes back with a message', async () => {
+      const d = await context.newPage();
+      watch(d, 'D');
+      await d.goto(`${BASE_URL}/register`);
+      await d.click('button[data-provider="hydra"]');
+      await d.waitForURL(/\/login\?login_challenge=/);
+      await d.click('#cancel');
+      await d.waitForURL(`${BASE_URL}/auth/social/return`);
+      assertEqual(await text(d, '#social-return-alert'), 'You cancelled the sign-in at the provider.', 'the message');
+      assertEqual(await sessionToken(d), null, 'no session');
+      await shot(d, '17-social-cancelled');
+      await d.close();
     });
 
     await test('the run had no CSP violations, page errors, or leaked tokens', async () => {

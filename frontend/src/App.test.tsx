@@ -3,6 +3,7 @@ import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { App } from './App';
+import { SOCIAL_KEY } from './auth/social';
 import { TOKEN_KEY, tokens } from './auth/token';
 
 // Screen-level tests: the real App, with the network replaced by a fake server.
@@ -94,8 +95,9 @@ describe('registration', () => {
     expect(container.querySelector('#register-email-error')).toBeNull();
     expect(container.querySelector('#register-alert')).toBeNull();
 
-    const sent = (await requests[0]?.json()) as Record<string, string>;
-    expect(requests[0]?.url).toMatch(/\/api\/auth\/registration$/);
+    // The page also asks which sign-in providers there are; this is the form's request.
+    const registration = requests.find((r) => new URL(r.url).pathname === '/api/auth/registration');
+    const sent = (await registration?.json()) as Record<string, string>;
     expect(sent).toEqual({ email: 'ada@example.com', name: 'Ada', password: 'abc' });
     expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
   });
@@ -184,5 +186,111 @@ describe('a document shared as viewer', () => {
     expect(location.pathname).toBe('/login');
     expect(new URLSearchParams(location.search).get('next')).toBe(`/documents/${DOC_ID}`);
     expect(container.textContent).toContain('Your session has ended');
+  });
+});
+
+describe('social sign-in', () => {
+  const STATE = 'a'.repeat(64);
+  const VERIFIER = 'b'.repeat(64);
+  const signedIn = { session_token: 'tok-social', session: { id: 's', identity: ME } };
+
+  function socialServer(complete: (body: Record<string, unknown>) => Response): Handler {
+    return async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/social/providers') return json(200, [{ id: 'hydra', label: 'Local provider' }]);
+      if (path === '/api/auth/social/providers/hydra') {
+        return json(201, {
+          redirect_to: 'http://provider.test/oauth2/auth?client_id=x',
+          state: STATE,
+          verifier: VERIFIER,
+          expires_at: '2026-11-23T10:10:00Z',
+        });
+      }
+      if (path === '/api/auth/social/complete' || path === '/api/auth/social/link') {
+        return complete((await request.json()) as Record<string, unknown>);
+      }
+      if (path === '/api/documents') return json(200, { items: [], page: 1, per_page: 20, total: 0 });
+      return json(404, problem(404, 'not_found', 'no'));
+    };
+  }
+
+  it('offers the providers on the login page and keeps the verifier in this tab only', async () => {
+    const assign = vi.fn();
+    // Leaving for the provider is a real navigation; the test only sees where to.
+    vi.stubGlobal('location', { assign, origin: location.origin, pathname: '/login', search: '?next=%2Fgroups' });
+    serve(socialServer(() => json(500, {})));
+    await start('/login?next=%2Fgroups');
+    const button = await waitFor(
+      () => container.querySelector<HTMLButtonElement>('button[data-provider="hydra"]'),
+      'the provider button',
+    );
+    expect(button.textContent).toBe('Sign in with Local provider');
+    await act(() => {
+      button.click();
+    });
+    await waitFor(() => (assign.mock.calls.length > 0 ? true : null), 'the browser sent to the provider');
+    expect(assign).toHaveBeenCalledWith('http://provider.test/oauth2/auth?client_id=x');
+    const started = requests.find((r) => new URL(r.url).pathname === '/api/auth/social/providers/hydra');
+    expect(await started?.json()).toEqual({ intent: 'login' });
+    expect(JSON.parse(sessionStorage.getItem(SOCIAL_KEY) ?? 'null')).toEqual({
+      state: STATE,
+      verifier: VERIFIER,
+      next: '/groups',
+    });
+  });
+
+  it('finishes with the code from the return URL and lands signed in, the code gone from the address bar', async () => {
+    sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ state: STATE, verifier: VERIFIER, next: null }));
+    serve(socialServer(() => json(200, signedIn)));
+    await start(`/auth/social/return?code=kratos-code&state=${STATE}`);
+    await waitFor(() => container.querySelector('.empty'), 'the document list');
+    const completed = requests.find((r) => new URL(r.url).pathname === '/api/auth/social/complete');
+    expect(await completed?.json()).toEqual({ state: STATE, verifier: VERIFIER, code: 'kratos-code' });
+    expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-social');
+    expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
+    expect(location.pathname).toBe('/documents');
+    expect(requests.every((r) => !r.url.includes(VERIFIER))).toBe(true);
+  });
+
+  it('refuses a return this tab did not start, without asking the server', async () => {
+    serve(socialServer(() => json(200, signedIn)));
+    await start(`/auth/social/return?code=someone-elses&state=${STATE}`);
+    const alert = await waitFor(() => container.querySelector('#social-return-alert'), 'the message');
+    expect(alert.textContent).toContain('not started in this tab');
+    expect(requests.some((r) => new URL(r.url).pathname === '/api/auth/social/complete')).toBe(false);
+    expect(tokens.get()).toBeNull();
+  });
+
+  it("shows the server's error from the return URL", async () => {
+    sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ state: STATE, verifier: VERIFIER, next: null }));
+    serve(socialServer(() => json(200, signedIn)));
+    await start('/auth/social/return?error=exchange_code_expired');
+    const alert = await waitFor(() => container.querySelector('#social-return-alert'), 'the message');
+    expect(alert.textContent).toBe('The sign-in took too long. Please start again.');
+    expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
+  });
+
+  it('links to an existing account with its password', async () => {
+    sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ state: STATE, verifier: VERIFIER, next: null }));
+    const text = 'You tried to sign in with "bob@example.com", but that email is already used by another account.';
+    serve(
+      socialServer((body) =>
+        'password' in body
+          ? json(200, signedIn)
+          : json(409, problem(409, 'account_exists', 'An account exists.', [{ id: 1010016, text }])),
+      ),
+    );
+    const flow = '44444444-4444-4444-8444-444444444444';
+    await start(`/auth/social/return?flow=${flow}&state=${STATE}`);
+    await waitFor(() => container.querySelector('#link-account'), 'the link form');
+    expect(container.textContent).toContain(text);
+    await type('#link-account-password', 'the account password');
+    await act(() => {
+      container.querySelector<HTMLButtonElement>('#link-account button[type=submit]')?.click();
+    });
+    await waitFor(() => container.querySelector('.empty'), 'the document list');
+    const link = requests.find((r) => new URL(r.url).pathname === '/api/auth/social/link');
+    expect(await link?.json()).toEqual({ state: STATE, verifier: VERIFIER, password: 'the account password' });
+    expect(tokens.get()).toBe('tok-social');
   });
 });

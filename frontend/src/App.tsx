@@ -8,12 +8,13 @@ import { AuthContext, SessionContext, type Auth, type Session } from './auth/ses
 import { tokens } from './auth/token';
 import { FormAlert, Link, Loading } from './components/ui';
 import { useRoute, useTitle, useToken } from './lib/hooks';
-import { currentLocation, hrefFor, isPublic, navigate, type Route } from './lib/router';
+import { currentLocation, hrefFor, isPublic, navigate, safeNext, type Route } from './lib/router';
 import { LoginPage, RegisterPage } from './pages/Auth';
 import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
 import { GroupPage, GroupsPage } from './pages/Groups';
 import { SharingPage } from './pages/Sharing';
+import { SocialReturnPage } from './pages/Social';
 
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
 
@@ -29,6 +30,8 @@ export function App() {
   const leaving = useRef(false);
   // The last token we had, to tell "dropped after a 401" from "never had one".
   const hadToken = useRef(token !== null);
+  // Where a sign-in asked to continue (a social sign-in brings its own `next`).
+  const afterSignIn = useRef<string | null>(null);
 
   // Losing the token (a 401 anywhere, or logging out) forgets who we were.
   useEffect(() => {
@@ -65,14 +68,16 @@ export function App() {
       const { pathname, search } = currentLocation();
       navigate(hrefFor({ name: 'login', next: `${pathname}${search}` }), { replace: true });
     } else if (token !== null && isPublic(route)) {
-      const next = route.name === 'login' ? route.next : null;
+      const next = afterSignIn.current ?? (route.name === 'login' ? route.next : null);
+      afterSignIn.current = null;
       navigate(next ?? hrefFor({ name: 'documents', page: 1 }), { replace: true });
     }
   }, [token, route]);
 
   const auth = useMemo<Auth>(
     () => ({
-      signIn(response: AuthResponse) {
+      signIn(response: AuthResponse, next?: string | null) {
+        afterSignIn.current = safeNext(next);
         setNotice(null);
         setIdentity(response.session.identity);
         tokens.set(response.session_token);
@@ -98,6 +103,8 @@ export function App() {
         <Shell identity={null} onLogOut={null}>
           {route.name === 'register' ? (
             <RegisterPage />
+          ) : route.name === 'social-return' ? (
+            <SocialReturnPage route={route} />
           ) : (
             <LoginPage next={route.name === 'login' ? route.next : null} notice={notice} />
           )}
@@ -151,6 +158,7 @@ function Screen({ route }: { route: Route }) {
       return <GroupPage key={route.id} id={route.id} />;
     case 'login':
     case 'register':
+    case 'social-return':
       return null;
     case 'not-found':
       return <NotFound />;

@@ -11,8 +11,11 @@ export interface Session {
 }
 
 export interface Auth {
-  /** Stores the token of a fresh session and continues into the app. */
-  signIn: (response: AuthResponse) => void;
+  /**
+   * Stores the token of a fresh session and continues into the app: to `next`
+   * (a path on this origin) when given, else where the login page was asked to go.
+   */
+  signIn: (response: AuthResponse, next?: string | null) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);

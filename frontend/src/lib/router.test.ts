@@ -16,6 +16,15 @@ describe('parseRoute', () => {
     expect(parseRoute(`/groups/${ID}`)).toEqual({ name: 'group', id: ID });
     expect(parseRoute('/register')).toEqual({ name: 'register' });
     expect(parseRoute('/login', '?next=%2Fgroups')).toEqual({ name: 'login', next: '/groups' });
+    expect(parseRoute('/auth/social/return', '?state=s&code=c')).toEqual({
+      name: 'social-return',
+      state: 's',
+      code: 'c',
+      flow: null,
+      error: null,
+    });
+    expect(parseRoute('/auth/social/return', `?flow=${ID}&flow_x=1`)).toMatchObject({ flow: ID });
+    expect(parseRoute('/auth/social/return', '?flow=not-a-uuid')).toMatchObject({ flow: null });
   });
 
   it('treats malformed ids and unknown paths as not found', () => {
@@ -38,6 +47,8 @@ describe('hrefFor', () => {
       { name: 'register' },
       { name: 'login', next: null },
       { name: 'login', next: `/documents/${ID}?x=1` },
+      { name: 'social-return', state: 'abc', code: 'def', flow: null, error: null },
+      { name: 'social-return', state: null, code: null, flow: ID, error: 'state_mismatch' },
     ];
     for (const route of routes) {
       const url = new URL(hrefFor(route), 'http://app.test');
@@ -69,6 +80,7 @@ describe('isPublic', () => {
   it('needs a session everywhere but login and registration', () => {
     expect(isPublic({ name: 'login', next: null })).toBe(true);
     expect(isPublic({ name: 'register' })).toBe(true);
+    expect(isPublic({ name: 'social-return', state: null, code: null, flow: null, error: null })).toBe(true);
     expect(isPublic({ name: 'documents', page: 1 })).toBe(false);
     expect(isPublic({ name: 'not-found', path: '/x' })).toBe(false);
   });

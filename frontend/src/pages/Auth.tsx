@@ -7,6 +7,7 @@ import { useFormSubmit, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
 import type { SecondFactorPending } from '../api/types';
 import { SecondFactorStep } from './SecondFactor';
+import { SocialButtons } from './Social';
 
 export function LoginPage({ next, notice }: { next: string | null; notice: string | null }) {
   useTitle('Log in');
@@ -63,6 +64,7 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
           {busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
+      <SocialButtons intent="login" next={next} />
       <p>
         No account yet? <Link href={hrefFor({ name: 'register' })}>Register</Link>
       </p>
@@ -126,6 +128,7 @@ export function RegisterPage() {
           {busy ? 'Creating your account…' : 'Register'}
         </button>
       </form>
+      <SocialButtons intent="registration" next={null} />
       <p>
         Already registered? <Link href={hrefFor({ name: 'login', next: null })}>Log in</Link>
       </p>
