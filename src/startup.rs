@@ -25,6 +25,7 @@ use crate::{
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
     reconcile, spa,
+    throttle::Throttle,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -78,7 +79,11 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     tokio::spawn(reconcile::run_forever(db.clone(), authorizer.clone()));
     let authorizer = web::Data::new(authorizer);
     let keto = web::Data::new(keto);
+    let throttle = Throttle::new(db.clone(), settings.limits);
+    tokio::spawn(throttle.clone().prune_forever());
+    let throttle = web::Data::new(throttle);
     let db = web::Data::new(db);
+    let client_address = web::Data::new(http::ClientAddressHeader(settings.client_address_header.clone()));
     let account_policy = web::Data::new(settings.account);
     let password_policy = web::Data::new(settings.password);
     let origins = settings.cors_allowed_origins.clone();
@@ -103,6 +108,8 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(db.clone())
             .app_data(account_policy.clone())
             .app_data(password_policy.clone())
+            .app_data(throttle.clone())
+            .app_data(client_address.clone())
             .service(health::alive)
             .service(health::ready)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))

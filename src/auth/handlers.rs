@@ -9,7 +9,8 @@ use super::{
 use crate::{
     authz::{App, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Problem},
-    ory::{ClientInfo, Kratos, NewTraits, SessionError, SessionToken, SignIn},
+    ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionError, SessionToken, SignIn, kratos::messages},
+    throttle::{Bucket, Throttle},
 };
 
 /// Register with email, name and password; answers with a session.
@@ -21,6 +22,7 @@ use crate::{
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -29,9 +31,11 @@ pub async fn register(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     passwords: web::Data<PasswordPolicy>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::RegistrationsPerAddress, &client.address()).await?;
     let form = RegistrationForm::try_from(body.into_inner())?;
     let personal: Vec<&str> = [form.email.as_deref(), form.name.as_deref()].into_iter().flatten().collect();
     passwords.check(&form.password, &personal)?;
@@ -61,6 +65,7 @@ pub async fn register(
         (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`", body = SecondFactorPending),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`flow_id` names an expired flow", body = Problem, content_type = "application/problem+json"),
     )
@@ -68,11 +73,14 @@ pub async fn register(
 #[post("/login")]
 pub async fn login(
     kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
-    let sign_in = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
+    let account = form.identifier.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let sign_in = attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await?;
     match &sign_in {
         SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
@@ -89,11 +97,13 @@ pub async fn login(
     responses(
         (status = 200, description = "Re-authenticated; retry the change", body = AuthResponse),
         (status = 400, description = "Wrong password (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/reauthenticate")]
 pub async fn reauthenticate(
     kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
     auth: Authenticated,
     client: ClientInfo,
     body: web::Json<ReauthenticateRequest>,
@@ -102,7 +112,10 @@ pub async fn reauthenticate(
     // The identifier is the session's own: a refresh can only ever confirm the
     // person who already holds the session.
     let email = &auth.session.identity.traits.email;
-    let session = kratos.reauthenticate(&auth.token, email, &password, &client).await?;
+    // A stolen session must not become a way to guess the password.
+    let account = email.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let session = attempt.end(kratos.reauthenticate(&auth.token, email, &password, &client).await).await?;
     tracing::info!(user = %auth.user, "re-authenticated");
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
@@ -141,3 +154,47 @@ pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<Ht
 pub async fn current_session(auth: Authenticated) -> web::Json<SessionView> {
     web::Json(auth.session.into())
 }
+
+/// Counts failed sign-in attempts (a wrong password, a wrong second-factor
+/// code) against the account and the client's address, and refuses to try once
+/// either has had too many.
+pub(crate) struct Attempts<'a> {
+    throttle: &'a Throttle,
+    account: &'a str,
+    address: String,
+    /// The Kratos message ids that mean "wrong".
+    failures: &'static [u64],
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) async fn begin(
+        throttle: &'a Throttle,
+        account: &'a str,
+        client: &ClientInfo,
+        failures: &'static [u64],
+    ) -> Result<Self, ApiError> {
+        let address = client.address();
+        // Both are checked before Kratos hashes anything: a refused attempt costs
+        // a database read, not a password hash.
+        throttle.check(Bucket::LoginFailuresPerAccount, account).await?;
+        throttle.check(Bucket::LoginFailuresPerAddress, &address).await?;
+        Ok(Attempts { throttle, account, address, failures })
+    }
+
+    /// Passes `result` on, counting it if it was a failure, and clearing the
+    /// account's count if it succeeded.
+    pub(crate) async fn end<T>(self, result: Result<T, FlowError>) -> Result<T, ApiError> {
+        match &result {
+            Err(error) if error.refused_with(self.failures) => {
+                self.throttle.record(Bucket::LoginFailuresPerAccount, self.account).await?;
+                self.throttle.record(Bucket::LoginFailuresPerAddress, &self.address).await?;
+            }
+            Ok(_) => self.throttle.reset(Bucket::LoginFailuresPerAccount, self.account).await?,
+            Err(_) => {}
+        }
+        Ok(result?)
+    }
+}
+
+/// A wrong identifier or password.
+pub(crate) const WRONG_PASSWORD: &[u64] = &[messages::INVALID_CREDENTIALS];

@@ -45,6 +45,8 @@ pub enum ApiError {
     /// The request contradicts the resource's state (set up twice, say).
     #[error("conflict: {0}")]
     Conflict(String),
+    #[error("rate limited for {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("payload too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -70,7 +72,7 @@ struct Facts<'a> {
     detail: String,
     /// Field messages and the flow they belong to, for variants that carry them.
     messages: Option<(&'a [Message], Option<Uuid>)>,
-    header: Option<(header::HeaderName, &'static str)>,
+    header: Option<(header::HeaderName, String)>,
 }
 
 impl ApiError {
@@ -121,12 +123,20 @@ impl ApiError {
             ),
             Self::Unauthenticated(why) => Facts {
                 // RFC 6750: a 401 for a bearer-protected resource names the scheme.
-                header: Some((header::WWW_AUTHENTICATE, "Bearer")),
+                header: Some((header::WWW_AUTHENTICATE, "Bearer".into())),
                 ..plain(S::UNAUTHORIZED, C::Unauthenticated, why)
             },
             Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
             Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
+            Self::TooManyRequests { retry_after_secs } => Facts {
+                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
+                ..plain(
+                    S::TOO_MANY_REQUESTS,
+                    C::RateLimited,
+                    &format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+                )
+            },
             Self::PayloadTooLarge { limit } => plain(
                 S::PAYLOAD_TOO_LARGE,
                 C::PayloadTooLarge,
@@ -140,7 +150,7 @@ impl ApiError {
             }
             // Never the cause: it can name internal hosts or carry upstream bodies.
             Self::Unavailable { service, .. } => Facts {
-                header: Some((header::RETRY_AFTER, "5")),
+                header: Some((header::RETRY_AFTER, "5".into())),
                 ..plain(
                     S::SERVICE_UNAVAILABLE,
                     C::ServiceUnavailable,
@@ -237,6 +247,17 @@ impl From<SessionError> for ApiError {
             SessionError::Invalid => ApiError::Unauthenticated("The session token is unknown, expired or revoked."),
             SessionError::SecondFactorRequired => ApiError::SecondFactorRequired,
             SessionError::Ory(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::throttle::ThrottleError> for ApiError {
+    fn from(error: crate::throttle::ThrottleError) -> Self {
+        match error {
+            crate::throttle::ThrottleError::Limited { retry_after } => {
+                ApiError::TooManyRequests { retry_after_secs: retry_after.as_secs().max(1) }
+            }
+            crate::throttle::ThrottleError::Database(error) => error.into(),
         }
     }
 }

@@ -8,6 +8,7 @@
 use std::{
     future::{Future, Ready, ready},
     marker::PhantomData,
+    net::IpAddr,
     pin::Pin,
 };
 
@@ -93,8 +94,13 @@ impl FromRequest for Authenticated {
 /// sessions for the person's session list. Real ones are a few hundred bytes.
 const MAX_USER_AGENT_LEN: usize = 512;
 
-/// The client device, for Kratos to record on a session it creates: the
-/// `User-Agent` the client sent, and the address of the connection.
+/// The header a trusted reverse proxy puts the client's address in
+/// (`APP_CLIENT_ADDRESS_HEADER`); `None` when clients connect directly.
+#[derive(Debug, Clone, Default)]
+pub struct ClientAddressHeader(pub Option<header::HeaderName>);
+
+/// The client device: the `User-Agent` it sent, and its address. Kratos records
+/// both on sessions it creates; rate limits count per address.
 impl FromRequest for ClientInfo {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;
@@ -105,8 +111,23 @@ impl FromRequest for ClientInfo {
             .get(header::USER_AGENT)
             .and_then(|value| value.to_str().ok())
             .map(|agent| agent.chars().take(MAX_USER_AGENT_LEN).collect());
-        ready(Ok(ClientInfo { user_agent, ip: req.peer_addr().map(|address| address.ip()) }))
+        ready(Ok(ClientInfo { user_agent, ip: client_ip(req) }))
     }
+}
+
+/// The connection's address, unless a trusted proxy is configured and names
+/// the client in its header. Without that setting the header is ignored: any
+/// client could write it, and choose its own rate-limit bucket.
+fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let configured = req.app_data::<web::Data<ClientAddressHeader>>().and_then(|h| h.0.clone());
+    if let Some(name) = configured
+        && let Some(value) = req.headers().get(&name).and_then(|v| v.to_str().ok())
+        // `X-Forwarded-For` lists every hop; the last is the one our proxy added.
+        && let Some(ip) = value.rsplit(',').next().and_then(|last| last.trim().parse().ok())
+    {
+        return Some(ip);
+    }
+    req.peer_addr().map(|address| address.ip())
 }
 
 /// A permission on a fixed object, checkable before the handler runs.

@@ -94,6 +94,8 @@ pub enum ProblemCode {
     NotFound,
     /// The request contradicts the resource's current state.
     Conflict,
+    /// Too many attempts; wait for `Retry-After` seconds.
+    RateLimited,
     /// The request body exceeds the size limit.
     PayloadTooLarge,
     /// The request's content type is not `application/json`.
@@ -121,6 +123,7 @@ impl ProblemCode {
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict",
+            Self::RateLimited => "Too many requests",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::MethodNotAllowed => "Method not allowed",
@@ -143,6 +146,7 @@ impl ProblemCode {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
+            Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::MethodNotAllowed => "method_not_allowed",

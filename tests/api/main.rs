@@ -18,4 +18,5 @@ mod openapi;
 mod recovery;
 mod resilience;
 mod second_factor;
+mod throttling;
 mod verification;
