@@ -217,7 +217,7 @@ describe('recovery', () => {
     await screen.type('#new-password-password', 'a brand new passphrase');
     await screen.click('#new-password button[type=submit]');
     const flash = await screen.waitForElement('#flash');
-    expect(flash.textContent).toBe('Your new password is saved. 2 other sessions were signed out.');
+    expect(flash.textContent).toBe('Your new password is saved. Your other sessions are signed out.');
     expect(location.pathname).toBe('/documents');
     expect(await screen.sent('PUT', '/api/account/password')).toEqual([
       { password: 'a brand new passphrase', sign_out_other_sessions: true },

@@ -69,7 +69,7 @@ export function PasswordForm(props: { id: string; submitLabel: string; onChanged
             onChange={setSignOutOthers}
           />
           <button type="submit" class="primary">
-            {busy ? 'Saving…' : props.submitLabel}
+            {reauthentication.prompt ? 'Waiting for your current password…' : busy ? 'Saving…' : props.submitLabel}
           </button>
         </fieldset>
       </form>
@@ -78,9 +78,12 @@ export function PasswordForm(props: { id: string; submitLabel: string; onChanged
   );
 }
 
-/** "Your new password is saved", and how many other sessions that signed out. */
+/**
+ * "Your new password is saved", and whether other sessions were signed out. Not
+ * how many: the API passes on Kratos' count, which includes sessions that had
+ * ended before (logged out, revoked), so the number can exceed what the person
+ * saw in their list of sessions.
+ */
 export function passwordChangedText(signedOut: number): string {
-  const others =
-    signedOut === 0 ? '' : signedOut === 1 ? ' One other session was signed out.' : ` ${signedOut} other sessions were signed out.`;
-  return `Your new password is saved.${others}`;
+  return signedOut > 0 ? 'Your new password is saved. Your other sessions are signed out.' : 'Your new password is saved.';
 }
