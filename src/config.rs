@@ -212,6 +212,15 @@ mod tests {
     }
 
     #[test]
+    fn a_password_change_signs_out_other_sessions_unless_configured_not_to() {
+        assert!(Settings::from_vars(vars(&[])).unwrap().account.password_change_signs_out_others);
+        let settings = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "false")])).unwrap();
+        assert!(!settings.account.password_change_signs_out_others);
+        let err = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "yes")])).unwrap_err();
+        assert_eq!(err.variable, "APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS");
+    }
+
+    #[test]
     fn a_misspelled_variable_is_refused() {
         let err = Settings::from_vars(vars(&[("APP_KRATOS_URL", "http://x/")])).unwrap_err();
         assert_eq!(err.variable, "APP_KRATOS_URL");

@@ -225,6 +225,32 @@ describe('recovery', () => {
   });
 });
 
+describe('recovery with a second factor', () => {
+  it('asks for the second factor after the code, then goes on to the new password', async () => {
+    screen.serve(
+      route({
+        'POST /api/auth/recovery/code': () =>
+          json(202, { session_token: 'tok-aal1', second_factor: { flow_id: FLOW_2, methods: ['totp', 'lookup_secret'] } }),
+        'POST /api/auth/second-factor': () =>
+          json(200, { session_token: 'tok-aal1', session: session({ ...ADA, email_verified: true }) }),
+      }),
+    );
+    await screen.start('/recovery', pendingState({ flowId: FLOW, email: ADA.email }));
+    await screen.type('#recovery-code', '654321');
+    await screen.click('#recovery button[type=submit]');
+    await screen.waitForElement('#second-factor-code');
+    expect(tokens.get()).toBeNull();
+    await screen.type('#second-factor-code', '112233');
+    await screen.click('#second-factor button[type=submit]');
+    await screen.waitForElement('#new-password-password');
+    expect(location.pathname).toBe('/recovery/password');
+    expect(tokens.get()).toBe('tok-aal1');
+    const second = screen.requests.find((r) => new URL(r.url).pathname === '/api/auth/second-factor');
+    expect(second?.headers.get('Authorization')).toBe('Bearer tok-aal1');
+    expect(await screen.sent('POST', '/api/auth/second-factor')).toEqual([{ method: 'totp', code: '112233', flow_id: FLOW_2 }]);
+  });
+});
+
 describe('settings', () => {
   const REFUSED = 'The provided credentials are invalid, check for spelling mistakes in your password.';
 

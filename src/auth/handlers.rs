@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AuthResponse, LoginForm, LoginRequest, ReauthenticateRequest, RegistrationForm, RegistrationRequest, SessionView,
-    UserId,
+    AuthResponse, LoginForm, LoginRequest, ReauthenticateRequest, RegistrationForm, RegistrationRequest,
+    SecondFactorPending, SessionView, UserId,
 };
 use crate::{
     authz::{App, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Problem},
-    ory::{ClientInfo, Kratos, NewTraits},
+    ory::{ClientInfo, Kratos, NewTraits, SessionError, SessionToken, SignIn},
 };
 
 /// Register with email, name and password; answers with a session.
@@ -55,6 +55,7 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`", body = SecondFactorPending),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
@@ -68,9 +69,12 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
-    let session = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
-    tracing::info!(user = %session.session.identity.id, "logged in");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    let sign_in = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
+    match &sign_in {
+        SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
+        SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
+    }
+    Ok(AuthResponse::respond(sign_in))
 }
 
 /// Prove again that you know the password, for changes that need a recent
@@ -111,8 +115,14 @@ pub async fn reauthenticate(
     )
 )]
 #[post("/logout")]
-pub async fn logout(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
-    kratos.logout(&auth.token).await?;
+pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<HttpResponse, ApiError> {
+    match kratos.whoami(&token).await {
+        // A password-only session still waiting for its second factor may end
+        // itself: signing out must never need more than signing in did.
+        Ok(_) | Err(SessionError::SecondFactorRequired) => {}
+        Err(error) => return Err(error.into()),
+    }
+    kratos.logout(&token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

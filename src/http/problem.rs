@@ -90,6 +90,8 @@ pub enum ProblemCode {
     Forbidden,
     /// No such resource, or not one the caller may see.
     NotFound,
+    /// The request contradicts the resource's current state.
+    Conflict,
     /// The request body exceeds the size limit.
     PayloadTooLarge,
     /// The request's content type is not `application/json`.
@@ -116,6 +118,7 @@ impl ProblemCode {
             Self::Unauthenticated => "Unauthenticated",
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
+            Self::Conflict => "Conflict",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::MethodNotAllowed => "Method not allowed",
@@ -137,6 +140,7 @@ impl ProblemCode {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::MethodNotAllowed => "method_not_allowed",

@@ -15,4 +15,7 @@ mod home;
 mod mail;
 mod matrix;
 mod openapi;
+mod recovery;
 mod resilience;
+mod second_factor;
+mod verification;

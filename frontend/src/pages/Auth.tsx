@@ -7,6 +7,8 @@ import { Field, FormAlert, Link, Notice } from '../components/ui';
 import { useFormSubmit, useTitle } from '../lib/hooks';
 import { pendingState } from '../lib/pending';
 import { hrefFor, navigate } from '../lib/router';
+import type { SecondFactorPending } from '../api/types';
+import { SecondFactorStep } from './SecondFactor';
 import { sendVerificationCode } from './Verify';
 
 const LOGIN_FIELDS = ['identifier', 'password'] as const;
@@ -25,17 +27,28 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
   const [password, setPassword] = useState('');
   const [unverified, setUnverified] = useState<string | null>(null);
   const { errors, busy, handle } = useFormSubmit(LOGIN_FIELDS, loginErrors);
+  const [pending, setPending] = useState<SecondFactorPending | null>(null);
 
   const submit = handle(async () => {
     setUnverified(null);
     try {
       const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
-      auth.signIn(response);
+      if ('second_factor' in response) setPending(response);
+      else auth.signIn(response);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'email_not_verified') setUnverified(identifier.trim());
       throw error;
     }
   });
+
+  if (pending) {
+    return (
+      <main class="auth">
+        <h1>Log in</h1>
+        <SecondFactorStep pending={pending} onSignedIn={auth.signIn} />
+      </main>
+    );
+  }
 
   return (
     <main class="auth">

@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
+import type { AuthResponse, SecondFactorPending } from '../api/types';
 import { useAuth, useSession } from '../auth/session';
 import { CodeForm } from '../components/CodeForm';
 import { PasswordForm, passwordChangedText } from '../components/PasswordForm';
@@ -8,6 +9,7 @@ import { Field, FormAlert, Link } from '../components/ui';
 import { useFormSubmit, useTitle } from '../lib/hooks';
 import { pendingState, readPendingCode, type PendingCode } from '../lib/pending';
 import { historyState, hrefFor, replaceHistoryState } from '../lib/router';
+import { SecondFactorStep } from './SecondFactor';
 
 async function sendRecoveryCode(email: string): Promise<PendingCode> {
   const sent = await call(api.POST('/api/auth/recovery', { body: { email } }));
@@ -30,11 +32,25 @@ export function RecoveryPage() {
     replaceHistoryState(pendingState(pending));
   }, [pending]);
 
+  // With a second factor, the code from the email is not enough to sign in.
+  const [secondFactor, setSecondFactor] = useState<SecondFactorPending | null>(null);
+  const signIn = (response: AuthResponse) => auth.signIn(response, { href: hrefFor({ name: 'new-password' }) });
+
   const submitCode = async (code: string) => {
     if (!pending) return;
     const response = await call(api.POST('/api/auth/recovery/code', { body: { flow_id: pending.flowId, code } }));
-    auth.signIn(response, { href: hrefFor({ name: 'new-password' }) });
+    if ('second_factor' in response) setSecondFactor(response);
+    else signIn(response);
   };
+
+  if (secondFactor) {
+    return (
+      <main class="auth">
+        <h1>Forgot your password?</h1>
+        <SecondFactorStep pending={secondFactor} onSignedIn={signIn} />
+      </main>
+    );
+  }
 
   return (
     <main class="auth">
