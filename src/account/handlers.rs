@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
-    auth::{IdentityView, SessionListItem},
+    auth::{IdentityView, PasswordPolicy, SessionListItem},
     http::{ApiError, Authenticated, Problem},
     ory::{Kratos, SessionSummary, Traits},
 };
@@ -53,7 +53,7 @@ pub async fn update_profile(
     request_body = PasswordChange,
     responses(
         (status = 200, description = "Changed; the old password no longer works", body = PasswordChanged),
-        (status = 400, description = "Refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The login is too old for this change (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -61,10 +61,13 @@ pub async fn update_profile(
 pub async fn change_password(
     kratos: web::Data<Kratos>,
     policy: web::Data<AccountPolicy>,
+    passwords: web::Data<PasswordPolicy>,
     auth: Authenticated,
     body: web::Json<PasswordChange>,
 ) -> Result<web::Json<PasswordChanged>, ApiError> {
     let form = PasswordForm::try_from(body.into_inner())?;
+    let traits = &auth.session.identity.traits;
+    passwords.check(&form.password, &[&traits.email, &traits.name])?;
     kratos.change_password(&auth.token, &form.password).await?;
     tracing::info!(user = %auth.user, "changed the password");
     // After Kratos has saved the password. If signing out fails, the client gets

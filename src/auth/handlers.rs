@@ -3,8 +3,8 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AuthResponse, LoginForm, LoginRequest, ReauthenticateRequest, RegistrationForm, RegistrationRequest,
-    SecondFactorPending, SessionView, UserId,
+    AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
+    RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
     authz::{App, AppRelation, Authorizer},
@@ -21,17 +21,20 @@ use crate::{
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
-        (status = 400, description = "Refused by Kratos or malformed; Kratos' messages per field", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/registration")]
 pub async fn register(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
+    passwords: web::Data<PasswordPolicy>,
     client: ClientInfo,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = RegistrationForm::try_from(body.into_inner())?;
+    let personal: Vec<&str> = [form.email.as_deref(), form.name.as_deref()].into_iter().flatten().collect();
+    passwords.check(&form.password, &personal)?;
     let traits = NewTraits { email: form.email.as_deref(), name: form.name.as_deref() };
     let registered = kratos.register(&traits, &form.password, &client).await?;
     let user = UserId(registered.session.session.identity.id);

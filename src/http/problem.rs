@@ -62,6 +62,8 @@ pub mod message_id {
     pub const NOT_ONESELF: u64 = 9_000_005;
     /// A page number or size out of range.
     pub const OUT_OF_RANGE: u64 = 9_000_006;
+    /// A new password is too easy to guess (see the message for why).
+    pub const PASSWORD_TOO_WEAK: u64 = 9_000_007;
 }
 
 /// Stable problem identifiers. Adding one is a compatible change; renaming one is not.

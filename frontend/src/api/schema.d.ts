@@ -1071,7 +1071,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChanged"];
                 };
             };
-            /** @description Refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
+            /** @description Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2183,7 +2183,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Refused by Kratos or malformed; Kratos' messages per field */
+            /** @description Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
