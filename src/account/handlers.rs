@@ -74,7 +74,7 @@ pub async fn change_password(
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.
     let signed_out_sessions = if form.sign_out_other_sessions.unwrap_or(policy.password_change_signs_out_others) {
-        kratos.revoke_other_sessions(&auth.token).await?
+        sign_out_others(&kratos, &auth).await?
     } else {
         0
     };
@@ -143,7 +143,16 @@ pub async fn revoke_other_sessions(
     kratos: web::Data<Kratos>,
     auth: Authenticated,
 ) -> Result<web::Json<SessionsRevoked>, ApiError> {
-    let revoked = kratos.revoke_other_sessions(&auth.token).await?;
+    let revoked = sign_out_others(&kratos, &auth).await?;
     tracing::info!(user = %auth.user, revoked, "signed out the other sessions");
     Ok(web::Json(SessionsRevoked { revoked }))
+}
+
+/// Revokes every other session and says how many were active. Kratos' own count
+/// includes sessions that had already ended, which is not what a person means by
+/// "signed out 3 other sessions".
+async fn sign_out_others(kratos: &Kratos, auth: &Authenticated) -> Result<u64, ApiError> {
+    let active = kratos.other_sessions(&auth.token).await?.len() as u64;
+    kratos.revoke_other_sessions(&auth.token).await?;
+    Ok(active)
 }

@@ -115,7 +115,8 @@ pub async fn reauthenticate(
     // A stolen session must not become a way to guess the password.
     let account = email.to_lowercase();
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
-    let session = attempt.end(kratos.reauthenticate(&auth.token, email, &password, &client).await).await?;
+    let result = kratos.reauthenticate(&auth.token, email, &password, &client).await;
+    let session = attempt.end(result).await.map_err(on_password_field)?;
     tracing::info!(user = %auth.user, "re-authenticated");
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
@@ -153,6 +154,20 @@ pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<Ht
 #[get("/session")]
 pub async fn current_session(auth: Authenticated) -> web::Json<SessionView> {
     web::Json(auth.session.into())
+}
+
+/// Kratos says "wrong identifier or password" about the whole form; when the
+/// password is the only thing typed, it is about the password.
+fn on_password_field(error: ApiError) -> ApiError {
+    match error {
+        ApiError::InvalidCredentials { mut messages, flow_id } => {
+            for message in &mut messages {
+                message.field.get_or_insert_with(|| "password".to_owned());
+            }
+            ApiError::InvalidCredentials { messages, flow_id }
+        }
+        other => other,
+    }
 }
 
 /// Counts failed sign-in attempts (a wrong password, a wrong second-factor

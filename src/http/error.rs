@@ -101,26 +101,21 @@ impl ApiError {
                 ..plain(
                     S::FORBIDDEN,
                     C::EmailNotVerified,
-                    "Verify your email address first: submit the code we sent, or ask for a new one \
-                     (POST /api/auth/verification).",
+                    "Confirm your email address first: enter the code we sent you, or ask for a new one.",
                 )
             },
-            Self::FlowExpired => plain(S::GONE, C::FlowExpired, "The flow has expired. Start again without a flow_id."),
-            Self::FlowCompleted => plain(
-                S::CONFLICT,
-                C::FlowCompleted,
-                "This flow is already completed: its code has been used. Start again to get a new code.",
-            ),
+            Self::FlowExpired => plain(S::GONE, C::FlowExpired, "This step has expired. Please start again."),
+            Self::FlowCompleted => {
+                plain(S::CONFLICT, C::FlowCompleted, "This code has been used already. Ask for a new one.")
+            }
             Self::SecondFactorRequired => plain(
                 S::FORBIDDEN,
                 C::SecondFactorRequired,
-                "This session needs a second factor: send a code to POST /api/auth/second-factor.",
+                "Enter a code from your authenticator app, or a recovery code, to continue.",
             ),
-            Self::RefreshRequired => plain(
-                S::FORBIDDEN,
-                C::SessionRefreshRequired,
-                "This change needs a recent login. Re-authenticate (POST /api/auth/reauthenticate), then retry.",
-            ),
+            Self::RefreshRequired => {
+                plain(S::FORBIDDEN, C::SessionRefreshRequired, "For this change, please confirm your password first.")
+            }
             Self::Unauthenticated(why) => Facts {
                 // RFC 6750: a 401 for a bearer-protected resource names the scheme.
                 header: Some((header::WWW_AUTHENTICATE, "Bearer".into())),
@@ -233,7 +228,9 @@ impl From<FlowError> for ApiError {
             }
             FlowError::Expired => ApiError::FlowExpired,
             FlowError::Completed => ApiError::FlowCompleted,
-            FlowError::NotFound => ApiError::NotFound("No such flow. Start again without a flow_id.".into()),
+            FlowError::NotFound => {
+                ApiError::NotFound("This step does not exist or has ended. Please start again.".into())
+            }
             FlowError::RefreshRequired => ApiError::RefreshRequired,
             FlowError::Session(error) => error.into(),
             FlowError::Ory(error) => error.into(),

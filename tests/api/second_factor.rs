@@ -66,8 +66,7 @@ async fn with_totp_a_password_alone_signs_in_only_halfway() {
     assert_eq!(methods, ["totp"]);
     // The password-only session is refused everywhere with a code that says what to do.
     for response in [app.home(&half).await, app.whoami(&half).await, app.profile(&half).await] {
-        let refused = problem(response, 403, "second_factor_required").await;
-        assert!(refused["detail"].as_str().unwrap().contains("/api/auth/second-factor"));
+        problem(response, 403, "second_factor_required").await;
     }
     problem(app.rename(&half, "Eve").await, 403, "second_factor_required").await;
 
