@@ -7,7 +7,7 @@ use super::{
     RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
-    authz::{App, AppRelation, Authorizer},
+    authz::{App, AppPermission, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Problem},
     ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionError, SessionToken, SignIn, kratos::messages},
     throttle::{Bucket, Throttle},
@@ -73,6 +73,7 @@ pub async fn register(
 #[post("/login")]
 pub async fn login(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<LoginRequest>,
@@ -82,7 +83,11 @@ pub async fn login(
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
     let sign_in = attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await?;
     match &sign_in {
-        SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
+        SignIn::Complete(session) => {
+            let user = UserId(session.session.identity.id);
+            tracing::info!(%user, "logged in");
+            ensure_home(&authz, user).await;
+        }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }
     Ok(AuthResponse::respond(sign_in))
@@ -154,6 +159,24 @@ pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<Ht
 #[get("/session")]
 pub async fn current_session(auth: Authenticated) -> web::Json<SessionView> {
     web::Json(auth.session.into())
+}
+
+/// Registration writes the identity in Kratos, then the home grant in Keto; a
+/// crash between the two leaves an account that could never see its home page.
+/// Every complete sign-in repairs that, for the price of one Keto check. A
+/// failure here does not fail the sign-in: the grant is retried next time, and
+/// until then the home page itself fails closed.
+pub(crate) async fn ensure_home(authz: &Authorizer, user: UserId) {
+    let repaired = async {
+        if !authz.check(user, &App::Home, AppPermission::View).await? {
+            authz.grant(&App::Home, AppRelation::Viewers, user).await?;
+            tracing::warn!(%user, "granted the home page that an interrupted registration left out");
+        }
+        Ok::<_, crate::ory::OryError>(())
+    };
+    if let Err(error) = repaired.await {
+        tracing::warn!(%user, %error, "could not confirm the home page grant; retrying at the next sign-in");
+    }
 }
 
 /// Kratos says "wrong identifier or password" about the whole form; when the

@@ -4,9 +4,11 @@
 use actix_web::{HttpResponse, post, web};
 
 use super::{
-    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, verification::CodeSent,
+    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, UserId,
+    handlers::ensure_home, verification::CodeSent,
 };
 use crate::{
+    authz::Authorizer,
     http::{ApiError, Problem},
     ory::{ClientInfo, Kratos, SignIn},
     throttle::{Bucket, Throttle},
@@ -55,6 +57,7 @@ pub async fn send_code(
 #[post("/recovery/code")]
 pub async fn submit_code(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<CodeRequest>,
@@ -63,7 +66,9 @@ pub async fn submit_code(
     let form = CodeForm::try_from(body.into_inner())?;
     let sign_in = kratos.recover(form.flow_id, &form.code, &client).await?;
     if let SignIn::Complete(session) = &sign_in {
-        tracing::info!(user = %session.session.identity.id, "recovered an account");
+        let user = UserId(session.session.identity.id);
+        tracing::info!(%user, "recovered an account");
+        ensure_home(&authz, user).await;
     }
     Ok(AuthResponse::respond(sign_in))
 }

@@ -6,8 +6,13 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{AuthResponse, SecondFactorMethod, handlers::Attempts, parse_code};
+use super::{
+    AuthResponse, SecondFactorMethod, UserId,
+    handlers::{Attempts, ensure_home},
+    parse_code,
+};
 use crate::{
+    authz::Authorizer,
     http::{ApiError, Problem},
     ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
     throttle::Throttle,
@@ -47,6 +52,7 @@ pub struct SecondFactorRequest {
 #[post("/second-factor")]
 pub async fn complete(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     token: SessionToken,
     client: ClientInfo,
@@ -61,6 +67,8 @@ pub async fn complete(
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_CODE).await?;
     let result = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await;
     let session = attempt.end(result).await?;
-    tracing::info!(user = %session.session.identity.id, method = ?request.method, "completed a second factor");
+    let user = UserId(session.session.identity.id);
+    tracing::info!(%user, method = ?request.method, "completed a second factor");
+    ensure_home(&authz, user).await;
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
