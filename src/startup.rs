@@ -84,6 +84,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let throttle = web::Data::new(throttle);
     let db = web::Data::new(db);
     let client_address = web::Data::new(http::ClientAddressHeader(settings.client_address_header.clone()));
+    let routes = web::Data::new(http::RouteTable::from_openapi(&ApiDoc::openapi()));
     let account_policy = web::Data::new(settings.account);
     let password_policy = web::Data::new(settings.password);
     let origins = settings.cors_allowed_origins.clone();
@@ -110,11 +111,15 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(password_policy.clone())
             .app_data(throttle.clone())
             .app_data(client_address.clone())
+            .app_data(routes.clone())
             .service(health::alive)
             .service(health::ready)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
+                    // Innermost: runs after the headers below are in place, before
+                    // any handler's arguments are extracted.
+                    .wrap(from_fn(http::gate))
                     // Bodies here carry session tokens and private data; JSON is
                     // never a document, so it may load nothing and be framed nowhere.
                     .wrap(

@@ -8,7 +8,7 @@ use actix_web::{
     web,
 };
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RequestId, RootSpanBuilder};
+use tracing_actix_web::{RequestId, RootSpanBuilder};
 
 use super::ApiError;
 
@@ -86,11 +86,20 @@ impl RootSpanBuilder for RequestSpan {
             http.status_code = tracing::field::Empty,
             otel.status_code = tracing::field::Empty,
             exception.message = tracing::field::Empty,
-            exception.details = tracing::field::Empty,
         )
     }
 
+    /// Records the status and, for an error, its `Display` alone: the default
+    /// also records the error's `Debug`, which can quote what the client sent.
     fn on_request_end<B: MessageBody>(span: Span, outcome: &Result<ServiceResponse<B>, Error>) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let (status, error) = match outcome {
+            Ok(response) => (response.status(), response.response().error().map(|e| e.to_string())),
+            Err(error) => (error.as_response_error().status_code(), Some(error.to_string())),
+        };
+        span.record("http.status_code", status.as_u16());
+        span.record("otel.status_code", if status.is_server_error() { "ERROR" } else { "OK" });
+        if let Some(error) = error {
+            span.record("exception.message", tracing::field::display(error));
+        }
     }
 }

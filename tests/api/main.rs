@@ -6,6 +6,7 @@ mod helpers;
 mod account;
 mod auth;
 mod consistency;
+mod contract;
 mod documents;
 mod expiry;
 mod extractor;
