@@ -35,7 +35,7 @@ pub async fn update_profile(
     auth: Authenticated,
     body: web::Json<ProfileUpdate>,
 ) -> Result<web::Json<IdentityView>, ApiError> {
-    let name = body.into_inner().into_name();
+    let name = body.into_inner().into_name()?;
     // Kratos' profile method replaces all traits: send the email unchanged.
     let traits = Traits { email: auth.session.identity.traits.email.clone(), name };
     let identity = kratos.update_traits(&auth.token, &traits).await?;

@@ -15,4 +15,4 @@ pub use problem::{Message, Problem, ProblemCode, message_id};
 pub use request::{
     DEFAULT_JSON_LIMIT, RequestSpan, add_request_id_header, json_config, not_found, path_config, query_config,
 };
-pub use text::bounded_text;
+pub use text::{bounded_text, single_line};

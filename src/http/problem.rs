@@ -64,6 +64,8 @@ pub mod message_id {
     pub const OUT_OF_RANGE: u64 = 9_000_006;
     /// A new password is too easy to guess (see the message for why).
     pub const PASSWORD_TOO_WEAK: u64 = 9_000_007;
+    /// A one-line text (a name, a title) contains control characters.
+    pub const CONTROL_CHARACTERS: u64 = 9_000_008;
 }
 
 /// Stable problem identifiers. Adding one is a compatible change; renaming one is not.

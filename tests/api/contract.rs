@@ -75,3 +75,29 @@ async fn with_a_good_credential_the_body_is_judged_as_before() {
     problem(app.call(Method::GET, "/api/documents/not-a-uuid", Some(&token), None).await, 400, "malformed_request")
         .await;
 }
+
+#[tokio::test]
+async fn names_and_titles_with_control_characters_are_refused() {
+    const CONTROL_CHARACTERS: u64 = 9000008;
+    let app = spawn_app().await;
+    let (token, _) = app.register_new().await;
+    let ids = |body: &serde_json::Value, field: &str| crate::helpers::message_ids(body, Some(field));
+
+    let title = json!({ "title": "Minutes\u{202e}fdp.exe", "body": "" });
+    let refused =
+        problem(app.call(Method::POST, "/api/documents", Some(&token), Some(title)).await, 400, "validation_failed")
+            .await;
+    assert_eq!(ids(&refused, "title"), [CONTROL_CHARACTERS]);
+    let group = json!({ "name": "Team\nInjected: line" });
+    let refused =
+        problem(app.call(Method::POST, "/api/groups", Some(&token), Some(group)).await, 400, "validation_failed").await;
+    assert_eq!(ids(&refused, "name"), [CONTROL_CHARACTERS]);
+    let refused = problem(app.rename(&token, "Ada\u{1b}[2J").await, 400, "validation_failed").await;
+    assert_eq!(ids(&refused, "name"), [CONTROL_CHARACTERS]);
+    let email = crate::helpers::unique_email();
+    let refused =
+        problem(app.register(&email, "Ada\tLovelace", crate::helpers::PASSWORD).await, 400, "validation_failed").await;
+    assert_eq!(ids(&refused, "name"), [CONTROL_CHARACTERS]);
+    // Nothing was made: the same email registers with a plain name.
+    assert_eq!(app.register(&email, "Ada Lovelace", crate::helpers::PASSWORD).await.status(), 201);
+}
