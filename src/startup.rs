@@ -92,13 +92,12 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
 
     let server = HttpServer::new(move || {
         let app = App::new()
-            .wrap(from_fn(http::add_request_id_header))
+            // The last `wrap` is the outermost: the request id and the security
+            // headers go on every response, CORS preflights (answered by `cors`)
+            // and errors from any layer included.
             .wrap(cors(&origins))
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "no-referrer")),
-            )
+            .wrap(from_fn(http::security_headers))
+            .wrap(from_fn(http::add_request_id_header))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(http::json_config(http::DEFAULT_JSON_LIMIT))
             .app_data(http::path_config())

@@ -14,5 +14,6 @@ pub use gate::{RouteTable, gate};
 pub use problem::{Message, Problem, ProblemCode, message_id};
 pub use request::{
     DEFAULT_JSON_LIMIT, RequestSpan, add_request_id_header, json_config, not_found, path_config, query_config,
+    security_headers,
 };
 pub use text::{bounded_text, single_line};

@@ -3,7 +3,7 @@ use actix_web::{
     body::MessageBody,
     dev::{ServiceRequest, ServiceResponse},
     error::{JsonPayloadError, PathError, QueryPayloadError},
-    http::header::{HeaderName, HeaderValue},
+    http::header::{self, HeaderName, HeaderValue},
     middleware::Next,
     web,
 };
@@ -64,6 +64,39 @@ pub async fn add_request_id_header(
         && let Ok(value) = HeaderValue::from_str(&id.to_string())
     {
         response.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+    }
+    Ok(response)
+}
+
+/// Swagger UI's own page, where people paste their session tokens: its scripts
+/// and styles from itself only, the spec fetched from here, never in a frame.
+/// Its bundle (5.32.6, vendored by utoipa-swagger-ui) inserts one fixed <style>
+/// element; the hash allows that one and no other inline style. A new Swagger UI
+/// version may change it: the browser test reports CSP violations on this page.
+pub const SWAGGER_UI_CSP: &str = "default-src 'none'; script-src 'self'; \
+style-src 'self' 'sha256-RL3ie0nH+Lzz2YNqQN83mnU0J1ot4QL7b99vMdIX99w='; img-src 'self' data:; font-src 'self'; \
+connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+/// For anything that did not set its own policy (API JSON, errors, preflights):
+/// it loads nothing and is framed nowhere.
+const DEFAULT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Security headers on every response: no content-type sniffing, no referrer,
+/// no framing (`X-Frame-Options` for browsers that predate `frame-ancestors`),
+/// and a Content-Security-Policy unless the response has its own (the SPA).
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let swagger = req.path().starts_with("/swagger-ui");
+    let mut response = next.call(req).await?;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        let policy = if swagger { SWAGGER_UI_CSP } else { DEFAULT_CSP };
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(policy));
     }
     Ok(response)
 }

@@ -101,3 +101,37 @@ async fn names_and_titles_with_control_characters_are_refused() {
     // Nothing was made: the same email registers with a plain name.
     assert_eq!(app.register(&email, "Ada Lovelace", crate::helpers::PASSWORD).await.status(), 201);
 }
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers_and_a_request_id() {
+    let ory = tokio::task::spawn_blocking(crate::helpers::ory::OryStack::shared).await.unwrap();
+    let app = crate::helpers::spawn_app_on(ory, &[("APP_CORS_ALLOWED_ORIGINS", "http://spa.example")]).await;
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, format!("{}/api/documents", app.address))
+        .header("origin", "http://spa.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let responses = [
+        ("a CORS preflight", preflight),
+        ("an API error", app.get("/api/nowhere").send().await.unwrap()),
+        ("a health probe", app.get("/health/alive").send().await.unwrap()),
+        ("the spec", app.get("/api-docs/openapi.json").send().await.unwrap()),
+        ("Swagger UI", app.get("/swagger-ui/").send().await.unwrap()),
+        ("a path outside the API", app.get("/not/here").send().await.unwrap()),
+    ];
+    for (what, response) in responses {
+        let headers = response.headers();
+        assert!(headers.contains_key("x-request-id"), "{what}: no request id");
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{what}");
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{what}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{what}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{what}: {csp}");
+    }
+}
