@@ -10,7 +10,12 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Dura
 use secrecy::SecretString;
 use url::Url;
 
-use crate::{account::AccountPolicy, social::ReturnUrls};
+use crate::{
+    account::AccountPolicy,
+    auth::PasswordPolicy,
+    social::ReturnUrls,
+    throttle::{Limit, Limits},
+};
 
 const PREFIX: &str = "APP_";
 
@@ -30,6 +35,11 @@ pub struct Settings {
     /// The built SPA to serve at `/`; `None` serves the API only.
     pub spa_dir: Option<PathBuf>,
     pub account: AccountPolicy,
+    pub password: PasswordPolicy,
+    pub limits: Limits,
+    /// The header a trusted reverse proxy puts the client's address in; `None`:
+    /// the connection's address is the client's.
+    pub client_address_header: Option<actix_web::http::header::HeaderName>,
     pub social: SocialSettings,
 }
 
@@ -130,6 +140,40 @@ impl Settings {
                     parse_bool,
                 )?,
             },
+            password: PasswordPolicy {
+                min_score: parse(&mut take, "PASSWORD_MIN_STRENGTH", "3", |v| match v.parse::<u8>() {
+                    Ok(score) if score <= 4 => Ok(score),
+                    _ => Err("expected a zxcvbn score from 0 (off) to 4".into()),
+                })?,
+            },
+            // Per account, low enough that guessing a password is hopeless, high
+            // enough that a person who mistypes is not locked out; per address,
+            // higher, since many people can share one address.
+            limits: Limits {
+                login_failures_per_account: parse(
+                    &mut take,
+                    "LIMIT_LOGIN_FAILURES_PER_ACCOUNT",
+                    "10/15m",
+                    parse_limit,
+                )?,
+                login_failures_per_address: parse(
+                    &mut take,
+                    "LIMIT_LOGIN_FAILURES_PER_ADDRESS",
+                    "100/15m",
+                    parse_limit,
+                )?,
+                registrations_per_address: parse(&mut take, "LIMIT_REGISTRATIONS_PER_ADDRESS", "20/1h", parse_limit)?,
+                recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
+                verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
+            },
+            client_address_header: parse(&mut take, "CLIENT_ADDRESS_HEADER", "", |v| {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                actix_web::http::header::HeaderName::try_from(v)
+                    .map(Some)
+                    .map_err(|_| format!("`{v}` is not a header name"))
+            })?,
             social: SocialSettings {
                 // The SPA's return page as `scripts/dev.sh` serves it. Kratos'
                 // `selfservice.allowed_return_urls` must allow each of them too.
@@ -158,6 +202,13 @@ fn parse<T>(
     let value = take(name);
     parse(value.as_deref().unwrap_or(default).trim())
         .map_err(|problem| ConfigError { variable: format!("{PREFIX}{name}"), problem })
+}
+
+fn parse_limit(value: &str) -> Result<Option<Limit>, String> {
+    match value {
+        "off" => Ok(None),
+        _ => value.parse().map(Some),
+    }
 }
 
 fn parse_bool(value: &str) -> Result<bool, String> {
@@ -235,6 +286,25 @@ mod tests {
         assert!(!settings.account.password_change_signs_out_others);
         let err = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "yes")])).unwrap_err();
         assert_eq!(err.variable, "APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS");
+    }
+
+    #[test]
+    fn the_password_strength_is_a_score_from_0_to_4() {
+        assert_eq!(Settings::from_vars(vars(&[])).unwrap().password.min_score, 3);
+        let settings = Settings::from_vars(vars(&[("APP_PASSWORD_MIN_STRENGTH", "0")])).unwrap();
+        assert_eq!(settings.password.min_score, 0);
+        let err = Settings::from_vars(vars(&[("APP_PASSWORD_MIN_STRENGTH", "5")])).unwrap_err();
+        assert_eq!(err.variable, "APP_PASSWORD_MIN_STRENGTH");
+    }
+
+    #[test]
+    fn limits_have_defaults_and_can_be_switched_off() {
+        let settings = Settings::from_vars(vars(&[("APP_LIMIT_REGISTRATIONS_PER_ADDRESS", "off")])).unwrap();
+        assert_eq!(settings.limits.registrations_per_address, None);
+        assert_eq!(settings.limits.login_failures_per_account.unwrap().max, 10);
+        let err = Settings::from_vars(vars(&[("APP_LIMIT_RECOVERY_PER_ADDRESS", "lots")])).unwrap_err();
+        assert_eq!(err.variable, "APP_LIMIT_RECOVERY_PER_ADDRESS");
+        assert!(Settings::from_vars(vars(&[])).unwrap().client_address_header.is_none());
     }
 
     #[test]

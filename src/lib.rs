@@ -18,3 +18,4 @@ pub mod social;
 pub mod spa;
 pub mod startup;
 pub mod telemetry;
+pub mod throttle;

@@ -25,6 +25,7 @@ use crate::{
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
     reconcile, social, spa,
+    throttle::Throttle,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -78,21 +79,26 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     tokio::spawn(reconcile::run_forever(db.clone(), authorizer.clone()));
     let authorizer = web::Data::new(authorizer);
     let keto = web::Data::new(keto);
+    let throttle = Throttle::new(db.clone(), settings.limits);
+    tokio::spawn(throttle.clone().prune_forever());
+    let throttle = web::Data::new(throttle);
     let db = web::Data::new(db);
+    let client_address = web::Data::new(http::ClientAddressHeader(settings.client_address_header.clone()));
+    let routes = web::Data::new(http::RouteTable::from_openapi(&ApiDoc::openapi()));
     let account_policy = web::Data::new(settings.account);
+    let password_policy = web::Data::new(settings.password);
     let social_settings = web::Data::new(settings.social.clone());
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
 
     let server = HttpServer::new(move || {
         let app = App::new()
-            .wrap(from_fn(http::add_request_id_header))
+            // The last `wrap` is the outermost: the request id and the security
+            // headers go on every response, CORS preflights (answered by `cors`)
+            // and errors from any layer included.
             .wrap(cors(&origins))
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "no-referrer")),
-            )
+            .wrap(from_fn(http::security_headers))
+            .wrap(from_fn(http::add_request_id_header))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(http::json_config(http::DEFAULT_JSON_LIMIT))
             .app_data(http::path_config())
@@ -102,6 +108,10 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(authorizer.clone())
             .app_data(db.clone())
             .app_data(account_policy.clone())
+            .app_data(password_policy.clone())
+            .app_data(throttle.clone())
+            .app_data(client_address.clone())
+            .app_data(routes.clone())
             .app_data(social_settings.clone())
             .service(health::alive)
             .service(health::ready)
@@ -109,6 +119,9 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
+                    // Innermost: runs after the headers below are in place, before
+                    // any handler's arguments are extracted.
+                    .wrap(from_fn(http::gate))
                     // Bodies here carry session tokens and private data; JSON is
                     // never a document, so it may load nothing and be framed nowhere.
                     .wrap(

@@ -1,77 +1,39 @@
-import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { App } from './App';
-import { SOCIAL_KEY } from './auth/social';
 import { TOKEN_KEY, tokens } from './auth/token';
+import { Screen, json, problem, type Handler } from './testing/screen';
 
 // Screen-level tests: the real App, with the network replaced by a fake server.
 
-const ME = { id: '11111111-1111-4111-8111-111111111111', email: 'bob@example.com', name: 'Bob' };
+const ME = { id: '11111111-1111-4111-8111-111111111111', email: 'bob@example.com', name: 'Bob', email_verified: true };
 const DOC_ID = '22222222-2222-4222-8222-222222222222';
 
-type Handler = (request: Request) => Response | Promise<Response>;
-
-function json(status: number, body: unknown): Response {
-  const type = status >= 400 ? 'application/problem+json' : 'application/json';
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
-}
-
-function problem(status: number, code: string, detail: string, messages?: unknown[]) {
-  return { type: `urn:ory-spa:problem:${code}`, title: code, status, detail, code, ...(messages ? { messages } : {}) };
-}
-
+let screen: Screen;
 let container: HTMLElement;
 let requests: Request[];
 
 function serve(handler: Handler) {
-  requests = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (request: Request) => {
-      requests.push(request.clone());
-      return handler(request);
-    }),
-  );
+  screen.serve(handler);
+  requests = screen.requests;
 }
 
-async function waitFor<T>(find: () => T | null | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const found = find();
-    if (found !== null && found !== undefined) return found;
-    await act(() => new Promise((resolve) => setTimeout(resolve, 10)));
-  }
-  throw new Error(`timed out waiting for ${what}; page: ${container.innerHTML}`);
-}
-
-async function type(selector: string, value: string) {
-  const input = container.querySelector<HTMLInputElement | HTMLTextAreaElement>(selector);
-  if (!input) throw new Error(`no ${selector}`);
-  await act(() => {
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
+const waitFor = <T,>(find: () => T | null | undefined, what: string) => screen.waitFor(find, what);
+const type = (selector: string, value: string) => screen.type(selector, value);
 
 async function start(path: string) {
-  history.replaceState(null, '', path);
-  container = document.createElement('div');
-  document.body.append(container);
-  await act(() => {
-    render(<App />, container);
-  });
+  await screen.start(path);
 }
 
 beforeEach(() => {
   sessionStorage.clear();
   tokens.clear();
+  screen = new Screen();
+  container = screen.container;
 });
 
 afterEach(() => {
-  render(null, container);
-  container.remove();
-  vi.unstubAllGlobals();
+  screen.stop();
 });
 
 describe('registration', () => {
@@ -182,115 +144,10 @@ describe('a document shared as viewer', () => {
     serve(() => json(401, problem(401, 'unauthenticated', 'The session token is unknown, expired or revoked.')));
     await start(`/documents/${DOC_ID}`);
     await waitFor(() => container.querySelector('#login'), 'the login form');
+    // The login form shows at once; the guard then moves the URL to /login?next=….
+    await waitFor(() => location.pathname === '/login' || null, 'the URL of the login screen');
     expect(tokens.get()).toBeNull();
-    expect(location.pathname).toBe('/login');
     expect(new URLSearchParams(location.search).get('next')).toBe(`/documents/${DOC_ID}`);
     expect(container.textContent).toContain('Your session has ended');
-  });
-});
-
-describe('social sign-in', () => {
-  const STATE = 'a'.repeat(64);
-  const VERIFIER = 'b'.repeat(64);
-  const signedIn = { session_token: 'tok-social', session: { id: 's', identity: ME } };
-
-  function socialServer(complete: (body: Record<string, unknown>) => Response): Handler {
-    return async (request) => {
-      const path = new URL(request.url).pathname;
-      if (path === '/api/auth/social/providers') return json(200, [{ id: 'hydra', label: 'Local provider' }]);
-      if (path === '/api/auth/social/providers/hydra') {
-        return json(201, {
-          redirect_to: 'http://provider.test/oauth2/auth?client_id=x',
-          state: STATE,
-          verifier: VERIFIER,
-          expires_at: '2026-11-23T10:10:00Z',
-        });
-      }
-      if (path === '/api/auth/social/complete' || path === '/api/auth/social/link') {
-        return complete((await request.json()) as Record<string, unknown>);
-      }
-      if (path === '/api/documents') return json(200, { items: [], page: 1, per_page: 20, total: 0 });
-      return json(404, problem(404, 'not_found', 'no'));
-    };
-  }
-
-  it('offers the providers on the login page and keeps the verifier in this tab only', async () => {
-    const assign = vi.fn();
-    // Leaving for the provider is a real navigation; the test only sees where to.
-    vi.stubGlobal('location', { assign, origin: location.origin, pathname: '/login', search: '?next=%2Fgroups' });
-    serve(socialServer(() => json(500, {})));
-    await start('/login?next=%2Fgroups');
-    const button = await waitFor(
-      () => container.querySelector<HTMLButtonElement>('button[data-provider="hydra"]'),
-      'the provider button',
-    );
-    expect(button.textContent).toBe('Sign in with Local provider');
-    await act(() => {
-      button.click();
-    });
-    await waitFor(() => (assign.mock.calls.length > 0 ? true : null), 'the browser sent to the provider');
-    expect(assign).toHaveBeenCalledWith('http://provider.test/oauth2/auth?client_id=x');
-    const started = requests.find((r) => new URL(r.url).pathname === '/api/auth/social/providers/hydra');
-    expect(await started?.json()).toEqual({ intent: 'login' });
-    expect(JSON.parse(sessionStorage.getItem(SOCIAL_KEY) ?? 'null')).toEqual({
-      state: STATE,
-      verifier: VERIFIER,
-      next: '/groups',
-    });
-  });
-
-  it('finishes with the code from the return URL and lands signed in, the code gone from the address bar', async () => {
-    sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ state: STATE, verifier: VERIFIER, next: null }));
-    serve(socialServer(() => json(200, signedIn)));
-    await start(`/auth/social/return?code=kratos-code&state=${STATE}`);
-    await waitFor(() => container.querySelector('.empty'), 'the document list');
-    const completed = requests.find((r) => new URL(r.url).pathname === '/api/auth/social/complete');
-    expect(await completed?.json()).toEqual({ state: STATE, verifier: VERIFIER, code: 'kratos-code' });
-    expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-social');
-    expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
-    expect(location.pathname).toBe('/documents');
-    expect(requests.every((r) => !r.url.includes(VERIFIER))).toBe(true);
-  });
-
-  it('refuses a return this tab did not start, without asking the server', async () => {
-    serve(socialServer(() => json(200, signedIn)));
-    await start(`/auth/social/return?code=someone-elses&state=${STATE}`);
-    const alert = await waitFor(() => container.querySelector('#social-return-alert'), 'the message');
-    expect(alert.textContent).toContain('not started in this tab');
-    expect(requests.some((r) => new URL(r.url).pathname === '/api/auth/social/complete')).toBe(false);
-    expect(tokens.get()).toBeNull();
-  });
-
-  it("shows the server's error from the return URL", async () => {
-    sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ state: STATE, verifier: VERIFIER, next: null }));
-    serve(socialServer(() => json(200, signedIn)));
-    await start('/auth/social/return?error=exchange_code_expired');
-    const alert = await waitFor(() => container.querySelector('#social-return-alert'), 'the message');
-    expect(alert.textContent).toBe('The sign-in took too long. Please start again.');
-    expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
-  });
-
-  it('links to an existing account with its password', async () => {
-    sessionStorage.setItem(SOCIAL_KEY, JSON.stringify({ state: STATE, verifier: VERIFIER, next: null }));
-    const text = 'You tried to sign in with "bob@example.com", but that email is already used by another account.';
-    serve(
-      socialServer((body) =>
-        'password' in body
-          ? json(200, signedIn)
-          : json(409, problem(409, 'account_exists', 'An account exists.', [{ id: 1010016, text }])),
-      ),
-    );
-    const flow = '44444444-4444-4444-8444-444444444444';
-    await start(`/auth/social/return?flow=${flow}&state=${STATE}`);
-    await waitFor(() => container.querySelector('#link-account'), 'the link form');
-    expect(container.textContent).toContain(text);
-    await type('#link-account-password', 'the account password');
-    await act(() => {
-      container.querySelector<HTMLButtonElement>('#link-account button[type=submit]')?.click();
-    });
-    await waitFor(() => container.querySelector('.empty'), 'the document list');
-    const link = requests.find((r) => new URL(r.url).pathname === '/api/auth/social/link');
-    expect(await link?.json()).toEqual({ state: STATE, verifier: VERIFIER, password: 'the account password' });
-    expect(tokens.get()).toBe('tok-social');
   });
 });

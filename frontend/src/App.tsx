@@ -6,15 +6,19 @@ import { ApiError, describeError } from './api/problem';
 import type { AuthResponse, Identity } from './api/types';
 import { AuthContext, SessionContext, type Auth, type Session } from './auth/session';
 import { tokens } from './auth/token';
-import { FormAlert, Link, Loading } from './components/ui';
+import { FormAlert, Link, Loading, Notice } from './components/ui';
 import { useRoute, useTitle, useToken } from './lib/hooks';
-import { currentLocation, hrefFor, isPublic, navigate, safeNext, type Route } from './lib/router';
+import { access, currentLocation, hrefFor, navigate, type Route } from './lib/router';
 import { LoginPage, RegisterPage } from './pages/Auth';
 import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
 import { GroupPage, GroupsPage } from './pages/Groups';
+import { NewPasswordPage, RecoveryPage } from './pages/Recovery';
+import { SessionsPage } from './pages/Sessions';
+import { SettingsPage } from './pages/Settings';
 import { SharingPage } from './pages/Sharing';
 import { SocialReturnPage } from './pages/Social';
+import { VerifyPage } from './pages/Verify';
 
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
 
@@ -24,14 +28,14 @@ export function App() {
   const [identity, setIdentity] = useState<Identity | null>(null);
   const [whoamiError, setWhoamiError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // A success message for one screen (see Session.announce).
+  const [flash, setFlash] = useState<{ text: string; href: string } | null>(null);
   const [attempt, setAttempt] = useState(0);
   // Set while we end the session ourselves, so that losing the token is not
   // reported as "your session has ended".
   const leaving = useRef(false);
   // The last token we had, to tell "dropped after a 401" from "never had one".
   const hadToken = useRef(token !== null);
-  // Where a sign-in asked to continue (a social sign-in brings its own `next`).
-  const afterSignIn = useRef<string | null>(null);
 
   // Losing the token (a 401 anywhere, or logging out) forgets who we were.
   useEffect(() => {
@@ -62,29 +66,49 @@ export function App() {
     };
   }, [token, identity, attempt]);
 
-  // Guard the protected screens, and keep logged-in people off login/register.
+  // Guard the protected screens, and keep logged-in people off the guests' ones.
   useEffect(() => {
-    if (token === null && !isPublic(route)) {
+    const who = access(route);
+    if (token === null && who === 'session') {
       const { pathname, search } = currentLocation();
       navigate(hrefFor({ name: 'login', next: `${pathname}${search}` }), { replace: true });
-    } else if (token !== null && isPublic(route)) {
-      const next = afterSignIn.current ?? (route.name === 'login' ? route.next : null);
-      afterSignIn.current = null;
+    } else if (token !== null && who === 'guest') {
+      const next = route.name === 'login' ? route.next : null;
       navigate(next ?? hrefFor({ name: 'documents', page: 1 }), { replace: true });
     }
   }, [token, route]);
 
+  // An announcement belongs to the screen it was made for.
+  useEffect(() => {
+    if (flash && hrefFor(route) !== flash.href) setFlash(null);
+  }, [route, flash]);
+
   const auth = useMemo<Auth>(
     () => ({
-      signIn(response: AuthResponse, next?: string | null) {
-        afterSignIn.current = safeNext(next);
+      signIn(response: AuthResponse, next?: { href: string; state?: unknown }) {
         setNotice(null);
         setIdentity(response.session.identity);
+        // Before the token, so the guard never sees a guest screen with a session.
+        if (next) navigate(next.href, { replace: true, state: next.state });
         tokens.set(response.session_token);
       },
     }),
     [],
   );
+
+  const refresh = useCallback(async () => {
+    try {
+      const session = await call(api.GET('/api/auth/session'));
+      setIdentity(session.identity);
+    } catch {
+      // A 401 has dropped the token already; otherwise the copy we have stays.
+    }
+  }, []);
+
+  const announce = useCallback((text: string, href: string) => {
+    setFlash({ text, href });
+    navigate(href);
+  }, []);
 
   const logOut = useCallback(async () => {
     leaving.current = true;
@@ -97,17 +121,11 @@ export function App() {
     setNotice('You have logged out.');
   }, []);
 
-  if (isPublic(route) || token === null) {
+  if (token === null || access(route) === 'guest') {
     return (
       <AuthContext.Provider value={auth}>
         <Shell identity={null} onLogOut={null}>
-          {route.name === 'register' ? (
-            <RegisterPage />
-          ) : route.name === 'social-return' ? (
-            <SocialReturnPage route={route} />
-          ) : (
-            <LoginPage next={route.name === 'login' ? route.next : null} notice={notice} />
-          )}
+          <GuestScreen route={route} notice={notice} />
         </Shell>
       </AuthContext.Provider>
     );
@@ -132,13 +150,51 @@ export function App() {
     );
   }
 
-  const session: Session = { identity, logOut };
+  const session: Session = { identity, logOut, refresh, update: setIdentity, announce };
   return (
     <SessionContext.Provider value={session}>
       <Shell identity={identity} onLogOut={logOut}>
+        {!identity.email_verified && route.name !== 'verify' && <UnverifiedNotice email={identity.email} />}
+        {flash && (
+          <div class="notices" id="flash">
+            <Notice kind="success">{flash.text}</Notice>
+          </div>
+        )}
         <Screen route={route} />
       </Shell>
     </SessionContext.Provider>
+  );
+}
+
+/** What someone without a session sees: a guest screen, or the login screen. */
+function GuestScreen({ route, notice }: { route: Route; notice: string | null }) {
+  switch (route.name) {
+    case 'register':
+      return <RegisterPage />;
+    case 'recovery':
+      return <RecoveryPage />;
+    case 'verify':
+      return <VerifyPage />;
+    case 'login':
+      return <LoginPage next={route.next} notice={notice} />;
+    case 'social-return':
+      return <SocialReturnPage route={route} />;
+    default:
+      // The guard is on its way to /login?next=…
+      return <LoginPage next={null} notice={notice} />;
+  }
+}
+
+function UnverifiedNotice({ email }: { email: string }) {
+  return (
+    <aside class="notices" id="unverified-notice" aria-label="Email address">
+      <div class="alert alert--info">
+        <p>
+          Your email address, {email}, is not verified yet.{' '}
+          <Link href={hrefFor({ name: 'verify' })}>Verify it with a code</Link>
+        </p>
+      </div>
+    </aside>
   );
 }
 
@@ -156,9 +212,18 @@ function Screen({ route }: { route: Route }) {
       return <GroupsPage />;
     case 'group':
       return <GroupPage key={route.id} id={route.id} />;
+    case 'verify':
+      return <VerifyPage />;
+    case 'new-password':
+      return <NewPasswordPage />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'sessions':
+      return <SessionsPage />;
     case 'login':
     case 'register':
     case 'social-return':
+    case 'recovery':
       return null;
     case 'not-found':
       return <NotFound />;
@@ -194,6 +259,7 @@ function Shell(props: {
           <nav aria-label="Main">
             <Link href={hrefFor({ name: 'documents', page: 1 })}>My documents</Link>
             <Link href={hrefFor({ name: 'groups' })}>Groups</Link>
+            <Link href={hrefFor({ name: 'settings' })}>Settings</Link>
           </nav>
         )}
         {identity && onLogOut && (

@@ -1,10 +1,12 @@
 //! The backend's own tables. Membership and sharing are not here: they live in
-//! Keto, which alone decides access. Social sign-ins in progress are, because only
-//! the server may hold Kratos' half of their session-token exchange.
+//! Keto, which alone decides access. Rate-limit counters are here so that every
+//! replica sees the same counts. Social sign-ins in progress are, because only the
+//! server may hold Kratos' half of their session-token exchange.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_documents_and_groups;
+mod m20261123_000002_rate_limits;
 mod m20261201_000001_social_sign_ins;
 
 pub struct Migrator;
@@ -14,6 +16,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261123_000001_documents_and_groups::Migration),
+            Box::new(m20261123_000002_rate_limits::Migration),
             Box::new(m20261201_000001_social_sign_ins::Migration),
         ]
     }

@@ -4,7 +4,10 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{auth::parse_password, http::ApiError};
+use crate::{
+    auth::parse_password,
+    http::{ApiError, single_line},
+};
 
 /// A change to the profile. The email address is not changed here: it is the
 /// login identifier, and changing it is a verification of its own.
@@ -16,10 +19,13 @@ pub struct ProfileUpdate {
 }
 
 impl ProfileUpdate {
-    /// Kratos' identity schema judges the name (1 to 100 characters) and answers
-    /// with its own message ids; here it is only trimmed.
-    pub fn into_name(self) -> String {
-        self.name.trim().to_owned()
+    /// Kratos' identity schema judges the name's length (1 to 100 characters)
+    /// with its own message ids; here it is trimmed, and refused if it holds
+    /// control characters, which the schema does not rule out.
+    pub fn into_name(self) -> Result<String, ApiError> {
+        let name = self.name.trim().to_owned();
+        single_line("name", &name)?;
+        Ok(name)
     }
 }
 

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
-    auth::{IdentityView, SessionListItem},
+    auth::{IdentityView, PasswordPolicy, SessionListItem},
     http::{ApiError, Authenticated, Problem},
     ory::{Kratos, SessionSummary, Traits},
 };
@@ -35,7 +35,7 @@ pub async fn update_profile(
     auth: Authenticated,
     body: web::Json<ProfileUpdate>,
 ) -> Result<web::Json<IdentityView>, ApiError> {
-    let name = body.into_inner().into_name();
+    let name = body.into_inner().into_name()?;
     // Kratos' profile method replaces all traits: send the email unchanged.
     let traits = Traits { email: auth.session.identity.traits.email.clone(), name };
     let identity = kratos.update_traits(&auth.token, &traits).await?;
@@ -53,7 +53,7 @@ pub async fn update_profile(
     request_body = PasswordChange,
     responses(
         (status = 200, description = "Changed; the old password no longer works", body = PasswordChanged),
-        (status = 400, description = "Refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The login is too old for this change (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -61,17 +61,20 @@ pub async fn update_profile(
 pub async fn change_password(
     kratos: web::Data<Kratos>,
     policy: web::Data<AccountPolicy>,
+    passwords: web::Data<PasswordPolicy>,
     auth: Authenticated,
     body: web::Json<PasswordChange>,
 ) -> Result<web::Json<PasswordChanged>, ApiError> {
     let form = PasswordForm::try_from(body.into_inner())?;
+    let traits = &auth.session.identity.traits;
+    passwords.check(&form.password, &[&traits.email, &traits.name])?;
     kratos.change_password(&auth.token, &form.password).await?;
     tracing::info!(user = %auth.user, "changed the password");
     // After Kratos has saved the password. If signing out fails, the client gets
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.
     let signed_out_sessions = if form.sign_out_other_sessions.unwrap_or(policy.password_change_signs_out_others) {
-        kratos.revoke_other_sessions(&auth.token).await?
+        sign_out_others(&kratos, &auth).await?
     } else {
         0
     };
@@ -140,7 +143,16 @@ pub async fn revoke_other_sessions(
     kratos: web::Data<Kratos>,
     auth: Authenticated,
 ) -> Result<web::Json<SessionsRevoked>, ApiError> {
-    let revoked = kratos.revoke_other_sessions(&auth.token).await?;
+    let revoked = sign_out_others(&kratos, &auth).await?;
     tracing::info!(user = %auth.user, revoked, "signed out the other sessions");
     Ok(web::Json(SessionsRevoked { revoked }))
+}
+
+/// Revokes every other session and says how many were active. Kratos' own count
+/// includes sessions that had already ended, which is not what a person means by
+/// "signed out 3 other sessions".
+async fn sign_out_others(kratos: &Kratos, auth: &Authenticated) -> Result<u64, ApiError> {
+    let active = kratos.other_sessions(&auth.token).await?.len() as u64;
+    kratos.revoke_other_sessions(&auth.token).await?;
+    Ok(active)
 }

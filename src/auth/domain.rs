@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::http::{
     ApiError, Message,
     message_id::{EMPTY as MESSAGE_EMPTY, TOO_LONG as MESSAGE_TOO_LONG},
+    single_line,
 };
 
 /// Upper bound for any single text field of an auth form. Well above any real
@@ -46,6 +47,9 @@ impl TryFrom<RegistrationRequest> for RegistrationForm {
         let mut messages = Vec::new();
         let email = bounded("email", request.email.map(|e| e.trim().to_owned()), &mut messages);
         let name = bounded("name", request.name.map(|n| n.trim().to_owned()), &mut messages);
+        if let Some(Err(message)) = name.as_deref().map(|name| single_line("name", name)) {
+            messages.push(message);
+        }
         // Not trimmed: spaces can be part of a passphrase.
         let password = bounded("password", request.password, &mut messages);
         if !messages.is_empty() {

@@ -3,13 +3,14 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AuthResponse, LoginForm, LoginRequest, ReauthenticateRequest, RegistrationForm, RegistrationRequest,
-    SecondFactorPending, SessionView, UserId,
+    AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
+    RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
-    authz::{App, AppRelation, Authorizer},
+    authz::{App, AppPermission, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Problem},
-    ory::{ClientInfo, Kratos, NewTraits, SessionError, SessionToken, SignIn},
+    ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
+    throttle::{Bucket, Throttle},
 };
 
 /// Register with email, name and password; answers with a session.
@@ -21,17 +22,23 @@ use crate::{
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
-        (status = 400, description = "Refused by Kratos or malformed; Kratos' messages per field", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/registration")]
 pub async fn register(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
+    passwords: web::Data<PasswordPolicy>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::RegistrationsPerAddress, &client.address()).await?;
     let form = RegistrationForm::try_from(body.into_inner())?;
+    let personal: Vec<&str> = [form.email.as_deref(), form.name.as_deref()].into_iter().flatten().collect();
+    passwords.check(&form.password, &personal)?;
     let traits = NewTraits { email: form.email.as_deref(), name: form.name.as_deref() };
     let registered = kratos.register(&traits, &form.password, &client).await?;
     let user = UserId(registered.session.session.identity.id);
@@ -58,6 +65,7 @@ pub async fn register(
         (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`", body = SecondFactorPending),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`flow_id` names an expired flow", body = Problem, content_type = "application/problem+json"),
     )
@@ -65,13 +73,21 @@ pub async fn register(
 #[post("/login")]
 pub async fn login(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
-    let sign_in = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
+    let account = form.identifier.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let sign_in = attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await?;
     match &sign_in {
-        SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
+        SignIn::Complete(session) => {
+            let user = UserId(session.session.identity.id);
+            tracing::info!(%user, "logged in");
+            ensure_home(&authz, user).await;
+        }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }
     Ok(AuthResponse::respond(sign_in))
@@ -86,11 +102,13 @@ pub async fn login(
     responses(
         (status = 200, description = "Re-authenticated; retry the change", body = AuthResponse),
         (status = 400, description = "Wrong password (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/reauthenticate")]
 pub async fn reauthenticate(
     kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
     auth: Authenticated,
     client: ClientInfo,
     body: web::Json<ReauthenticateRequest>,
@@ -99,13 +117,19 @@ pub async fn reauthenticate(
     // The identifier is the session's own: a refresh can only ever confirm the
     // person who already holds the session.
     let email = &auth.session.identity.traits.email;
-    let session = kratos.reauthenticate(&auth.token, email, &password, &client).await?;
+    // A stolen session must not become a way to guess the password.
+    let account = email.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let result = kratos.reauthenticate(&auth.token, email, &password, &client).await;
+    let session = attempt.end(result).await.map_err(on_password_field)?;
     tracing::info!(user = %auth.user, "re-authenticated");
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
 
-// The token is validated first: Kratos itself answers 204 for an already revoked
-// token but 403 for garbage, and clients are better served by one rule (401).
+// The gate has validated the token (Kratos itself answers 204 for an already
+// revoked token but 403 for garbage, and clients are better served by one rule,
+// 401), and lets a password-only session through: signing out must never need
+// more than signing in did.
 /// Revoke the presented session; the same token is refused afterwards.
 #[utoipa::path(
     post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
@@ -116,12 +140,6 @@ pub async fn reauthenticate(
 )]
 #[post("/logout")]
 pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<HttpResponse, ApiError> {
-    match kratos.whoami(&token).await {
-        // A password-only session still waiting for its second factor may end
-        // itself: signing out must never need more than signing in did.
-        Ok(_) | Err(SessionError::SecondFactorRequired) => {}
-        Err(error) => return Err(error.into()),
-    }
     kratos.logout(&token).await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -138,3 +156,79 @@ pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<Ht
 pub async fn current_session(auth: Authenticated) -> web::Json<SessionView> {
     web::Json(auth.session.into())
 }
+
+/// Registration writes the identity in Kratos, then the home grant in Keto; a
+/// crash between the two leaves an account that could never see its home page.
+/// Every complete sign-in repairs that, for the price of one Keto check. A
+/// failure here does not fail the sign-in: the grant is retried next time, and
+/// until then the home page itself fails closed.
+pub(crate) async fn ensure_home(authz: &Authorizer, user: UserId) {
+    let repaired = async {
+        if !authz.check(user, &App::Home, AppPermission::View).await? {
+            authz.grant(&App::Home, AppRelation::Viewers, user).await?;
+            tracing::warn!(%user, "granted the home page that an interrupted registration left out");
+        }
+        Ok::<_, crate::ory::OryError>(())
+    };
+    if let Err(error) = repaired.await {
+        tracing::warn!(%user, %error, "could not confirm the home page grant; retrying at the next sign-in");
+    }
+}
+
+/// Kratos says "wrong identifier or password" about the whole form; when the
+/// password is the only thing typed, it is about the password.
+fn on_password_field(error: ApiError) -> ApiError {
+    match error {
+        ApiError::InvalidCredentials { mut messages, flow_id } => {
+            for message in &mut messages {
+                message.field.get_or_insert_with(|| "password".to_owned());
+            }
+            ApiError::InvalidCredentials { messages, flow_id }
+        }
+        other => other,
+    }
+}
+
+/// Counts failed sign-in attempts (a wrong password, a wrong second-factor
+/// code) against the account and the client's address, and refuses to try once
+/// either has had too many.
+pub(crate) struct Attempts<'a> {
+    throttle: &'a Throttle,
+    account: &'a str,
+    address: String,
+    /// The Kratos message ids that mean "wrong".
+    failures: &'static [u64],
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) async fn begin(
+        throttle: &'a Throttle,
+        account: &'a str,
+        client: &ClientInfo,
+        failures: &'static [u64],
+    ) -> Result<Self, ApiError> {
+        let address = client.address();
+        // Both are checked before Kratos hashes anything: a refused attempt costs
+        // a database read, not a password hash.
+        throttle.check(Bucket::LoginFailuresPerAccount, account).await?;
+        throttle.check(Bucket::LoginFailuresPerAddress, &address).await?;
+        Ok(Attempts { throttle, account, address, failures })
+    }
+
+    /// Passes `result` on, counting it if it was a failure, and clearing the
+    /// account's count if it succeeded.
+    pub(crate) async fn end<T>(self, result: Result<T, FlowError>) -> Result<T, ApiError> {
+        match &result {
+            Err(error) if error.refused_with(self.failures) => {
+                self.throttle.record(Bucket::LoginFailuresPerAccount, self.account).await?;
+                self.throttle.record(Bucket::LoginFailuresPerAddress, &self.address).await?;
+            }
+            Ok(_) => self.throttle.reset(Bucket::LoginFailuresPerAccount, self.account).await?,
+            Err(_) => {}
+        }
+        Ok(result?)
+    }
+}
+
+/// A wrong identifier or password.
+pub(crate) const WRONG_PASSWORD: &[u64] = &[messages::INVALID_CREDENTIALS];

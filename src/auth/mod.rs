@@ -4,6 +4,7 @@
 
 mod domain;
 pub(crate) mod handlers;
+mod password;
 pub(crate) mod recovery;
 pub(crate) mod second_factor;
 pub(crate) mod verification;
@@ -19,6 +20,7 @@ pub use domain::{
     CodeForm, CodeRequest, EmailAddress, LoginForm, LoginRequest, ReauthenticateRequest, RecoveryRequest,
     RegistrationForm, RegistrationRequest, VerificationRequest, parse_code, parse_password,
 };
+pub use password::PasswordPolicy;
 pub use second_factor::SecondFactorRequest;
 pub use verification::CodeSent;
 pub use views::{

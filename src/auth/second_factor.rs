@@ -6,11 +6,20 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{AuthResponse, SecondFactorMethod, parse_code};
-use crate::{
-    http::{ApiError, Problem},
-    ory::{ClientInfo, Kratos, SessionToken},
+use super::{
+    AuthResponse, SecondFactorMethod, UserId,
+    handlers::{Attempts, ensure_home},
+    parse_code,
 };
+use crate::{
+    authz::Authorizer,
+    http::{ApiError, Problem},
+    ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
+    throttle::Throttle,
+};
+
+/// A wrong TOTP code, or a recovery code that is unknown or used.
+const WRONG_CODE: &[u64] = &[messages::TOTP_INVALID, messages::LOOKUP_SECRET_INVALID, messages::LOOKUP_SECRET_USED];
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -37,18 +46,29 @@ pub struct SecondFactorRequest {
         (status = 400, description = "A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The login flow has expired; start without `flow_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong codes for this session or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/second-factor")]
 pub async fn complete(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
+    throttle: web::Data<Throttle>,
     token: SessionToken,
     client: ClientInfo,
     body: web::Json<SecondFactorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let code = parse_code(request.code)?;
-    let session = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await?;
-    tracing::info!(user = %session.session.identity.id, method = ?request.method, "completed a second factor");
+    // Six digits are guessable without a limit. The account is unknown until the
+    // code is right (Kratos withholds it), so the session stands in for it; the
+    // key is hashed before it is stored, like every rate-limit key.
+    let account = format!("session:{}", token.expose());
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_CODE).await?;
+    let result = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await;
+    let session = attempt.end(result).await?;
+    let user = UserId(session.session.identity.id);
+    tracing::info!(%user, method = ?request.method, "completed a second factor");
+    ensure_home(&authz, user).await;
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }

@@ -3,14 +3,17 @@
 
 mod error;
 mod extract;
+mod gate;
 pub mod problem;
 mod request;
 mod text;
 
 pub use error::ApiError;
-pub use extract::{Authenticated, Grant, Permitted};
+pub use extract::{Authenticated, ClientAddressHeader, Grant, Permitted};
+pub use gate::{RouteTable, gate};
 pub use problem::{Message, Problem, ProblemCode, message_id};
 pub use request::{
     DEFAULT_JSON_LIMIT, RequestSpan, add_request_id_header, json_config, not_found, path_config, query_config,
+    security_headers,
 };
-pub use text::bounded_text;
+pub use text::{bounded_text, single_line};

@@ -62,6 +62,10 @@ pub mod message_id {
     pub const NOT_ONESELF: u64 = 9_000_005;
     /// A page number or size out of range.
     pub const OUT_OF_RANGE: u64 = 9_000_006;
+    /// A new password is too easy to guess (see the message for why).
+    pub const PASSWORD_TOO_WEAK: u64 = 9_000_007;
+    /// A one-line text (a name, a title) contains control characters.
+    pub const CONTROL_CHARACTERS: u64 = 9_000_008;
 }
 
 /// Stable problem identifiers. Adding one is a compatible change; renaming one is not.
@@ -109,6 +113,8 @@ pub enum ProblemCode {
     NotFound,
     /// The request contradicts the resource's current state.
     Conflict,
+    /// Too many attempts; wait for `Retry-After` seconds.
+    RateLimited,
     /// The request body exceeds the size limit.
     PayloadTooLarge,
     /// The request's content type is not `application/json`.
@@ -143,6 +149,7 @@ impl ProblemCode {
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict",
+            Self::RateLimited => "Too many requests",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::MethodNotAllowed => "Method not allowed",
@@ -172,6 +179,7 @@ impl ProblemCode {
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
+            Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::MethodNotAllowed => "method_not_allowed",

@@ -44,7 +44,9 @@ async fn a_forgotten_password_is_replaced_with_a_code_from_the_mail() {
     // Receiving the code proves the address, so Kratos marks it verified.
     assert_eq!(recovered["session"]["identity"]["email_verified"], true);
 
-    // A recovered session is recent enough to set a password right away.
+    // A recovered session is recent enough to set a password right away, but
+    // not a weak one.
+    problem(app.change_password(token, "password1", None).await, 400, "validation_failed").await;
     let changed = app.change_password(token, NEW_PASSWORD, None).await;
     assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
     assert_eq!(changed.json::<Value>().await.unwrap()["signed_out_sessions"], 1);

@@ -955,7 +955,7 @@ export interface components {
          * @description Stable problem identifiers. Adding one is a compatible change; renaming one is not.
          * @enum {string}
          */
-        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
+        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
          *     login identifier, and changing it is a verification of its own.
@@ -1233,7 +1233,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChanged"];
                 };
             };
-            /** @description Refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
+            /** @description Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2051,6 +2051,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -2156,6 +2165,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many failed attempts (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -2209,6 +2227,15 @@ export interface operations {
             };
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2312,6 +2339,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -2345,7 +2381,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Refused by Kratos or malformed; Kratos' messages per field */
+            /** @description Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -2365,6 +2401,15 @@ export interface operations {
             };
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many registrations from this address (`rate_limited`); see `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2452,6 +2497,15 @@ export interface operations {
             };
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many wrong codes for this session or from this address (`rate_limited`); see `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2871,6 +2925,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
@@ -2949,6 +3012,15 @@ export interface operations {
             };
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

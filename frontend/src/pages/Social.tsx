@@ -7,7 +7,7 @@ import { useAuth } from '../auth/session';
 import { clearPending, readPending, savePending, socialProblemText, type PendingSocialSignIn } from '../auth/social';
 import { Field, FormAlert, Link, Loading } from '../components/ui';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
-import { hrefFor, type Route } from '../lib/router';
+import { hrefFor, safeNext, type Route } from '../lib/router';
 import { SecondFactorStep } from './SecondFactor';
 
 /**
@@ -87,7 +87,8 @@ export function SocialReturnPage({ route }: { route: Extract<Route, { name: 'soc
 
   const finish = (response: AuthResponse) => {
     clearPending();
-    auth.signIn(response, pending?.next ?? null);
+    const next = safeNext(pending?.next);
+    auth.signIn(response, next ? { href: next } : undefined);
   };
 
   useEffect(() => {

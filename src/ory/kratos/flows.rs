@@ -29,7 +29,7 @@ use super::{
     social::ExchangeCode,
     wire,
 };
-use crate::ory::{FlowError, KRATOS, OryError, PROVIDER, SessionError};
+use crate::ory::{FlowError, KRATOS, PROVIDER, SessionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowKind {
@@ -427,7 +427,7 @@ impl Kratos {
         let operation = kind.as_str();
         let answer = match response.bytes().await {
             Ok(body) => serde_json::from_slice::<wire::Answer>(&body).ok(),
-            Err(source) => return OryError::Unreachable { service: "Kratos", source }.into(),
+            Err(source) => return KRATOS.unreachable(source).into(),
         };
         let error = answer.as_ref().and_then(|a| a.error.as_ref());
         let error_id = error.and_then(|e| e.id.as_deref());

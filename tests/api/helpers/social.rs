@@ -183,6 +183,12 @@ impl SocialStack {
         let database_url = format!("sqlite://{}/app.sqlite?mode=rwc", db_dir.path().display());
         let vars = [
             ("APP_BIND_ADDRESS", format!("127.0.0.1:{port}")),
+            // As in `spawn_app()`: every test signs in from 127.0.0.1.
+            ("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "off".to_owned()),
+            ("APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS", "off".to_owned()),
+            ("APP_LIMIT_REGISTRATIONS_PER_ADDRESS", "off".to_owned()),
+            ("APP_LIMIT_RECOVERY_PER_ADDRESS", "off".to_owned()),
+            ("APP_LIMIT_VERIFICATION_PER_ADDRESS", "off".to_owned()),
             ("APP_KRATOS_PUBLIC_URL", ory.kratos_public_url()),
             ("APP_KRATOS_ADMIN_URL", ory.kratos_admin_url()),
             ("APP_KETO_READ_URL", ory.keto_read_url()),
