@@ -14,11 +14,15 @@ use super::{
     store::{self, NewSignIn},
 };
 use crate::{
-    auth::{AuthResponse, SecondFactorPending, UserId},
-    authz::{App, AppRelation, Authorizer},
+    auth::{
+        AuthResponse, SecondFactorPending, UserId,
+        handlers::{Attempts, WRONG_PASSWORD},
+    },
+    authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
     http::{ApiError, Problem, ProblemCode},
     ory::{ClientInfo, FlowError, Kratos, NativeSession, SignIn, SocialCallback, SocialSetback},
+    throttle::Throttle,
 };
 
 /// A provider to offer as "Sign in with <label>".
@@ -205,12 +209,14 @@ pub async fn complete(
         (status = 400, description = "Wrong password (`invalid_credentials`; try again), or not a sign-in this client started (`state_mismatch`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "This sign-in has no account to link (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The sign-in took too long (`exchange_code_expired`); start again", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/link")]
 pub async fn link(
     kratos: web::Data<Kratos>,
     db: web::Data<DatabaseConnection>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
     body: web::Json<LinkSocialAccount>,
 ) -> Result<HttpResponse, ApiError> {
@@ -223,10 +229,17 @@ pub async fn link(
         store::take(&db, &state).await?;
         return Err(ApiError::ExchangeCodeExpired);
     }
-    // A wrong password leaves the record, so the person can try again.
-    let sign_in = match kratos.link_social_account(record.flow_id, &password, &client).await {
+    let identifier = match kratos.social_link_identifier(record.flow_id).await {
         Err(FlowError::Expired) => return Err(ApiError::ExchangeCodeExpired),
         other => other?,
+    };
+    // A password guessed here is a password guessed at login: the same limits
+    // count it. A wrong one leaves the record, so the person can try again.
+    let account = identifier.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let sign_in = match kratos.link_social_account(record.flow_id, &identifier, &password, &client).await {
+        Err(FlowError::Expired) => return Err(ApiError::ExchangeCodeExpired),
+        other => attempt.end(other).await?,
     };
     store::take(&db, &state).await?;
     if let SignIn::Complete(session) = &sign_in {
@@ -276,13 +289,21 @@ fn carries_state(url: &Url, state: &State) -> bool {
 
 /// Every signed-in person may view the home page (`App:home#viewers`), granted at
 /// registration. A social sign-in may have just registered the person, so it
-/// grants too; the write is idempotent for everyone else. Without the grant the
-/// new session is ended again (the client never holds a session that every page
-/// would refuse), and the identity kept: it may be an account of long standing,
-/// and the next sign-in grants again.
+/// checks and grants (one Keto read for everyone else). Unlike a password login's
+/// repair (`auth::handlers::ensure_home`), a failure fails the sign-in: for a new
+/// account this is the registration's own grant, and a password registration
+/// fails closed too. The new session is ended again (the client never holds a
+/// session that every page would refuse) and the identity kept: it may be an
+/// account of long standing, and the next sign-in grants again.
 async fn grant_home(kratos: &Kratos, authz: &Authorizer, native: &NativeSession) -> Result<(), ApiError> {
     let user = UserId(native.session.identity.id);
-    if let Err(error) = authz.grant(&App::Home, AppRelation::Viewers, user).await {
+    let granted = async {
+        if !authz.check(user, &App::Home, AppPermission::View).await? {
+            authz.grant(&App::Home, AppRelation::Viewers, user).await?;
+        }
+        Ok::<_, crate::ory::OryError>(())
+    };
+    if let Err(error) = granted.await {
         if let Err(logout) = kratos.logout(&native.token).await {
             tracing::error!(%user, error = %logout, "could not end a session after its Keto grant failed");
         }

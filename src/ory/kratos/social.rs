@@ -278,22 +278,27 @@ impl Kratos {
         Ok((return_to, setback(flow)))
     }
 
-    /// Links the provider to the existing account by signing in to it with its
-    /// password on the login flow Kratos prepared (see
-    /// [`SocialSetback::AccountExists`]); the identifier is the one Kratos put in
-    /// that flow, since Kratos links only to the account that has it.
+    /// The account a linking login flow (see [`SocialSetback::AccountExists`])
+    /// signs in to: the identifier Kratos put in it, since Kratos links only to
+    /// the account that has it.
+    pub async fn social_link_identifier(&self, flow: Uuid) -> Result<String, FlowError> {
+        let prepared = self.fetch_flow(FlowKind::Login, flow).await?;
+        match prepared.node("identifier").map(|node| &node.value) {
+            Some(NodeValue::Input(Some(identifier))) if !identifier.is_empty() => Ok(identifier.clone()),
+            _ => Err(KRATOS.protocol("login", "an account-linking flow without its identifier").into()),
+        }
+    }
+
+    /// Links the provider to the existing account `identifier` by signing in to
+    /// it with its password on the login flow Kratos prepared.
     pub async fn link_social_account(
         &self,
         flow: Uuid,
+        identifier: &str,
         password: &SecretString,
         client: &ClientInfo,
     ) -> Result<SignIn, FlowError> {
         let kind = FlowKind::Login;
-        let prepared = self.fetch_flow(kind, flow).await?;
-        let identifier = match prepared.node("identifier").map(|node| &node.value) {
-            Some(NodeValue::Input(Some(identifier))) if !identifier.is_empty() => identifier.clone(),
-            _ => return Err(KRATOS.protocol("login", "an account-linking flow without its identifier").into()),
-        };
         let caller = Caller { token: None, client: Some(client) };
         let body = json!({ "method": "password", "identifier": identifier, "password": password.expose_secret() });
         self.sign_in(kind, self.submit_flow(kind, flow, &body, caller).await?).await
