@@ -10,7 +10,10 @@ use serde_json::{Value, json};
 
 use crate::helpers::{
     PASSWORD, TestApp, message_ids, problem,
-    social::{AtProvider, Browser, FLOW_LIFESPAN, OFFLINE_PROVIDER, PROVIDER, SocialStack, complete, param, start},
+    social::{
+        AtProvider, Browser, FLOW_LIFESPAN, LINK_FAILURES, OFFLINE_PROVIDER, PROVIDER, SocialStack, complete, param,
+        start,
+    },
     spawn_app_on, totp_code, unique_email,
 };
 
@@ -114,6 +117,30 @@ async fn an_account_with_the_same_address_gets_the_provider_after_its_password()
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["session"]["identity"]["id"], bob["session"]["identity"]["id"]);
     assert_eq!(body["session"]["identity"]["name"], "Bob", "linking keeps the account's own profile");
+}
+
+#[tokio::test]
+async fn guessing_the_password_at_link_is_limited_like_a_login() {
+    let stack = SocialStack::shared().await;
+    let app = stack.app();
+    let email = unique_email();
+    assert_eq!(app.register(&email, "Vic", PASSWORD).await.status(), 201);
+    let (started, back) = dance(stack, &app, "login", &email, "Not Vic").await;
+    problem(complete(&app, &started, &back).await, 409, "account_exists").await;
+
+    let link = |password: &str| {
+        app.post("/api/auth/social/link")
+            .json(&json!({ "state": started["state"], "verifier": started["verifier"], "password": password }))
+            .send()
+    };
+    for _ in 0..LINK_FAILURES {
+        problem(link("a guess at the password").await.unwrap(), 400, "invalid_credentials").await;
+    }
+    // Now even the right password waits, here and at the login form alike.
+    let limited = link(PASSWORD).await.unwrap();
+    assert!(limited.headers().contains_key("retry-after"));
+    problem(limited, 429, "rate_limited").await;
+    problem(app.login(&email, PASSWORD).await, 429, "rate_limited").await;
 }
 
 #[tokio::test]

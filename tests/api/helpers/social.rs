@@ -37,6 +37,8 @@ pub const FLOW_LIFESPAN: Duration = Duration::from_secs(10);
 pub const PROVIDER: &str = "hydra";
 /// A second provider, configured in Kratos but never running: Kratos cannot reach it.
 pub const OFFLINE_PROVIDER: &str = "offline";
+/// Wrong passwords per account before the shared backend says 429.
+pub const LINK_FAILURES: u32 = 3;
 
 /// Hydra, the login-and-consent app, and the OAuth2 client Kratos is.
 struct Hydra {
@@ -183,8 +185,10 @@ impl SocialStack {
         let database_url = format!("sqlite://{}/app.sqlite?mode=rwc", db_dir.path().display());
         let vars = [
             ("APP_BIND_ADDRESS", format!("127.0.0.1:{port}")),
-            // As in `spawn_app()`: every test signs in from 127.0.0.1.
-            ("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "off".to_owned()),
+            // As in `spawn_app()`: every test signs in from 127.0.0.1, so the limits
+            // per address are off. Per account (each test has its own people) one is
+            // on, low, for the test that guesses a password at `link`.
+            ("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", format!("{LINK_FAILURES}/15m")),
             ("APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS", "off".to_owned()),
             ("APP_LIMIT_REGISTRATIONS_PER_ADDRESS", "off".to_owned()),
             ("APP_LIMIT_RECOVERY_PER_ADDRESS", "off".to_owned()),
