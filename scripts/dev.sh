@@ -159,6 +159,9 @@ HYDRA_ADMIN_URL=$hydra_admin/ PROVIDER_PASSWORD=$provider_password PORT=$provide
 pids+=($!)
 wait_ready Hydra "$hydra_admin/health/ready" "$state/hydra.log"
 wait_ready "the login-and-consent app" "$provider_ui/health/ready" "$state/login-consent.log"
+# Hydra makes its signing keys (RSA, seconds of work) on first use; concurrent first
+# sign-ins would make them twice at once. Its key set document makes them now.
+curl -fsS -o /dev/null --max-time 120 "$hydra_public/.well-known/jwks.json"
 # Kratos' OAuth2 client at Hydra, registered afresh on every start so that its
 # redirect URI follows the backend's port: the backend relays the provider's
 # redirect to Kratos (kratos/kratos.yml, base_redirect_uri). The body goes on stdin,

@@ -22,7 +22,7 @@ cargo test --workspace --locked
 
 step "cargo test: the resource tests again with the backend on PostgreSQL"
 TEST_POSTGRES_URL=$(bash scripts/postgres.sh) \
-  cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: throttling::
+  cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling::
 
 step "Keto namespaces (Ory Permission Language) type-check"
 npm_ci keto

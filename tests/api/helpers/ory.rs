@@ -385,12 +385,17 @@ pub(super) mod probe {
     use std::io::{Read, Write};
 
     pub fn answers_ok(url: &str) -> bool {
+        answers_ok_within(url, std::time::Duration::from_secs(2))
+    }
+
+    /// Like `answers_ok`, waiting up to `timeout` for the answer.
+    pub fn answers_ok_within(url: &str, timeout: std::time::Duration) -> bool {
         let rest = url.strip_prefix("http://").expect("http URL");
         let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
         let Ok(mut stream) = std::net::TcpStream::connect(host) else {
             return false;
         };
-        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        let _ = stream.set_read_timeout(Some(timeout));
         if write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").is_err() {
             return false;
         }

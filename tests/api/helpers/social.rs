@@ -24,7 +24,9 @@ use serde_json::{Value, json};
 use tempfile::TempDir;
 
 use super::{
-    TestApp, logs,
+    TestApp,
+    app::fresh_database,
+    logs,
     mailbox::Mailbox,
     ory::{OIDC_CLIENT_SECRET, OryStack, Service, binary, free_port, probe, repo, run, spawn, sqlite_options},
 };
@@ -107,6 +109,12 @@ impl Hydra {
         for ((name, service, log), urls) in services.iter_mut().zip(&ready) {
             wait_until(name, dir.path(), log, service, || urls.iter().all(|url| probe::answers_ok(url)));
         }
+        // Hydra makes its signing keys (RSA) on first use, seconds of work: asked for
+        // by concurrent sign-ins, it makes them twice at once and some token requests
+        // fail. Its key set document makes them now, once.
+        let jwks = format!("http://127.0.0.1:{public}/.well-known/jwks.json");
+        let [(name, hydra, log), _] = &mut services;
+        wait_until(name, dir.path(), log, hydra, || probe::answers_ok_within(&jwks, Duration::from_secs(60)));
 
         // Kratos' client at the provider: the secret Kratos has (ory.rs), the
         // redirect URI it builds from `base_redirect_uri`.
@@ -182,7 +190,10 @@ impl SocialStack {
 
         logs::init();
         let db_dir = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}/app.sqlite?mode=rwc", db_dir.path().display());
+        // Like `spawn_app()`'s: SQLite, or a fresh PostgreSQL database when
+        // TEST_POSTGRES_URL is set. Made on the app's own runtime, below.
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let database_url = runtime.block_on(fresh_database(&db_dir));
         let vars = [
             ("APP_BIND_ADDRESS", format!("127.0.0.1:{port}")),
             // As in `spawn_app()`: every test signs in from 127.0.0.1, so the limits
@@ -204,7 +215,6 @@ impl SocialStack {
         let settings = Settings::from_vars(vars.map(|(k, v)| (k.to_owned(), v))).expect("valid test settings");
         let (started, ready) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
             runtime.block_on(async move {
                 let app = Application::build(settings).await.expect("the app starts");
                 started.send(()).unwrap();
