@@ -41,6 +41,9 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     #[error("forbidden")]
     Forbidden,
+    /// A cookie-authenticated request that may have been forged by another site.
+    #[error("cross-site request refused")]
+    CrossSite(&'static str),
     #[error("not found")]
     NotFound(String),
     /// The request contradicts the resource's state (set up twice, say).
@@ -123,6 +126,7 @@ impl ApiError {
                 ..plain(S::UNAUTHORIZED, C::Unauthenticated, why)
             },
             Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
+            Self::CrossSite(why) => plain(S::FORBIDDEN, C::CrossSiteRequest, why),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
             Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
             Self::TooManyRequests { retry_after_secs } => Facts {
