@@ -58,4 +58,5 @@ token=$(curl -fsS "$STACK_URL/api/auth/registration" -H 'content-type: applicati
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
   --workers 2 \
   --suppress-health-check too_slow \
+  --generation-database none \
   --warnings off
