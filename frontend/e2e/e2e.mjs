@@ -584,7 +584,8 @@ async function main() {
       await shot(c, '25-reauthenticate');
       await c.fill('#reauthenticate-password', 'not my password at all');
       await c.click('#reauthenticate button[type=submit]');
-      await c.locator('#reauthenticate-alert').waitFor();
+      // Kratos' "wrong password" sits under the only field typed.
+      await c.locator('#reauthenticate-password-error').waitFor();
       await c.fill('#reauthenticate-password', carol.password);
       await c.click('#reauthenticate button[type=submit]');
       await c.locator('main [role="status"]', { hasText: 'Your new password is saved' }).waitFor();

@@ -272,7 +272,11 @@ describe('settings', () => {
       'POST /api/auth/reauthenticate': async (request) => {
         const { password } = (await body(request)) as { password: string };
         if (password !== 'the old passphrase') {
-          return json(400, problem(400, 'invalid_credentials', 'Wrong.', [{ id: 4000006, text: REFUSED }]));
+          // As the server says it: on the password, the only field of the prompt.
+          return json(
+            400,
+            problem(400, 'invalid_credentials', 'Wrong.', [{ field: 'password', id: 4000006, text: REFUSED }]),
+          );
         }
         state.recent = true;
         return json(200, { session_token: 'tok-ada', session: session({ ...ADA, email_verified: true }) });
@@ -317,7 +321,7 @@ describe('settings', () => {
 
     await screen.type('#reauthenticate-password', 'not it');
     await screen.click('#reauthenticate button[type=submit]');
-    expect((await screen.waitForElement('#reauthenticate-alert')).textContent).toBe(REFUSED);
+    expect((await screen.waitForElement('#reauthenticate-password-error')).textContent).toBe(REFUSED);
     expect(await screen.sent('PUT', '/api/account/password')).toHaveLength(1);
 
     await screen.type('#reauthenticate-password', 'the old passphrase');
