@@ -83,6 +83,22 @@ describe('the API client', () => {
     expect(tokens.get()).toBe('valid');
   });
 
+  it('keeps Retry-After with the error', async () => {
+    const limited = { ...PROBLEM_401, status: 429, code: 'rate_limited', detail: 'Too many attempts. Try again in 60 seconds.' };
+    const { api } = setup(
+      () =>
+        new Response(JSON.stringify(limited), {
+          status: 429,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '60' },
+        }),
+    );
+    const error = await call(api.POST('/api/auth/login', { body: { identifier: 'a@b.c', password: 'x' } })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as ApiError).code).toBe('rate_limited');
+    expect((error as ApiError).retryAfter).toBe(60);
+  });
+
   it('returns undefined for 204 and reports an unreachable server as status 0', async () => {
     const ok = setup(() => new Response(null, { status: 204 }));
     await expect(call(ok.api.POST('/api/auth/logout'))).resolves.toBeUndefined();

@@ -4,7 +4,7 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 
 import type { paths } from './schema';
-import { ApiError, isProblem } from './problem';
+import { ApiError, isProblem, parseRetryAfter } from './problem';
 import { tokens as defaultTokens, type TokenStore } from '../auth/token';
 
 /** Same origin unless VITE_API_BASE is set at build time (the spec's paths start with /api). */
@@ -60,7 +60,8 @@ interface Outcome<D> {
 
 /**
  * Awaits an openapi-fetch call and returns its data, or throws an ApiError that
- * carries the problem document (status 0 when the server could not be reached).
+ * carries the problem document and `Retry-After` (status 0 when the server
+ * could not be reached).
  */
 export async function call<D>(request: Promise<Outcome<D>>): Promise<D> {
   let outcome: Outcome<D>;
@@ -71,7 +72,8 @@ export async function call<D>(request: Promise<Outcome<D>>): Promise<D> {
   }
   const { response } = outcome;
   if (response.ok) return outcome.data as D;
-  throw new ApiError(response.status, isProblem(outcome.error) ? outcome.error : null);
+  const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+  throw new ApiError(response.status, isProblem(outcome.error) ? outcome.error : null, undefined, retryAfter);
 }
 
 /** The app's client. */
