@@ -5,17 +5,19 @@ import createClient, { type Middleware } from 'openapi-fetch';
 
 import type { paths } from './schema';
 import { ApiError, isProblem, parseRetryAfter } from './problem';
+import { stepUp as defaultStepUp, type StepUpStore } from '../auth/stepUp';
 import { tokens as defaultTokens, type TokenStore } from '../auth/token';
 
 /** Same origin unless VITE_API_BASE is set at build time (the spec's paths start with /api). */
 export const API_BASE: string = import.meta.env.VITE_API_BASE ?? '';
 
 /**
- * Adds `Authorization: Bearer <token>` to every request while there is a token,
- * and drops the token when the API answers 401 to a request that carried it,
- * which sends the app to the login screen.
+ * Adds `Authorization: Bearer <token>` to every request while there is a token.
+ * When the API refuses the token it carried (and we still hold it): a 401 drops
+ * it, which sends the app to the login screen; a 403 `second_factor_required`
+ * notes it in `stepUp`, and the app asks for a code.
  */
-export function authMiddleware(store: TokenStore): Middleware {
+export function authMiddleware(store: TokenStore, stepUp: StepUpStore): Middleware {
   const carried = new WeakSet<Request>();
   return {
     onRequest({ request }) {
@@ -26,19 +28,29 @@ export function authMiddleware(store: TokenStore): Middleware {
       }
       return request;
     },
-    onResponse({ request, response }) {
-      if (response.status === 401 && carried.has(request)) {
-        // Only if it is still the token that was refused (not a newer login).
-        const sent = request.headers.get('Authorization');
-        const token = store.get();
-        if (token !== null && sent === `Bearer ${token}`) store.clear();
+    async onResponse({ request, response }) {
+      if (!carried.has(request) || (response.status !== 401 && response.status !== 403)) return undefined;
+      // Only if it is still the token that was refused (not a newer login).
+      const sent = request.headers.get('Authorization');
+      const token = store.get();
+      if (token === null || sent !== `Bearer ${token}`) return undefined;
+      if (response.status === 401) {
+        store.clear();
+      } else {
+        const body: unknown = await response
+          .clone()
+          .json()
+          .catch(() => null);
+        if (isProblem(body) && body.code === 'second_factor_required') stepUp.require(token);
       }
       return undefined;
     },
   };
 }
 
-export function createApi(options: { baseUrl?: string; fetch?: typeof fetch; tokens?: TokenStore } = {}) {
+export function createApi(
+  options: { baseUrl?: string; fetch?: typeof fetch; tokens?: TokenStore; stepUp?: StepUpStore } = {},
+) {
   const client = createClient<paths>({
     baseUrl: options.baseUrl ?? (API_BASE || globalThis.location.origin),
     // Looked up on each call (not captured once), so tests can stub the global.
@@ -46,7 +58,7 @@ export function createApi(options: { baseUrl?: string; fetch?: typeof fetch; tok
     // Never let the browser add cookies: the token is the only credential.
     credentials: 'omit',
   });
-  client.use(authMiddleware(options.tokens ?? defaultTokens));
+  client.use(authMiddleware(options.tokens ?? defaultTokens, options.stepUp ?? defaultStepUp));
   return client;
 }
 
