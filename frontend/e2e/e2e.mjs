@@ -584,7 +584,9 @@ async function main() {
       await shot(c, '25-reauthenticate');
       await c.fill('#reauthenticate-password', 'not my password at all');
       await c.click('#reauthenticate button[type=submit]');
-      await c.locator('#reauthenticate-alert').waitFor();
+      // Kratos' "wrong password" is about the one field typed: under it.
+      const wrong = await text(c, '#reauthenticate-password-error');
+      assert(/invalid|incorrect/i.test(wrong), `the message under the password field (got "${wrong}")`);
       await c.fill('#reauthenticate-password', carol.password);
       await c.click('#reauthenticate button[type=submit]');
       await c.locator('main [role="status"]', { hasText: 'Your new password is saved' }).waitFor();
