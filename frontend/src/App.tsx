@@ -225,9 +225,9 @@ function SecondFactorRequired(props: {
   return (
     <main class="auth" id="second-factor-required">
       <h1>Two-factor authentication</h1>
-      <Notice>Your account now asks for a second factor. Enter a code to go on where you were.</Notice>
       <SecondFactorStep
         challenge={challenge}
+        reason="Your account now has two-factor authentication. To go on where you were, confirm it is you."
         onSignedIn={props.onDone}
         cancelLabel="Log out"
         onCancel={() => void props.onLogOut()}

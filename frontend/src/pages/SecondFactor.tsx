@@ -29,7 +29,7 @@ export function challengeFrom(pending: SecondFactorPending): SecondFactorChallen
 // `switchTo`: the link that offers this method while the other one is shown.
 const LABELS: Record<SecondFactorMethod, { lead: string; field: string; hint: string; switchTo: string }> = {
   totp: {
-    lead: 'Your account is protected with two-factor authentication. Open your authenticator app and enter the code it shows.',
+    lead: 'Open your authenticator app and enter the code it shows.',
     field: 'Code from your authenticator app',
     hint: 'The 6 digits your app shows for this account; they change every 30 seconds.',
     switchTo: 'Use a code from your authenticator app instead',
@@ -81,8 +81,11 @@ export function SecondFactorStep({
   onSignedIn,
   onCancel,
   cancelLabel = 'Start over',
+  reason = 'Your account is protected with two-factor authentication.',
 }: {
   challenge: SecondFactorChallenge;
+  /** Why a code is asked for, before what to do. */
+  reason?: string;
   onSignedIn: (response: AuthResponse) => void;
   /** Gives up on this sign-in (the page decides what that means). */
   onCancel?: () => void;
@@ -118,7 +121,9 @@ export function SecondFactorStep({
   const labels = LABELS[method];
   return (
     <>
-      <p id="second-factor-lead">{labels.lead}</p>
+      <p id="second-factor-lead">
+        {reason} {labels.lead}
+      </p>
       <form id="second-factor" onSubmit={(event) => void submit(event)} noValidate>
         <FormAlert id="second-factor-alert" messages={errors.form} />
         <Field
