@@ -60,6 +60,11 @@ describe('an authenticator app', () => {
         factors = { totp: true, recovery_codes: false };
         return json(204);
       },
+      'POST /api/account/second-factor/recovery-codes': () => json(201, { flow_id: FLOW, codes: CODES }),
+      'POST /api/account/second-factor/recovery-codes/confirm': () => {
+        factors = { totp: true, recovery_codes: true };
+        return json(204);
+      },
     });
     const status = await openSettings();
     expect(status.textContent).toContain('Two-factor authentication is off');
@@ -98,6 +103,15 @@ describe('an authenticator app', () => {
       { flow_id: FLOW, code: '000000' },
       { flow_id: FLOW, code: '123456' },
     ]);
+
+    // Once there are recovery codes, the nudge to make them goes.
+    await screen.click('#recovery-codes-generate');
+    await screen.waitForElement('#recovery-codes-confirm');
+    await screen.click('#recovery-codes-confirm');
+    await screen.waitFor(() => screen.text('#recovery-codes-status') === 'On' || null, 'the codes to be on');
+    expect(screen.text('#totp [role="status"]')).toBe(
+      'Your authenticator app is set up. From now on, logging in asks for a code from it.',
+    );
   });
 
   it('asks for the password when the login is too old, then starts the setup', async () => {

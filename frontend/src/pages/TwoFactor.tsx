@@ -136,6 +136,16 @@ function CopyButton({ id, text, label }: { id: string; text: string; label: stri
 
 // ---------------------------------------------------------------- the app (TOTP)
 
+const SET_UP: Outcome = { kind: 'success', text: 'set up' };
+
+function setUpText(hasRecoveryCodes: boolean): Outcome {
+  const text = 'Your authenticator app is set up. From now on, logging in asks for a code from it.';
+  return {
+    kind: 'success',
+    text: hasRecoveryCodes ? text : `${text} Now generate recovery codes, in case you lose your phone.`,
+  };
+}
+
 function AuthenticatorApp(props: { on: boolean; hasRecoveryCodes: boolean; onChanged: () => void }) {
   const { on, hasRecoveryCodes, onChanged } = props;
   const reauthentication = useReauthentication();
@@ -174,13 +184,10 @@ function AuthenticatorApp(props: { on: boolean; hasRecoveryCodes: boolean; onCha
   const finished = () => {
     setSetup(null);
     onChanged();
-    change.setOutcome({
-      kind: 'success',
-      text: hasRecoveryCodes
-        ? 'Your authenticator app is set up. From now on, logging in asks for a code from it.'
-        : 'Your authenticator app is set up. From now on, logging in asks for a code from it. Now generate recovery codes, in case you lose your phone.',
-    });
+    change.setOutcome(SET_UP);
   };
+  // Worded when shown: the nudge to make recovery codes goes once they exist.
+  const outcome = change.outcome === SET_UP ? setUpText(hasRecoveryCodes) : change.outcome;
 
   return (
     <Factor id="totp" title="Authenticator app" on={on}>
@@ -189,7 +196,7 @@ function AuthenticatorApp(props: { on: boolean; hasRecoveryCodes: boolean; onCha
           ? 'Logging in asks for the 6-digit code your app shows for this account.'
           : 'An app on your phone (Google Authenticator, Microsoft Authenticator, 1Password, Aegis…) shows a new 6-digit code every 30 seconds.'}
       </p>
-      {change.outcome && <Notice kind={change.outcome.kind}>{change.outcome.text}</Notice>}
+      {outcome && <Notice kind={outcome.kind}>{outcome.text}</Notice>}
       <FormAlert id="totp-alert" messages={change.errors} />
       {setup ? (
         <TotpSetupPanel
