@@ -772,6 +772,33 @@ async function main() {
       assertEqual(await sessionToken(c), null, 'not logged in');
     });
 
+    await test('two-factor: removing the app and the codes (each after a confirmation) makes the password enough again', async () => {
+      // Still on the second step, with a recovery code asked for.
+      assertEqual(await text(c, '[data-field="code"] label'), 'Recovery code', 'the field');
+      await c.fill('#second-factor-code', secondFactor.codes[1]);
+      await c.click('#second-factor button[type=submit]');
+      await c.waitForURL(`${BASE_URL}/documents`);
+      tokensSeen.add(await sessionToken(c));
+
+      await c.click('nav >> text=Settings');
+      await c.waitForURL(`${BASE_URL}/settings`);
+      await c.click('#totp-remove');
+      await c.locator('#totp-remove-confirm').waitFor();
+      assert((await text(c, '#totp-remove-confirm')).includes('Your recovery codes stay'), 'the codes are mentioned');
+      await shot(c, '34-totp-remove-confirm');
+      await c.click('#totp-remove-confirm button.danger');
+      await passReauthentication(c, carol, '#totp-status:has-text("Off")');
+      await c.click('#recovery-codes-remove');
+      await c.click('#recovery-codes-remove-confirm button.danger');
+      await passReauthentication(c, carol, '#recovery-codes-status:has-text("Off")');
+      assert((await text(c, '#two-factor-status')).includes('is off'), 'two-factor authentication is off');
+      await shot(c, '35-two-factor-off');
+
+      await logOut(c);
+      await logIn(c, carol);
+      assertEqual(await text(c, '.who-name'), carol.name, 'the password alone logs in');
+    });
+
     await test('the run had no CSP violations, page errors, or leaked tokens', async () => {
       assert(problems.length === 0, `problems seen:\n${problems.join('\n')}`);
     });
