@@ -799,6 +799,18 @@ async function main() {
       assertEqual(await text(c, '.who-name'), carol.name, 'the password alone logs in');
     });
 
+    await test('Swagger UI renders under its own Content-Security-Policy, with the Authorize button', async () => {
+      const page = await context.newPage();
+      watch(page, 'Swagger UI');
+      const response = await page.goto(`${BASE_URL}/swagger-ui/`);
+      const csp = response?.headers()['content-security-policy'] ?? '';
+      assert(csp.includes("frame-ancestors 'none'") && csp.includes("script-src 'self'"), `Swagger UI's CSP: ${csp}`);
+      await page.waitForSelector('.swagger-ui .info .title', { timeout: TIMEOUT });
+      await page.waitForSelector('button.authorize', { timeout: TIMEOUT });
+      await shot(page, '90-swagger-ui');
+      await page.close();
+    });
+
     await test('the run had no CSP violations, page errors, or leaked tokens', async () => {
       assert(problems.length === 0, `problems seen:\n${problems.join('\n')}`);
     });

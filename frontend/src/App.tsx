@@ -96,7 +96,8 @@ export function App() {
         setIdentity(response.session.identity);
         // Before the token, so the guard never sees a guest screen with a session.
         if (next) navigate(next.href, { replace: true, state: next.state });
-        tokens.set(response.session_token);
+        // Always present while the SPA uses token mode (no X-Session-Mode header).
+        if (response.session_token) tokens.set(response.session_token);
       },
     }),
     [],
@@ -121,7 +122,7 @@ export function App() {
     setIdentity(response.session.identity);
     setWhoamiError(null);
     stepUp.clear();
-    tokens.set(response.session_token);
+    if (response.session_token) tokens.set(response.session_token);
   }, []);
 
   const logOut = useCallback(async () => {

@@ -1,15 +1,15 @@
 //! Registration, login, re-authentication, logout and the current session.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 
 use super::{
     AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
     RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
-    authz::{App, AppRelation, Authorizer},
-    http::{ApiError, Authenticated, Problem},
-    ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionError, SessionToken, SignIn, kratos::messages},
+    authz::{App, AppPermission, AppRelation, Authorizer},
+    http::{ApiError, Authenticated, Delivery, Problem},
+    ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
     throttle::{Bucket, Throttle},
 };
 
@@ -19,6 +19,7 @@ use crate::{
 /// the answer names the flow to submit it to.
 #[utoipa::path(
     post, path = "/api/auth/registration", operation_id = "register", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
@@ -33,6 +34,7 @@ pub async fn register(
     passwords: web::Data<PasswordPolicy>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::RegistrationsPerAddress, &client.address()).await?;
@@ -53,12 +55,13 @@ pub async fn register(
         return Err(error.into());
     }
     tracing::info!(%user, "registered");
-    Ok(HttpResponse::Created().json(AuthResponse::new(registered.session, registered.verification)))
+    Ok(AuthResponse::deliver(StatusCode::CREATED, registered.session, registered.verification, delivery))
 }
 
 /// Log in with identifier (email) and password; answers with a session.
 #[utoipa::path(
     post, path = "/api/auth/login", operation_id = "login", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
@@ -73,8 +76,10 @@ pub async fn register(
 #[post("/login")]
 pub async fn login(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
@@ -82,16 +87,21 @@ pub async fn login(
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
     let sign_in = attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await?;
     match &sign_in {
-        SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
+        SignIn::Complete(session) => {
+            let user = UserId(session.session.identity.id);
+            tracing::info!(%user, "logged in");
+            ensure_home(&authz, user).await;
+        }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }
 
 /// Prove again that you know the password, for changes that need a recent
 /// login (`session_refresh_required`). The session and its token stay the same.
 #[utoipa::path(
     post, path = "/api/auth/reauthenticate", operation_id = "reauthenticate", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     request_body = ReauthenticateRequest,
     responses(
@@ -106,6 +116,7 @@ pub async fn reauthenticate(
     throttle: web::Data<Throttle>,
     auth: Authenticated,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<ReauthenticateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().into_password()?;
@@ -118,29 +129,34 @@ pub async fn reauthenticate(
     let result = kratos.reauthenticate(&auth.token, email, &password, &client).await;
     let session = attempt.end(result).await.map_err(on_password_field)?;
     tracing::info!(user = %auth.user, "re-authenticated");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }
 
-// The token is validated first: Kratos itself answers 204 for an already revoked
-// token but 403 for garbage, and clients are better served by one rule (401).
+// The gate has validated the token (Kratos itself answers 204 for an already
+// revoked token but 403 for garbage, and clients are better served by one rule,
+// 401), and lets a password-only session through: signing out must never need
+// more than signing in did.
 /// Revoke the presented session; the same token is refused afterwards.
 #[utoipa::path(
     post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session is revoked"),
     )
 )]
 #[post("/logout")]
-pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<HttpResponse, ApiError> {
-    match kratos.whoami(&token).await {
-        // A password-only session still waiting for its second factor may end
-        // itself: signing out must never need more than signing in did.
-        Ok(_) | Err(SessionError::SecondFactorRequired) => {}
-        Err(error) => return Err(error.into()),
-    }
+pub async fn logout(
+    kratos: web::Data<Kratos>,
+    token: SessionToken,
+    delivery: Delivery,
+) -> Result<HttpResponse, ApiError> {
     kratos.logout(&token).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut response = HttpResponse::NoContent().finish();
+    if let Delivery::Cookie(cookie) = delivery {
+        cookie.clear(&mut response);
+    }
+    Ok(response)
 }
 
 /// The current session and its identity ("whoami").
@@ -154,6 +170,24 @@ pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<Ht
 #[get("/session")]
 pub async fn current_session(auth: Authenticated) -> web::Json<SessionView> {
     web::Json(auth.session.into())
+}
+
+/// Registration writes the identity in Kratos, then the home grant in Keto; a
+/// crash between the two leaves an account that could never see its home page.
+/// Every complete sign-in repairs that, for the price of one Keto check. A
+/// failure here does not fail the sign-in: the grant is retried next time, and
+/// until then the home page itself fails closed.
+pub(crate) async fn ensure_home(authz: &Authorizer, user: UserId) {
+    let repaired = async {
+        if !authz.check(user, &App::Home, AppPermission::View).await? {
+            authz.grant(&App::Home, AppRelation::Viewers, user).await?;
+            tracing::warn!(%user, "granted the home page that an interrupted registration left out");
+        }
+        Ok::<_, crate::ory::OryError>(())
+    };
+    if let Err(error) = repaired.await {
+        tracing::warn!(%user, %error, "could not confirm the home page grant; retrying at the next sign-in");
+    }
 }
 
 /// Kratos says "wrong identifier or password" about the whole form; when the

@@ -4,10 +4,12 @@
 use actix_web::{HttpResponse, post, web};
 
 use super::{
-    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, verification::CodeSent,
+    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, UserId,
+    handlers::ensure_home, verification::CodeSent,
 };
 use crate::{
-    http::{ApiError, Problem},
+    authz::Authorizer,
+    http::{ApiError, Delivery, Problem},
     ory::{ClientInfo, Kratos, SignIn},
     throttle::{Bucket, Throttle},
 };
@@ -41,6 +43,7 @@ pub async fn send_code(
 /// new password right away (`PUT /api/account/password`).
 #[utoipa::path(
     post, path = "/api/auth/recovery/code", operation_id = "recover", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Signed in; now set a new password", body = AuthResponse),
@@ -55,15 +58,19 @@ pub async fn send_code(
 #[post("/recovery/code")]
 pub async fn submit_code(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::RecoveryPerAddress, &client.address()).await?;
     let form = CodeForm::try_from(body.into_inner())?;
     let sign_in = kratos.recover(form.flow_id, &form.code, &client).await?;
     if let SignIn::Complete(session) = &sign_in {
-        tracing::info!(user = %session.session.identity.id, "recovered an account");
+        let user = UserId(session.session.identity.id);
+        tracing::info!(%user, "recovered an account");
+        ensure_home(&authz, user).await;
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }

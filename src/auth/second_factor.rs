@@ -1,14 +1,19 @@
 //! The second step of a sign-in, and stepping an existing session up: a TOTP
 //! code or a recovery code raises a password-only (aal1) session to aal2.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, http::StatusCode, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{AuthResponse, SecondFactorMethod, handlers::Attempts, parse_code};
+use super::{
+    AuthResponse, SecondFactorMethod, UserId,
+    handlers::{Attempts, ensure_home},
+    parse_code,
+};
 use crate::{
-    http::{ApiError, Problem},
+    authz::Authorizer,
+    http::{ApiError, Delivery, Problem},
     ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
     throttle::Throttle,
 };
@@ -21,7 +26,7 @@ const WRONG_CODE: &[u64] = &[messages::TOTP_INVALID, messages::LOOKUP_SECRET_INV
 pub struct SecondFactorRequest {
     pub method: SecondFactorMethod,
     /// The 6-digit code from the authenticator app, or one recovery code.
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1, max_length = 64)]
     pub code: String,
     /// The flow from the login's `second_factor.flow_id`. Without it a new one is
     /// started, which is how an existing password-only session steps up.
@@ -34,6 +39,7 @@ pub struct SecondFactorRequest {
 /// `second_factor_required`). The session, and its token, become `aal2`.
 #[utoipa::path(
     post, path = "/api/auth/second-factor", operation_id = "completeSecondFactor", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     request_body = SecondFactorRequest,
     responses(
@@ -47,9 +53,11 @@ pub struct SecondFactorRequest {
 #[post("/second-factor")]
 pub async fn complete(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     token: SessionToken,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<SecondFactorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
@@ -61,6 +69,8 @@ pub async fn complete(
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_CODE).await?;
     let result = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await;
     let session = attempt.end(result).await?;
-    tracing::info!(user = %session.session.identity.id, method = ?request.method, "completed a second factor");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    let user = UserId(session.session.identity.id);
+    tracing::info!(%user, method = ?request.method, "completed a second factor");
+    ensure_home(&authz, user).await;
+    Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }

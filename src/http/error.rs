@@ -20,7 +20,8 @@ use crate::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("malformed request: {0}")]
+    // Display is what the logs see: never the detail, which can quote the input.
+    #[error("malformed request")]
     MalformedRequest(String),
     #[error("validation failed")]
     Validation { messages: Vec<Message>, flow_id: Option<Uuid> },
@@ -40,10 +41,13 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     #[error("forbidden")]
     Forbidden,
-    #[error("not found: {0}")]
+    /// A cookie-authenticated request that may have been forged by another site.
+    #[error("cross-site request refused")]
+    CrossSite(&'static str),
+    #[error("not found")]
     NotFound(String),
     /// The request contradicts the resource's state (set up twice, say).
-    #[error("conflict: {0}")]
+    #[error("conflict")]
     Conflict(String),
     #[error("rate limited for {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
@@ -52,7 +56,7 @@ pub enum ApiError {
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     /// A dependency (Kratos, Keto, the database) failed; the source says which and why.
     #[error("{service} unavailable")]
     Unavailable {
@@ -122,6 +126,7 @@ impl ApiError {
                 ..plain(S::UNAUTHORIZED, C::Unauthenticated, why)
             },
             Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
+            Self::CrossSite(why) => plain(S::FORBIDDEN, C::CrossSiteRequest, why),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
             Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
             Self::TooManyRequests { retry_after_secs } => Facts {
@@ -140,9 +145,10 @@ impl ApiError {
             Self::UnsupportedMediaType => {
                 plain(S::UNSUPPORTED_MEDIA_TYPE, C::UnsupportedMediaType, "Send the request body as application/json.")
             }
-            Self::MethodNotAllowed => {
-                plain(S::METHOD_NOT_ALLOWED, C::MethodNotAllowed, "This method is not allowed on this resource.")
-            }
+            Self::MethodNotAllowed { allow } => Facts {
+                header: Some((header::ALLOW, allow.clone())),
+                ..plain(S::METHOD_NOT_ALLOWED, C::MethodNotAllowed, &format!("This resource allows {allow}."))
+            },
             // Never the cause: it can name internal hosts or carry upstream bodies.
             Self::Unavailable { service, .. } => Facts {
                 header: Some((header::RETRY_AFTER, "5".into())),

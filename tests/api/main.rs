@@ -6,6 +6,8 @@ mod helpers;
 mod account;
 mod auth;
 mod consistency;
+mod contract;
+mod cookie;
 mod documents;
 mod expiry;
 mod extractor;

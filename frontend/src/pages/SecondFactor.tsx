@@ -9,8 +9,11 @@ import { useFormSubmit } from '../lib/hooks';
 
 /** What it takes to finish a sign-in whose password was right (or to step a session up). */
 export interface SecondFactorChallenge {
-  /** The password-only session's token. */
-  token: string;
+  /**
+   * The password-only session's token; null where a cookie carries it (cookie
+   * mode, which this app does not use: the API leaves the token out then).
+   */
+  token: string | null;
   /** The login flow to finish; null starts a new one (an existing session stepping up). */
   flowId: string | null;
   /** The factors the person has, in the order to offer them. */
@@ -20,7 +23,7 @@ export interface SecondFactorChallenge {
 /** The challenge in a login's (or recovery code's) 202 answer. */
 export function challengeFrom(pending: SecondFactorPending): SecondFactorChallenge {
   return {
-    token: pending.session_token,
+    token: pending.session_token ?? null,
     flowId: pending.second_factor.flow_id,
     methods: pending.second_factor.methods,
   };
@@ -41,6 +44,11 @@ const LABELS: Record<SecondFactorMethod, { lead: string; field: string; hint: st
     switchTo: 'Use a recovery code instead',
   },
 };
+
+/** The header that presents the challenge's session, when it has a token. */
+function bearer(challenge: SecondFactorChallenge): Record<string, string> {
+  return challenge.token ? { Authorization: `Bearer ${challenge.token}` } : {};
+}
 
 /** What a person types, as the API wants it: digits only for an app's code. */
 function cleanFor(method: SecondFactorMethod, code: string): string {
@@ -65,9 +73,7 @@ export function secondFactorErrors(error: unknown): FormErrors {
  * expires.
  */
 export function abandonChallenge(challenge: SecondFactorChallenge): void {
-  void call(api.POST('/api/auth/logout', { headers: { Authorization: `Bearer ${challenge.token}` } })).catch(
-    () => undefined,
-  );
+  void call(api.POST('/api/auth/logout', { headers: bearer(challenge) })).catch(() => undefined);
 }
 
 /**
@@ -104,7 +110,7 @@ export function SecondFactorStep({
       call(
         api.POST('/api/auth/second-factor', {
           body: { method, code: cleanFor(method, code), flow_id: flow },
-          headers: { Authorization: `Bearer ${challenge.token}` },
+          headers: bearer(challenge),
         }),
       );
     let response: AuthResponse;
