@@ -196,11 +196,17 @@ impl Modify for StandardProblems {
                     let headers = &mut response.headers;
                     headers.insert(
                         "X-Request-Id".into(),
-                        header("Identifies this request in the server's logs; quote it when reporting a problem.", Some("uuid")),
+                        header(
+                            "Identifies this request in the server's logs; quote it when reporting a problem.",
+                            Some("uuid"),
+                        ),
                     );
                     match status.as_str() {
                         "401" => {
-                            headers.insert("WWW-Authenticate".into(), header("`Bearer`: the scheme to authenticate with.", None));
+                            headers.insert(
+                                "WWW-Authenticate".into(),
+                                header("`Bearer`: the scheme to authenticate with.", None),
+                            );
                         }
                         "429" | "503" => {
                             headers.insert("Retry-After".into(), header("Seconds to wait before trying again.", None));
