@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { tokens } from './auth/token';
 import { pendingState } from './lib/pending';
-import { Screen, json, problem, type Handler } from './testing/screen';
+import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
 // The account lifecycle screens against a fake server: verification, recovery,
 // settings (with the re-authenticate-and-retry dance) and sessions.
@@ -15,18 +15,6 @@ const WRONG_CODE = 'The verification code is invalid or has already been used. P
 
 function session(identity: typeof ADA) {
   return { id: '77777777-7777-4777-8777-777777777777', assurance_level: 'aal1', identity };
-}
-
-function route(routes: Record<string, Handler>): Handler {
-  return (request) => {
-    const key = `${request.method} ${new URL(request.url).pathname}`;
-    const handler = routes[key];
-    return handler ? handler(request) : json(404, problem(404, 'not_found', `no fake for ${key}`));
-  };
-}
-
-async function body(request: Request): Promise<Record<string, unknown>> {
-  return (await request.clone().json()) as Record<string, unknown>;
 }
 
 let screen: Screen;
