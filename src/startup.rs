@@ -163,6 +163,6 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("x-session-token"),
             header::HeaderName::from_static(http::MODE_HEADER),
         ])
-        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .expose_headers([header::HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(3600)
 }
