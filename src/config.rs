@@ -13,6 +13,7 @@ use url::Url;
 use crate::{
     account::AccountPolicy,
     auth::PasswordPolicy,
+    http::SessionCookie,
     social::ReturnUrls,
     throttle::{Limit, Limits},
 };
@@ -40,6 +41,9 @@ pub struct Settings {
     /// The header a trusted reverse proxy puts the client's address in; `None`:
     /// the connection's address is the client's.
     pub client_address_header: Option<actix_web::http::header::HeaderName>,
+    /// Cookie mode's cookie: `Secure` and `__Host-` unless the server is reached
+    /// over plain HTTP (local runs only).
+    pub session_cookie: SessionCookie,
     pub social: SocialSettings,
 }
 
@@ -166,6 +170,7 @@ impl Settings {
                 recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
                 verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
             },
+            session_cookie: SessionCookie { secure: parse(&mut take, "SESSION_COOKIE_SECURE", "true", parse_bool)? },
             client_address_header: parse(&mut take, "CLIENT_ADDRESS_HEADER", "", |v| {
                 if v.is_empty() {
                     return Ok(None);

@@ -85,6 +85,8 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let db = web::Data::new(db);
     let client_address = web::Data::new(http::ClientAddressHeader(settings.client_address_header.clone()));
     let routes = web::Data::new(http::RouteTable::from_openapi(&ApiDoc::openapi()));
+    let session_cookie = web::Data::new(settings.session_cookie);
+    let allowed_origins = web::Data::new(http::AllowedOrigins(settings.cors_allowed_origins.clone()));
     let account_policy = web::Data::new(settings.account);
     let password_policy = web::Data::new(settings.password);
     let social_settings = web::Data::new(settings.social.clone());
@@ -96,6 +98,10 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             // The last `wrap` is the outermost: the request id and the security
             // headers go on every response, CORS preflights (answered by `cors`)
             // and errors from any layer included.
+            // Before any handler's arguments are extracted: it acts on the paths of
+            // the OpenAPI document (the API and its health probes) and passes the
+            // rest (the SPA) through.
+            .wrap(from_fn(http::gate))
             .wrap(cors(&origins))
             .wrap(from_fn(http::security_headers))
             .wrap(from_fn(http::add_request_id_header))
@@ -112,6 +118,8 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(throttle.clone())
             .app_data(client_address.clone())
             .app_data(routes.clone())
+            .app_data(session_cookie.clone())
+            .app_data(allowed_origins.clone())
             .app_data(social_settings.clone())
             .service(health::alive)
             .service(health::ready)
@@ -119,9 +127,6 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
-                    // Innermost: runs after the headers below are in place, before
-                    // any handler's arguments are extracted.
-                    .wrap(from_fn(http::gate))
                     // Bodies here carry session tokens and private data; JSON is
                     // never a document, so it may load nothing and be framed nowhere.
                     .wrap(
@@ -149,7 +154,9 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
 }
 
 /// Only the configured origins; with none, no cross-origin request is allowed.
-/// No credentials mode: the API authenticates with bearer tokens, not cookies.
+/// No credentials mode: cross-origin clients use bearer tokens; cookie mode is
+/// for the SPA on the backend's own origin (the cookie is host-only and
+/// `SameSite=Strict`).
 fn cors(origins: &[String]) -> Cors {
     let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
     cors.allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
@@ -158,7 +165,8 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::ACCEPT,
             header::HeaderName::from_static("x-session-token"),
+            header::HeaderName::from_static(http::MODE_HEADER),
         ])
-        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .expose_headers([header::HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(3600)
 }

@@ -14,7 +14,8 @@ use crate::{
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
-    #[schema(example = "Ada Lovelace")]
+    /// 1 to 100 characters (trimmed), one line.
+    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -33,7 +34,7 @@ impl ProfileUpdate {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The new password. Kratos judges its strength (length, similarity to the email).
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, max_length = 1024)]
     pub password: String,
     /// Sign out every other session of the account. When absent, the server's
     /// setting decides (by default: yes).

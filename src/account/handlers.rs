@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
     auth::{IdentityView, PasswordPolicy, SessionListItem},
-    http::{ApiError, Authenticated, Problem},
+    http::{ApiError, Authenticated, Delivery, Problem},
     ory::{Kratos, SessionSummary, Traits},
 };
 
@@ -113,12 +113,17 @@ pub async fn sessions(
 pub async fn revoke_session(
     kratos: web::Data<Kratos>,
     auth: Authenticated,
+    delivery: Delivery,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let mut response = HttpResponse::NoContent().finish();
     if id == auth.session.id() {
         // Kratos refuses to revoke the current session by id; logout does it.
         kratos.logout(&auth.token).await?;
+        if let Delivery::Cookie(cookie) = delivery {
+            cookie.clear(&mut response);
+        }
     } else {
         // Kratos answers 204 for any id, its own or not (and revokes only its
         // own); listing first lets a wrong id be a 404 the client can act on.
@@ -129,7 +134,7 @@ pub async fn revoke_session(
         kratos.revoke_session(&auth.token, id).await?;
     }
     tracing::info!(user = %auth.user, session = %id, "signed out a session");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(response)
 }
 
 /// Sign out every other session; this one stays.

@@ -1,6 +1,6 @@
 //! Registration, login, re-authentication, logout and the current session.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 
 use super::{
     AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
-    http::{ApiError, Authenticated, Problem},
+    http::{ApiError, Authenticated, Delivery, Problem},
     ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
     throttle::{Bucket, Throttle},
 };
@@ -19,6 +19,7 @@ use crate::{
 /// the answer names the flow to submit it to.
 #[utoipa::path(
     post, path = "/api/auth/registration", operation_id = "register", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
@@ -33,6 +34,7 @@ pub async fn register(
     passwords: web::Data<PasswordPolicy>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::RegistrationsPerAddress, &client.address()).await?;
@@ -53,12 +55,13 @@ pub async fn register(
         return Err(error.into());
     }
     tracing::info!(%user, "registered");
-    Ok(HttpResponse::Created().json(AuthResponse::new(registered.session, registered.verification)))
+    Ok(AuthResponse::deliver(StatusCode::CREATED, registered.session, registered.verification, delivery))
 }
 
 /// Log in with identifier (email) and password; answers with a session.
 #[utoipa::path(
     post, path = "/api/auth/login", operation_id = "login", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
@@ -76,6 +79,7 @@ pub async fn login(
     authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
@@ -90,13 +94,14 @@ pub async fn login(
         }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }
 
 /// Prove again that you know the password, for changes that need a recent
 /// login (`session_refresh_required`). The session and its token stay the same.
 #[utoipa::path(
     post, path = "/api/auth/reauthenticate", operation_id = "reauthenticate", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     request_body = ReauthenticateRequest,
     responses(
@@ -111,6 +116,7 @@ pub async fn reauthenticate(
     throttle: web::Data<Throttle>,
     auth: Authenticated,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<ReauthenticateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().into_password()?;
@@ -123,7 +129,7 @@ pub async fn reauthenticate(
     let result = kratos.reauthenticate(&auth.token, email, &password, &client).await;
     let session = attempt.end(result).await.map_err(on_password_field)?;
     tracing::info!(user = %auth.user, "re-authenticated");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }
 
 // The gate has validated the token (Kratos itself answers 204 for an already
@@ -133,15 +139,24 @@ pub async fn reauthenticate(
 /// Revoke the presented session; the same token is refused afterwards.
 #[utoipa::path(
     post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session is revoked"),
     )
 )]
 #[post("/logout")]
-pub async fn logout(kratos: web::Data<Kratos>, token: SessionToken) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    kratos: web::Data<Kratos>,
+    token: SessionToken,
+    delivery: Delivery,
+) -> Result<HttpResponse, ApiError> {
     kratos.logout(&token).await?;
-    Ok(HttpResponse::NoContent().finish())
+    let mut response = HttpResponse::NoContent().finish();
+    if let Delivery::Cookie(cookie) = delivery {
+        cookie.clear(&mut response);
+    }
+    Ok(response)
 }
 
 /// The current session and its identity ("whoami").

@@ -9,7 +9,7 @@ use super::{
 };
 use crate::{
     authz::Authorizer,
-    http::{ApiError, Problem},
+    http::{ApiError, Delivery, Problem},
     ory::{ClientInfo, Kratos, SignIn},
     throttle::{Bucket, Throttle},
 };
@@ -43,6 +43,7 @@ pub async fn send_code(
 /// new password right away (`PUT /api/account/password`).
 #[utoipa::path(
     post, path = "/api/auth/recovery/code", operation_id = "recover", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Signed in; now set a new password", body = AuthResponse),
@@ -60,6 +61,7 @@ pub async fn submit_code(
     authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::RecoveryPerAddress, &client.address()).await?;
@@ -70,5 +72,5 @@ pub async fn submit_code(
         tracing::info!(%user, "recovered an account");
         ensure_home(&authz, user).await;
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }

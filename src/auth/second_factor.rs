@@ -1,7 +1,7 @@
 //! The second step of a sign-in, and stepping an existing session up: a TOTP
 //! code or a recovery code raises a password-only (aal1) session to aal2.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, http::StatusCode, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     authz::Authorizer,
-    http::{ApiError, Problem},
+    http::{ApiError, Delivery, Problem},
     ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
     throttle::Throttle,
 };
@@ -26,7 +26,7 @@ const WRONG_CODE: &[u64] = &[messages::TOTP_INVALID, messages::LOOKUP_SECRET_INV
 pub struct SecondFactorRequest {
     pub method: SecondFactorMethod,
     /// The 6-digit code from the authenticator app, or one recovery code.
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1, max_length = 64)]
     pub code: String,
     /// The flow from the login's `second_factor.flow_id`. Without it a new one is
     /// started, which is how an existing password-only session steps up.
@@ -39,6 +39,7 @@ pub struct SecondFactorRequest {
 /// `second_factor_required`). The session, and its token, become `aal2`.
 #[utoipa::path(
     post, path = "/api/auth/second-factor", operation_id = "completeSecondFactor", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     request_body = SecondFactorRequest,
     responses(
@@ -56,6 +57,7 @@ pub async fn complete(
     throttle: web::Data<Throttle>,
     token: SessionToken,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<SecondFactorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
@@ -70,5 +72,5 @@ pub async fn complete(
     let user = UserId(session.session.identity.id);
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }

@@ -57,6 +57,9 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     #[error("forbidden")]
     Forbidden,
+    /// A cookie-authenticated request that may have been forged by another site.
+    #[error("cross-site request refused")]
+    CrossSite(&'static str),
     #[error("not found")]
     NotFound(String),
     /// The request contradicts the resource's state (set up twice, say).
@@ -169,6 +172,7 @@ impl ApiError {
                 ..plain(S::UNAUTHORIZED, C::Unauthenticated, why)
             },
             Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
+            Self::CrossSite(why) => plain(S::FORBIDDEN, C::CrossSiteRequest, why),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
             Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
             Self::TooManyRequests { retry_after_secs } => Facts {
@@ -176,7 +180,7 @@ impl ApiError {
                 ..plain(
                     S::TOO_MANY_REQUESTS,
                     C::RateLimited,
-                    &format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+                    &format!("Too many attempts. Try again in {}.", wait_in_words(*retry_after_secs)),
                 )
             },
             Self::PayloadTooLarge { limit } => plain(
@@ -234,6 +238,15 @@ impl ResponseError for ApiError {
             response.insert_header(header);
         }
         response.body(serde_json::to_string(&problem).expect("a problem always serialises"))
+    }
+}
+
+/// "45 seconds", "15 minutes": the header says the seconds, people read this.
+fn wait_in_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=119 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 
@@ -361,5 +374,18 @@ impl From<crate::db::StoreError> for ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
         ApiError::unavailable("the database", error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_in_seconds_then_minutes() {
+        assert_eq!(wait_in_words(1), "a second");
+        assert_eq!(wait_in_words(45), "45 seconds");
+        assert_eq!(wait_in_words(900), "15 minutes");
+        assert_eq!(wait_in_words(3599), "60 minutes");
     }
 }

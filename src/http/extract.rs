@@ -14,7 +14,7 @@ use std::{
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 
-use super::ApiError;
+use super::{ApiError, cookie};
 use crate::{
     auth::UserId,
     authz::{Authorizer, Resource},
@@ -28,8 +28,9 @@ const MAX_TOKEN_LEN: usize = 512;
 /// The session token a request presents, not yet validated.
 ///
 /// Read from `Authorization: Bearer <token>` or, as Kratos itself accepts,
-/// `X-Session-Token`. Never from the query string: URLs end up in logs and
-/// browser history.
+/// `X-Session-Token`; failing both, from the session cookie (cookie mode, see
+/// `cookie`). Never from the query string: URLs end up in logs and browser
+/// history.
 fn bearer_token(req: &HttpRequest) -> Result<SessionToken, ApiError> {
     let headers = req.headers();
     let token = if let Some(value) = headers.get(header::AUTHORIZATION) {
@@ -38,16 +39,50 @@ fn bearer_token(req: &HttpRequest) -> Result<SessionToken, ApiError> {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(ApiError::Unauthenticated("Use the Bearer scheme: `Authorization: Bearer <session token>`."));
         }
-        token.trim()
+        token.trim().to_owned()
     } else if let Some(value) = headers.get("x-session-token") {
-        value.to_str().map_err(|_| malformed())?.trim()
+        value.to_str().map_err(|_| malformed())?.trim().to_owned()
+    } else if let Some(cookie) = req.cookie(cookie::policy(req).name()) {
+        if !req.method().is_safe() {
+            same_origin(req)?;
+        }
+        cookie.value().to_owned()
     } else {
         return Err(ApiError::Unauthenticated("A session token is required: `Authorization: Bearer <session token>`."));
     };
     if token.is_empty() || token.len() > MAX_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(malformed());
     }
-    Ok(SessionToken::new(token.to_owned()))
+    Ok(SessionToken::new(token))
+}
+
+/// The origins allowed to call the API from a browser (`APP_CORS_ALLOWED_ORIGINS`),
+/// besides the backend's own.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedOrigins(pub Vec<String>);
+
+/// A browser sends the session cookie with any request to us, including one a
+/// hostile page makes it send; `SameSite=Strict` stops that in today's browsers,
+/// and this stops it everywhere. An unsafe request authenticated by the cookie
+/// must carry our custom header (which a cross-site form cannot send, and a
+/// cross-origin script can only send after a CORS preflight we refuse) and an
+/// `Origin` that is ours or one of the configured ones.
+fn same_origin(req: &HttpRequest) -> Result<(), ApiError> {
+    if !cookie::wants_cookie(req) {
+        return Err(ApiError::CrossSite(
+            "A request authenticated by the session cookie must send `X-Session-Mode: cookie`.",
+        ));
+    }
+    let origin = req.headers().get(header::ORIGIN).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let own = !host.is_empty() && origin.split_once("://").is_some_and(|(_, authority)| authority == host);
+    let configured =
+        req.app_data::<web::Data<AllowedOrigins>>().is_some_and(|allowed| allowed.0.iter().any(|o| o == origin));
+    if own || configured {
+        Ok(())
+    } else {
+        Err(ApiError::CrossSite("This request did not come from the app's own pages."))
+    }
 }
 
 fn malformed() -> ApiError {

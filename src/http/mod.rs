@@ -1,6 +1,7 @@
 //! HTTP concerns shared by every feature: the error format, extractors, body
 //! limits, request ids and the request span.
 
+mod cookie;
 mod error;
 mod extract;
 mod gate;
@@ -8,8 +9,9 @@ pub mod problem;
 mod request;
 mod text;
 
+pub use cookie::{Delivery, MODE_HEADER, SessionCookie};
 pub use error::ApiError;
-pub use extract::{Authenticated, ClientAddressHeader, Grant, Permitted};
+pub use extract::{AllowedOrigins, Authenticated, ClientAddressHeader, Grant, Permitted};
 pub use gate::{RouteTable, gate};
 pub use problem::{Message, Problem, ProblemCode, message_id};
 pub use request::{

@@ -109,6 +109,9 @@ pub enum ProblemCode {
     Unauthenticated,
     /// The session is valid but lacks the permission.
     Forbidden,
+    /// A request authenticated by the session cookie lacked `X-Session-Mode: cookie`
+    /// or came from another origin.
+    CrossSiteRequest,
     /// No such resource, or not one the caller may see.
     NotFound,
     /// The request contradicts the resource's current state.
@@ -147,6 +150,7 @@ impl ProblemCode {
             Self::SocialSignInFailed => "Social sign-in failed",
             Self::Unauthenticated => "Unauthenticated",
             Self::Forbidden => "Forbidden",
+            Self::CrossSiteRequest => "Cross-site request refused",
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict",
             Self::RateLimited => "Too many requests",
@@ -177,6 +181,7 @@ impl ProblemCode {
             Self::SocialSignInFailed => "social_sign_in_failed",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
+            Self::CrossSiteRequest => "cross_site_request",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
             Self::RateLimited => "rate_limited",

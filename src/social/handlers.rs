@@ -20,7 +20,7 @@ use crate::{
     },
     authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
-    http::{ApiError, Problem, ProblemCode},
+    http::{ApiError, Delivery, Problem, ProblemCode},
     ory::{ClientInfo, FlowError, Kratos, NativeSession, SignIn, SocialCallback, SocialSetback},
     throttle::Throttle,
 };
@@ -122,6 +122,7 @@ pub async fn start(
 /// provider's side did not sign the person in.
 #[utoipa::path(
     post, path = "/api/auth/social/complete", operation_id = "completeSocialSignIn", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = CompleteSocialSignIn,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
@@ -137,6 +138,7 @@ pub async fn complete(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     db: web::Data<DatabaseConnection>,
+    delivery: Delivery,
     body: web::Json<CompleteSocialSignIn>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
@@ -161,7 +163,7 @@ pub async fn complete(
         } else {
             tracing::info!(provider = record.provider, "signed in with a provider; a second factor is required");
         }
-        return Ok(AuthResponse::respond(sign_in));
+        return Ok(AuthResponse::respond(sign_in, delivery));
     }
 
     // No code: Kratos sent the browser back after a setback, and its flow says
@@ -202,6 +204,7 @@ pub async fn complete(
 /// social sign-in lands in it directly.
 #[utoipa::path(
     post, path = "/api/auth/social/link", operation_id = "linkSocialAccount", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = LinkSocialAccount,
     responses(
         (status = 200, description = "Signed in, and the provider is linked", body = AuthResponse),
@@ -218,6 +221,7 @@ pub async fn link(
     db: web::Data<DatabaseConnection>,
     throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<LinkSocialAccount>,
 ) -> Result<HttpResponse, ApiError> {
     let (state, verifier, password) = body.into_inner().into_parts()?;
@@ -245,7 +249,7 @@ pub async fn link(
     if let SignIn::Complete(session) = &sign_in {
         tracing::info!(user = %session.session.identity.id, provider = record.provider, "linked a provider");
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }
 
 /// The provider sends the browser here (the redirect URI registered with it).

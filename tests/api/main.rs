@@ -7,6 +7,7 @@ mod account;
 mod auth;
 mod consistency;
 mod contract;
+mod cookie;
 mod documents;
 mod expiry;
 mod extractor;

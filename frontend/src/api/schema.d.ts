@@ -678,8 +678,12 @@ export interface components {
         /** @description A session token and the session it stands for. */
         AuthResponse: {
             session: components["schemas"]["SessionView"];
-            /** @description Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and logs. */
-            session_token: string;
+            /**
+             * @description Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and
+             *     logs. Absent in cookie mode (`X-Session-Mode: cookie`), where it is in an
+             *     `HttpOnly` cookie instead.
+             */
+            session_token?: string | null;
             verification?: components["schemas"]["VerificationPending"] | null;
         };
         /** @description Each dependency: `up` or `down`. */
@@ -756,14 +760,14 @@ export interface components {
             /** @description Up to 1 MiB of UTF-8. */
             body?: string;
             /**
-             * @description 1 to 200 characters (trimmed).
+             * @description 1 to 200 characters (trimmed), one line.
              * @example Meeting notes
              */
             title: string;
         };
         CreateGroup: {
             /**
-             * @description 1 to 100 characters (trimmed).
+             * @description 1 to 100 characters (trimmed), one line.
              * @example Reviewers
              */
             name: string;
@@ -955,13 +959,16 @@ export interface components {
          * @description Stable problem identifiers. Adding one is a compatible change; renaming one is not.
          * @enum {string}
          */
-        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
+        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
          *     login identifier, and changing it is a verification of its own.
          */
         ProfileUpdate: {
-            /** @example Ada Lovelace */
+            /**
+             * @description 1 to 100 characters (trimmed), one line.
+             * @example Ada Lovelace
+             */
             name: string;
         };
         /** @description Re-authentication: the password of the session's own account. */
@@ -997,7 +1004,10 @@ export interface components {
              * @example ada@example.com
              */
             email?: string | null;
-            /** @example Ada Lovelace */
+            /**
+             * @description One line: no control characters.
+             * @example Ada Lovelace
+             */
             name?: string | null;
             /**
              * Format: password
@@ -1015,7 +1025,8 @@ export interface components {
          */
         SecondFactorPending: {
             second_factor: components["schemas"]["SecondFactorRequired"];
-            session_token: string;
+            /** @description Absent in cookie mode, where it is in the cookie. */
+            session_token?: string | null;
         };
         SecondFactorRequest: {
             /**
@@ -1094,20 +1105,26 @@ export interface components {
             revoked: number;
         };
         /**
-         * @description Grant a role to a person (by email) or to a group's members. Exactly one of
+         * @description Grant a role to a person (by email) or to a group's members: exactly one of
          *     `email` and `group_id`.
          */
-        ShareRequest: {
-            /** @example grace@example.com */
-            email?: string | null;
-            group_id?: components["schemas"]["GroupId"] | null;
-            role: components["schemas"]["ShareRole"];
-        };
+        ShareRequest: components["schemas"]["ShareWithPerson"] | components["schemas"]["ShareWithGroup"];
         /**
          * @description A role that can be granted; ownership cannot.
          * @enum {string}
          */
         ShareRole: "viewer" | "editor";
+        /** @description Share with every member of a group you belong to. */
+        ShareWithGroup: {
+            group_id: components["schemas"]["GroupId"];
+            role: components["schemas"]["ShareRole"];
+        };
+        /** @description Share with a person, by the email they registered with. */
+        ShareWithPerson: {
+            /** @example grace@example.com */
+            email: string;
+            role: components["schemas"]["ShareRole"];
+        };
         /**
          * @description Which Kratos flow a social sign-in starts on. Either way the person ends up
          *     signed in: Kratos switches to registration for someone new and to login for
@@ -1174,7 +1191,9 @@ export interface components {
             secret: string;
         };
         UpdateDocument: {
+            /** @description Up to 1 MiB of UTF-8. */
             body?: string | null;
+            /** @description 1 to 200 characters (trimmed), one line. */
             title?: string | null;
         };
         /**
@@ -1227,6 +1246,8 @@ export interface operations {
             /** @description Changed; the old password no longer works */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1236,6 +1257,8 @@ export interface operations {
             /** @description Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1245,6 +1268,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1254,6 +1281,8 @@ export interface operations {
             /** @description The login is too old for this change (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1263,6 +1292,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1272,6 +1303,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1281,6 +1314,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1301,6 +1338,8 @@ export interface operations {
             /** @description The profile */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1310,6 +1349,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1319,6 +1362,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1343,6 +1390,8 @@ export interface operations {
             /** @description The profile as saved */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1352,6 +1401,8 @@ export interface operations {
             /** @description Refused by Kratos (for example an empty name, 4000003 on `name`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1361,6 +1412,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1370,6 +1425,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1379,6 +1436,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1388,6 +1447,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1408,6 +1471,8 @@ export interface operations {
             /** @description What is set up */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1417,6 +1482,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1426,6 +1495,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1446,6 +1519,8 @@ export interface operations {
             /** @description Keep them somewhere safe, then confirm */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1455,6 +1530,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1464,6 +1543,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1473,6 +1554,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1493,6 +1578,8 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1500,6 +1587,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1509,6 +1600,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1518,6 +1611,8 @@ export interface operations {
             /** @description No recovery codes are set up */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1527,6 +1622,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1551,6 +1650,8 @@ export interface operations {
             /** @description In force; any older codes no longer work */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1558,6 +1659,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1567,6 +1670,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1576,6 +1683,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1585,6 +1694,8 @@ export interface operations {
             /** @description `flow_id` names no settings flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1594,6 +1705,8 @@ export interface operations {
             /** @description The flow has expired; make new codes */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1603,6 +1716,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1612,6 +1727,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1621,6 +1738,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1641,6 +1762,8 @@ export interface operations {
             /** @description Scan the QR code (or type the secret), then confirm with a code */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1650,6 +1773,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1659,6 +1786,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1668,6 +1797,8 @@ export interface operations {
             /** @description An authenticator app is set up already; remove it first */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1677,6 +1808,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1697,6 +1832,8 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1704,6 +1841,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1713,6 +1854,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1722,6 +1865,8 @@ export interface operations {
             /** @description No authenticator app is set up */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1731,6 +1876,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1755,6 +1904,8 @@ export interface operations {
             /** @description Set up; this session now counts as having used it */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1762,6 +1913,8 @@ export interface operations {
             /** @description A wrong code (Kratos' 4000008 on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1771,6 +1924,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1780,6 +1937,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1789,6 +1948,8 @@ export interface operations {
             /** @description `flow_id` names no settings flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1798,6 +1959,8 @@ export interface operations {
             /** @description The setup has expired; start again */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1807,6 +1970,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1816,6 +1981,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1825,6 +1992,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1845,6 +2016,8 @@ export interface operations {
             /** @description The sessions */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1854,6 +2027,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1863,6 +2040,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1883,6 +2064,8 @@ export interface operations {
             /** @description The other sessions are signed out */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1892,6 +2075,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1901,6 +2088,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1924,6 +2115,8 @@ export interface operations {
             /** @description Signed out */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1931,6 +2124,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1940,6 +2135,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1949,6 +2148,8 @@ export interface operations {
             /** @description None of your active sessions has this id */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1958,6 +2159,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1969,7 +2174,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1982,6 +2190,8 @@ export interface operations {
             /** @description Signed in */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1991,6 +2201,8 @@ export interface operations {
             /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2000,6 +2212,8 @@ export interface operations {
             /** @description Wrong credentials (`invalid_credentials`) or malformed */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2009,6 +2223,8 @@ export interface operations {
             /** @description The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2018,6 +2234,8 @@ export interface operations {
             /** @description `flow_id` names no login flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2027,6 +2245,8 @@ export interface operations {
             /** @description `flow_id` names an expired flow */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2036,6 +2256,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2045,6 +2267,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2054,6 +2278,10 @@ export interface operations {
             /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2063,6 +2291,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2074,7 +2306,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2083,13 +2318,30 @@ export interface operations {
             /** @description The session is revoked */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2099,6 +2351,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2110,7 +2366,10 @@ export interface operations {
     reauthenticate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2123,6 +2382,8 @@ export interface operations {
             /** @description Re-authenticated; retry the change */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2132,6 +2393,8 @@ export interface operations {
             /** @description Wrong password (`invalid_credentials`) or malformed */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2141,6 +2404,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2150,6 +2417,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2159,6 +2428,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2168,6 +2439,10 @@ export interface operations {
             /** @description Too many failed attempts (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2177,6 +2452,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2201,6 +2480,8 @@ export interface operations {
             /** @description If an account has this address, a code is on its way */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2210,6 +2491,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2219,6 +2502,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2228,6 +2513,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2237,6 +2524,10 @@ export interface operations {
             /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,6 +2537,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2257,7 +2552,10 @@ export interface operations {
     recover: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2270,6 +2568,8 @@ export interface operations {
             /** @description Signed in; now set a new password */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2279,6 +2579,8 @@ export interface operations {
             /** @description The code was right, and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` first */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2288,6 +2590,8 @@ export interface operations {
             /** @description Wrong code, or a code of another flow (`validation_failed`, Kratos' message 4060006 on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2297,6 +2601,8 @@ export interface operations {
             /** @description `flow_id` names no recovery flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2306,6 +2612,8 @@ export interface operations {
             /** @description The code was used already (`flow_completed`); ask for a new one */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2315,6 +2623,8 @@ export interface operations {
             /** @description The flow has expired (`flow_expired`); ask for a new code */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2324,6 +2634,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2333,6 +2645,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2342,6 +2656,10 @@ export interface operations {
             /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2351,6 +2669,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2362,7 +2684,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2375,6 +2700,8 @@ export interface operations {
             /** @description Registered and signed in; a verification code is on its way */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2384,6 +2711,8 @@ export interface operations {
             /** @description Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2393,6 +2722,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2402,6 +2733,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2411,6 +2744,10 @@ export interface operations {
             /** @description Too many registrations from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2420,6 +2757,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2431,7 +2772,10 @@ export interface operations {
     completeSecondFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2444,6 +2788,8 @@ export interface operations {
             /** @description Signed in with both factors */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2453,6 +2799,8 @@ export interface operations {
             /** @description A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2462,6 +2810,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2471,6 +2823,8 @@ export interface operations {
             /** @description `flow_id` names no login flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2480,6 +2834,8 @@ export interface operations {
             /** @description The login flow has expired; start without `flow_id` */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2489,6 +2845,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2498,6 +2856,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2507,6 +2867,10 @@ export interface operations {
             /** @description Too many wrong codes for this session or from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2516,6 +2880,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2536,6 +2904,8 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2545,6 +2915,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2554,6 +2928,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2565,7 +2943,10 @@ export interface operations {
     completeSocialSignIn: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2578,6 +2959,8 @@ export interface operations {
             /** @description Signed in */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2587,6 +2970,8 @@ export interface operations {
             /** @description Signed in with the provider; the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2596,6 +2981,8 @@ export interface operations {
             /** @description Not a return of a sign-in this client started, or completed already (`state_mismatch`); or the provider or Kratos refused (`social_sign_in_failed`, with Kratos' messages) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2605,6 +2992,8 @@ export interface operations {
             /** @description The person cancelled at the provider (`social_sign_in_cancelled`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2614,6 +3003,8 @@ export interface operations {
             /** @description An account already has this email address (`account_exists`, with Kratos' message): sign in to it with `POST /api/auth/social/link` to add the provider */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2623,6 +3014,8 @@ export interface operations {
             /** @description The sign-in took too long (`exchange_code_expired`); start again */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2632,6 +3025,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2641,6 +3036,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2650,6 +3047,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2661,7 +3062,10 @@ export interface operations {
     linkSocialAccount: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2674,6 +3078,8 @@ export interface operations {
             /** @description Signed in, and the provider is linked */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2683,6 +3089,8 @@ export interface operations {
             /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`; the provider is linked */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2692,6 +3100,8 @@ export interface operations {
             /** @description Wrong password (`invalid_credentials`; try again), or not a sign-in this client started (`state_mismatch`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2701,6 +3111,8 @@ export interface operations {
             /** @description This sign-in has no account to link (`conflict`) */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2710,6 +3122,8 @@ export interface operations {
             /** @description The sign-in took too long (`exchange_code_expired`); start again */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2719,6 +3133,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2728,6 +3144,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2737,6 +3155,10 @@ export interface operations {
             /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2746,6 +3168,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2766,6 +3192,8 @@ export interface operations {
             /** @description The providers, in Kratos' order (none when social sign-in is off) */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2775,6 +3203,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2805,6 +3237,8 @@ export interface operations {
             /** @description Started: send the browser to `redirect_to` */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2814,6 +3248,8 @@ export interface operations {
             /** @description `return_to` is not on the allow-list (`return_url_not_allowed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2823,6 +3259,8 @@ export interface operations {
             /** @description No such provider (`unknown_provider`) */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2832,6 +3270,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2841,6 +3281,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2850,6 +3292,10 @@ export interface operations {
             /** @description Kratos or the provider is unavailable (`service_unavailable`) */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2874,6 +3320,8 @@ export interface operations {
             /** @description If an account has this address, a code is on its way */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2883,6 +3331,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2892,6 +3342,8 @@ export interface operations {
             /** @description `flow_id` names no verification flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2901,6 +3353,8 @@ export interface operations {
             /** @description The flow named by `flow_id` is already completed (`flow_completed`) */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2910,6 +3364,8 @@ export interface operations {
             /** @description The flow named by `flow_id` has expired (`flow_expired`) */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2919,6 +3375,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2928,6 +3386,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2937,6 +3397,10 @@ export interface operations {
             /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2946,6 +3410,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2970,6 +3438,8 @@ export interface operations {
             /** @description The address is verified */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2977,6 +3447,8 @@ export interface operations {
             /** @description Wrong code, or a code of another flow (`validation_failed`, Kratos' message 4070006 on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2986,6 +3458,8 @@ export interface operations {
             /** @description `flow_id` names no verification flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2995,6 +3469,8 @@ export interface operations {
             /** @description The code was used already (`flow_completed`) */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3004,6 +3480,8 @@ export interface operations {
             /** @description The flow has expired (`flow_expired`); ask for a new code */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3013,6 +3491,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3022,6 +3502,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3031,6 +3513,10 @@ export interface operations {
             /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3040,6 +3526,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3064,6 +3554,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3073,6 +3565,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3082,6 +3576,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3091,6 +3589,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3115,6 +3617,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3124,6 +3628,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3133,6 +3639,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3142,6 +3652,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3151,6 +3663,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3160,6 +3674,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3182,6 +3700,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3191,6 +3711,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3200,6 +3722,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3209,6 +3735,8 @@ export interface operations {
             /** @description No such document, or not visible to the caller */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3218,6 +3746,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3240,6 +3772,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3247,6 +3781,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3256,6 +3792,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3265,6 +3805,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3274,6 +3816,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3283,6 +3827,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3309,6 +3857,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3318,6 +3868,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3327,6 +3879,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3336,6 +3892,8 @@ export interface operations {
             /** @description The caller may view but not edit */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3345,6 +3903,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3354,6 +3914,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3363,6 +3925,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3372,6 +3936,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3394,6 +3962,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3403,6 +3973,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3412,6 +3984,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3421,6 +3997,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3430,6 +4008,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3456,6 +4038,8 @@ export interface operations {
             /** @description Granted */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3463,6 +4047,8 @@ export interface operations {
             /** @description Malformed, unknown role, or sharing with yourself */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3472,6 +4058,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3481,6 +4071,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3490,6 +4082,8 @@ export interface operations {
             /** @description No such document, person or group */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3499,6 +4093,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3508,6 +4104,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3517,6 +4115,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3540,6 +4142,8 @@ export interface operations {
             /** @description Revoked (or had no role) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3547,6 +4151,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3556,6 +4162,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3565,6 +4175,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3574,6 +4186,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3583,6 +4197,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3606,6 +4224,8 @@ export interface operations {
             /** @description Revoked (or had no role) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3613,6 +4233,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3622,6 +4244,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3631,6 +4257,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3640,6 +4268,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3649,6 +4279,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3669,6 +4303,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3678,6 +4314,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3687,6 +4327,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3711,6 +4355,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3720,6 +4366,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3729,6 +4377,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3738,6 +4390,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3747,6 +4401,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3756,6 +4412,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3778,6 +4438,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3787,6 +4449,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3796,6 +4460,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3805,6 +4473,8 @@ export interface operations {
             /** @description No such group, or the caller is not a member */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3814,6 +4484,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3836,6 +4510,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3843,6 +4519,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3852,6 +4530,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3861,6 +4543,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3870,6 +4554,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3879,6 +4565,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3905,6 +4595,8 @@ export interface operations {
             /** @description Added (or already a member) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3912,6 +4604,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3921,6 +4615,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3930,6 +4628,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3939,6 +4639,8 @@ export interface operations {
             /** @description No such group, or no one with that email */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3948,6 +4650,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3957,6 +4661,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3966,6 +4672,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3989,6 +4699,8 @@ export interface operations {
             /** @description Removed (or was not a member) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3996,6 +4708,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4005,6 +4719,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4014,6 +4732,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4023,6 +4743,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4032,6 +4754,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4052,6 +4778,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4061,6 +4789,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4070,6 +4802,8 @@ export interface operations {
             /** @description Keto denies App:home#view */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4079,6 +4813,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4099,6 +4837,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4119,6 +4859,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -4128,6 +4870,10 @@ export interface operations {
             /** @description A dependency is down */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

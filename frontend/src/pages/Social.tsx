@@ -2,13 +2,13 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
 import { ApiError, describeError } from '../api/problem';
-import type { AuthResponse, SecondFactorPending } from '../api/types';
+import type { AuthResponse } from '../api/types';
 import { useAuth } from '../auth/session';
 import { clearPending, readPending, savePending, socialProblemText, type PendingSocialSignIn } from '../auth/social';
 import { Field, FormAlert, Link, Loading } from '../components/ui';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
-import { hrefFor, safeNext, type Route } from '../lib/router';
-import { SecondFactorStep } from './SecondFactor';
+import { hrefFor, navigate, safeNext, type Route } from '../lib/router';
+import { SecondFactorStep, abandonChallenge, challengeFrom, type SecondFactorChallenge } from './SecondFactor';
 
 /**
  * "Sign in with <provider>" for each provider the server offers. A click starts
@@ -62,7 +62,7 @@ export function SocialButtons({ intent, next }: { intent: 'login' | 'registratio
 type Stage =
   | { step: 'working' }
   | { step: 'failed'; message: string }
-  | { step: 'second-factor'; pending: SecondFactorPending }
+  | { step: 'second-factor'; challenge: SecondFactorChallenge }
   | { step: 'link'; message: string };
 
 /**
@@ -123,7 +123,7 @@ export function SocialReturnPage({ route }: { route: Extract<Route, { name: 'soc
       (response) => {
         if ('second_factor' in response) {
           clearPending();
-          setStage({ step: 'second-factor', pending: response });
+          setStage({ step: 'second-factor', challenge: challengeFrom(response) });
         } else {
           finish(response);
         }
@@ -154,13 +154,23 @@ export function SocialReturnPage({ route }: { route: Extract<Route, { name: 'soc
           </p>
         </>
       )}
-      {stage.step === 'second-factor' && <SecondFactorStep pending={stage.pending} onSignedIn={finish} />}
+      {stage.step === 'second-factor' && (
+        <SecondFactorStep
+          challenge={stage.challenge}
+          onSignedIn={finish}
+          cancelLabel="Log in another way"
+          onCancel={() => {
+            abandonChallenge(stage.challenge);
+            navigate(hrefFor({ name: 'login', next: safeNext(pending?.next) }), { replace: true });
+          }}
+        />
+      )}
       {stage.step === 'link' && pending && (
         <LinkAccount
           pending={pending}
           message={stage.message}
           onSignedIn={finish}
-          onSecondFactor={(second) => setStage({ step: 'second-factor', pending: second })}
+          onSecondFactor={(challenge) => setStage({ step: 'second-factor', challenge })}
         />
       )}
     </main>
@@ -175,7 +185,7 @@ function LinkAccount(props: {
   pending: PendingSocialSignIn;
   message: string;
   onSignedIn: (response: AuthResponse) => void;
-  onSecondFactor: (pending: SecondFactorPending) => void;
+  onSecondFactor: (challenge: SecondFactorChallenge) => void;
 }) {
   const [password, setPassword] = useState('');
   const { errors, busy, handle } = useFormSubmit(['password']);
@@ -184,7 +194,7 @@ function LinkAccount(props: {
     const response = await call(api.POST('/api/auth/social/link', { body: { state, verifier, password } }));
     if ('second_factor' in response) {
       clearPending();
-      props.onSecondFactor(response);
+      props.onSecondFactor(challengeFrom(response));
     } else {
       props.onSignedIn(response);
     }

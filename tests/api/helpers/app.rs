@@ -64,6 +64,8 @@ async fn start(ory: &OryStack, database_url: String, db_dir: Option<TempDir>, ex
         ("APP_LIMIT_REGISTRATIONS_PER_ADDRESS".to_owned(), "off".to_owned()),
         ("APP_LIMIT_RECOVERY_PER_ADDRESS".to_owned(), "off".to_owned()),
         ("APP_LIMIT_VERIFICATION_PER_ADDRESS".to_owned(), "off".to_owned()),
+        // The tests talk plain HTTP, where a `Secure` cookie would never come back.
+        ("APP_SESSION_COOKIE_SECURE".to_owned(), "false".to_owned()),
         ("APP_KRATOS_PUBLIC_URL".to_owned(), ory.kratos_public_url()),
         ("APP_KRATOS_ADMIN_URL".to_owned(), ory.kratos_admin_url()),
         ("APP_KETO_READ_URL".to_owned(), ory.keto_read_url()),
