@@ -1,6 +1,7 @@
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { SESSION_CHANNEL } from './auth/otherTabs';
 import { sessions } from './auth/sessionState';
 import { Screen, json, problem, type Handler } from './testing/screen';
 
@@ -241,5 +242,90 @@ describe('logging out', () => {
     expect(alert.textContent).toContain('You are still logged in');
     expect(container.querySelector('#login')).toBeNull();
     expect(typeof sessions.get()).toBe('number');
+  });
+});
+
+describe('another tab of the same browser', () => {
+  const ALICE = { id: '44444444-4444-4444-8444-444444444444', email: 'alice@example.com', name: 'Alice', email_verified: true };
+  const EMPTY = { items: [], page: 1, per_page: 20, total: 0 };
+
+  /** Plays the other tab: says on the app's channel that it signed in or out. */
+  function otherTab(change: 'signed-in' | 'signed-out') {
+    const channel = new BroadcastChannel(SESSION_CHANNEL);
+    channel.postMessage(change);
+    channel.close();
+  }
+
+  it('logging in as someone else there makes this tab start over as them', async () => {
+    screen.withSessionCookie();
+    let who = ME;
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: who });
+      return json(200, EMPTY);
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelector('.who-name')?.textContent === 'Bob' || null, 'Bob');
+    const before = sessions.get();
+    // The other tab's login replaced the cookie.
+    who = ALICE;
+    screen.withSessionCookie();
+    otherTab('signed-in');
+    await waitFor(() => container.querySelector('.who-name')?.textContent === 'Alice' || null, 'Alice');
+    expect(sessions.get()).not.toBe(before);
+    expect(location.pathname).toBe('/documents');
+  });
+
+  it('logging out there sends this tab to the login screen', async () => {
+    screen.withSessionCookie();
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      return json(200, EMPTY);
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelector('.who-name'), 'the header');
+    screen.cookie = null;
+    otherTab('signed-out');
+    await waitFor(() => container.querySelector('#login'), 'the login form');
+    expect(sessions.get()).toBeNull();
+  });
+
+  it('logging in there takes this tab off the login screen', async () => {
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      return json(200, EMPTY);
+    });
+    await start('/login');
+    await waitFor(() => container.querySelector('#login'), 'the login form');
+    screen.withSessionCookie();
+    otherTab('signed-in');
+    await waitFor(() => container.querySelector('.empty'), 'the documents');
+    expect(location.pathname).toBe('/documents');
+  });
+
+  it('hears from this tab when it signs in, and sends nothing but which', async () => {
+    const heard: unknown[] = [];
+    const listener = new BroadcastChannel(SESSION_CHANNEL);
+    listener.onmessage = (event: MessageEvent<unknown>) => heard.push(event.data);
+    try {
+      serve((request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/api/auth/login') return json(200, { session: { id: 's', identity: ME } });
+        return json(200, EMPTY);
+      });
+      await start('/login');
+      await type('#login-identifier', ME.email);
+      await type('#login-password', 'a long enough passphrase');
+      await act(() => {
+        container.querySelector<HTMLButtonElement>('#login button[type=submit]')?.click();
+      });
+      await waitFor(() => container.querySelector('.empty'), 'the documents');
+      await waitFor(() => heard.length > 0 || null, 'the message');
+      expect(heard).toEqual(['signed-in']);
+    } finally {
+      listener.close();
+    }
   });
 });

@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { api, call } from './api/client';
 import { ApiError, describeError } from './api/problem';
 import type { AuthResponse, Identity } from './api/types';
+import { openSessionChannel, type SessionChange, type SessionChannel } from './auth/otherTabs';
 import { AuthContext, SessionContext, type Auth, type Session } from './auth/session';
 import { sessions } from './auth/sessionState';
 import { stepUp } from './auth/stepUp';
@@ -47,6 +48,42 @@ export function App() {
   const leaving = useRef(false);
   // Whether we had a session, to tell "ended by a 401" from "never had one".
   const hadSession = useRef(typeof mark === 'number');
+  // To the browser's other tabs, which share the session cookie (auth/otherTabs.ts).
+  const otherTabs = useRef<SessionChannel | null>(null);
+  const identityRef = useRef(identity);
+  useEffect(() => {
+    identityRef.current = identity;
+  }, [identity]);
+
+  // Another tab signed in or out, which did it for this tab too: ask the server
+  // who is signed in now, and start over if it is someone else.
+  useEffect(() => {
+    const changed = async (change: SessionChange) => {
+      const known = sessions.get();
+      if (known === undefined || (known === null && change === 'signed-out')) return;
+      if (known === null) {
+        sessions.forget();
+        return;
+      }
+      try {
+        const answer = await call(api.GET('/api/auth/session'));
+        if (sessions.get() === known && answer.identity.id !== identityRef.current?.id) {
+          setIdentity(null);
+          stepUp.clear();
+          sessions.forget();
+        }
+      } catch {
+        // A 401 has ended the session (the login screen), a second_factor_required
+        // noted it for the code step, and anything else changes nothing here.
+      }
+    };
+    const channel = openSessionChannel((change) => void changed(change));
+    otherTabs.current = channel;
+    return () => {
+      otherTabs.current = null;
+      channel.close();
+    };
+  }, []);
 
   // Losing the session (a 401 anywhere, or logging out) forgets who we were.
   useEffect(() => {
@@ -117,6 +154,7 @@ export function App() {
         if (next) navigate(next.href, { replace: true, state: next.state });
         // The server has set the session cookie; the answer carries no token.
         sessions.begin();
+        otherTabs.current?.tell('signed-in');
       },
     }),
     [],
@@ -159,6 +197,7 @@ export function App() {
       }
     }
     sessions.end();
+    otherTabs.current?.tell('signed-out');
     setNotice('You have logged out.');
   }, []);
 
