@@ -5,10 +5,24 @@
 // comes back is the one that started. It lives in this tab's sessionStorage and
 // nowhere else: never in a URL, so a return URL opened in another tab or sent to
 // someone else signs nobody in. The server keeps Kratos' half of the exchange.
-
-import { browserSessionStorage } from './token';
+// It is the only thing the app keeps in web storage: the session itself is an
+// HttpOnly cookie (README.md, "The session lives in an HttpOnly cookie").
 
 export const SOCIAL_KEY = 'ory-spa.social-sign-in';
+
+/** This tab's sessionStorage when the browser lets us use it (it may throw when storage is off). */
+export function tabStorage(): Storage | null {
+  try {
+    const storage = globalThis.sessionStorage;
+    // Reading it is not enough: Safari's private mode used to throw only on a write.
+    const probe = `${SOCIAL_KEY}.probe`;
+    storage.setItem(probe, '1');
+    storage.removeItem(probe);
+    return storage;
+  } catch {
+    return null;
+  }
+}
 
 export interface PendingSocialSignIn {
   /** Names the sign-in; it comes back in the return URL. */
@@ -29,7 +43,7 @@ function isPending(value: unknown): value is PendingSocialSignIn {
 }
 
 /** Remembers the sign-in the tab is about to leave for; false if it cannot (no storage). */
-export function savePending(pending: PendingSocialSignIn, storage = browserSessionStorage()): boolean {
+export function savePending(pending: PendingSocialSignIn, storage = tabStorage()): boolean {
   if (!storage) return false;
   try {
     storage.setItem(SOCIAL_KEY, JSON.stringify(pending));
@@ -40,7 +54,7 @@ export function savePending(pending: PendingSocialSignIn, storage = browserSessi
 }
 
 /** The sign-in this tab started, if it started one. */
-export function readPending(storage = browserSessionStorage()): PendingSocialSignIn | null {
+export function readPending(storage = tabStorage()): PendingSocialSignIn | null {
   try {
     const raw = storage?.getItem(SOCIAL_KEY);
     const value: unknown = raw ? JSON.parse(raw) : null;
@@ -50,7 +64,7 @@ export function readPending(storage = browserSessionStorage()): PendingSocialSig
   }
 }
 
-export function clearPending(storage = browserSessionStorage()): void {
+export function clearPending(storage = tabStorage()): void {
   try {
     storage?.removeItem(SOCIAL_KEY);
   } catch {

@@ -1,16 +1,19 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
+import { sessions } from '../auth/sessionState';
 import { SOCIAL_KEY } from '../auth/social';
-import { TOKEN_KEY, tokens } from '../auth/token';
-import { Screen, json, problem, type Handler } from '../testing/screen';
+import { Screen, body, json, problem, type Handler } from '../testing/screen';
 
 // Social sign-in on the screen: the buttons, leaving for the provider, and the
-// return page in each of its endings.
+// return page in each of its endings. Like every sign-in in cookie mode, the
+// return's answer sets the session cookie (the fake does, testing/screen.tsx)
+// and carries no token.
 
 const ME = { id: '11111111-1111-4111-8111-111111111111', email: 'bob@example.com', name: 'Bob', email_verified: true };
 const STATE = 'a'.repeat(64);
 const VERIFIER = 'b'.repeat(64);
-const signedIn = { session_token: 'tok-social', session: { id: 's', identity: ME } };
+const FLOW = '55555555-5555-4555-8555-555555555555';
+const signedIn = { session: { id: 's', identity: ME } };
 
 let screen: Screen;
 
@@ -29,6 +32,12 @@ function socialServer(complete: (body: Record<string, unknown>) => Response): Ha
     if (path === '/api/auth/social/complete' || path === '/api/auth/social/link') {
       return complete((await request.json()) as Record<string, unknown>);
     }
+    if (path === '/api/auth/second-factor') {
+      return (await body(request)).code === '123456'
+        ? json(200, signedIn)
+        : json(400, problem(400, 'validation_failed', 'Refused.', [{ field: 'code', id: 4000008, text: 'Wrong code.' }]));
+    }
+    if (path === '/api/auth/logout') return json(204);
     if (path === '/api/documents') return json(200, { items: [], page: 1, per_page: 20, total: 0 });
     return json(404, problem(404, 'not_found', 'no'));
   };
@@ -39,8 +48,6 @@ function pending() {
 }
 
 beforeEach(() => {
-  sessionStorage.clear();
-  tokens.clear();
   screen = new Screen();
 });
 
@@ -76,7 +83,9 @@ describe('social sign-in', () => {
     expect(await screen.sent('POST', '/api/auth/social/complete')).toEqual([
       { state: STATE, verifier: VERIFIER, code: 'kratos-code' },
     ]);
-    expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-social');
+    // Signed in by the cookie the answer set; the tab forgot the verifier.
+    expect(screen.cookie).not.toBeNull();
+    expect(typeof sessions.get()).toBe('number');
     expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
     expect(location.pathname).toBe('/documents');
     expect(screen.requests.every((r) => !r.url.includes(VERIFIER))).toBe(true);
@@ -88,7 +97,8 @@ describe('social sign-in', () => {
     const alert = await screen.waitForElement('#social-return-alert');
     expect(alert.textContent).toContain('not started in this tab');
     expect(await screen.sent('POST', '/api/auth/social/complete')).toEqual([]);
-    expect(tokens.get()).toBeNull();
+    expect(screen.cookie).toBeNull();
+    expect(sessions.get()).toBeNull();
   });
 
   it("shows the server's error from the return URL", async () => {
@@ -123,6 +133,44 @@ describe('social sign-in', () => {
     expect(await screen.sent('POST', '/api/auth/social/link')).toEqual([
       { state: STATE, verifier: VERIFIER, password: 'the account password' },
     ]);
-    expect(tokens.get()).toBe('tok-social');
+    expect(screen.cookie).not.toBeNull();
+    expect(typeof sessions.get()).toBe('number');
+    expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
+  });
+
+  it('asks for the second factor when the account has one, and signs in with the session the 202 started', async () => {
+    pending();
+    screen.serve(socialServer(() => json(202, { second_factor: { flow_id: FLOW, methods: ['totp'] } })));
+    await screen.start(`/auth/social/return?code=kratos-code&state=${STATE}`);
+    await screen.waitForElement('#second-factor');
+    // Halfway is not signed in: the provider-only session is in the cookie, and
+    // only the code step may use it.
+    expect(sessions.get()).toBeNull();
+    const providerOnly = screen.cookie;
+    expect(providerOnly).not.toBeNull();
+    expect(sessionStorage.getItem(SOCIAL_KEY)).toBeNull();
+
+    await screen.type('#second-factor-code', '123456');
+    await screen.click('#second-factor button[type=submit]');
+    await screen.waitForElement('.empty');
+    expect(location.pathname).toBe('/documents');
+    expect(await screen.sent('POST', '/api/auth/second-factor')).toEqual([
+      { method: 'totp', code: '123456', flow_id: FLOW },
+    ]);
+    // The same session, raised.
+    expect(screen.cookie).toBe(providerOnly);
+    expect(typeof sessions.get()).toBe('number');
+  });
+
+  it('ends the half-finished session when the person logs in another way instead of entering a code', async () => {
+    pending();
+    screen.serve(socialServer(() => json(202, { second_factor: { flow_id: FLOW, methods: ['totp'] } })));
+    await screen.start(`/auth/social/return?code=kratos-code&state=${STATE}`);
+    await screen.waitForElement('#second-factor');
+    await screen.click('#second-factor-cancel');
+    await screen.waitForElement('#login');
+    await screen.waitFor(() => screen.requests.some((r) => new URL(r.url).pathname === '/api/auth/logout'), 'the logout');
+    expect(screen.cookie).toBeNull();
+    expect(sessions.get()).toBeNull();
   });
 });

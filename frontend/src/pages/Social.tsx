@@ -160,7 +160,7 @@ export function SocialReturnPage({ route }: { route: Extract<Route, { name: 'soc
           onSignedIn={finish}
           cancelLabel="Log in another way"
           onCancel={() => {
-            abandonChallenge(stage.challenge);
+            abandonChallenge();
             navigate(hrefFor({ name: 'login', next: safeNext(pending?.next) }), { replace: true });
           }}
         />
