@@ -1,15 +1,20 @@
-//! The backend's own tables. Membership and sharing are not here: they live in
-//! Keto, which alone decides access.
+//! The backend's own tables. Membership and sharing live in Keto, which alone
+//! decides access; `access_index` is a copy of our tuples for finding list
+//! candidates, never for deciding.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_documents_and_groups;
+mod m20261124_000001_access_index;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261123_000001_documents_and_groups::Migration)]
+        vec![
+            Box::new(m20261123_000001_documents_and_groups::Migration),
+            Box::new(m20261124_000001_access_index::Migration),
+        ]
     }
 }
