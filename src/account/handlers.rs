@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
     auth::{IdentityView, SessionListItem},
-    http::{ApiError, Authenticated, Problem},
+    http::{ApiError, Authenticated, PasswordSlot, Problem, SessionCache},
     ory::{Kratos, SessionSummary, Traits},
 };
 
@@ -32,6 +32,7 @@ pub async fn profile(auth: Authenticated) -> web::Json<IdentityView> {
 #[patch("/profile")]
 pub async fn update_profile(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     body: web::Json<ProfileUpdate>,
 ) -> Result<web::Json<IdentityView>, ApiError> {
@@ -39,6 +40,8 @@ pub async fn update_profile(
     // Kratos' profile method replaces all traits: send the email unchanged.
     let traits = Traits { email: auth.session.identity.traits.email.clone(), name };
     let identity = kratos.update_traits(&auth.token, &traits).await?;
+    // Cached sessions carry the identity: the old name must not outlive the change.
+    cache.refresh_identity(auth.user.0);
     Ok(web::Json(identity.into()))
 }
 
@@ -59,7 +62,9 @@ pub async fn update_profile(
 )]
 #[put("/password")]
 pub async fn change_password(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     policy: web::Data<AccountPolicy>,
     auth: Authenticated,
     body: web::Json<PasswordChange>,
@@ -71,7 +76,9 @@ pub async fn change_password(
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.
     let signed_out_sessions = if form.sign_out_other_sessions.unwrap_or(policy.password_change_signs_out_others) {
-        kratos.revoke_other_sessions(&auth.token).await?
+        let revoked = kratos.revoke_other_sessions(&auth.token).await?;
+        cache.revoke_others(auth.user.0, auth.session.id());
+        revoked
     } else {
         0
     };
@@ -109,6 +116,7 @@ pub async fn sessions(
 #[delete("/sessions/{id}")]
 pub async fn revoke_session(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
@@ -116,6 +124,7 @@ pub async fn revoke_session(
     if id == auth.session.id() {
         // Kratos refuses to revoke the current session by id; logout does it.
         kratos.logout(&auth.token).await?;
+        cache.forget_token(&auth.token, id);
     } else {
         // Kratos answers 204 for any id, its own or not (and revokes only its
         // own); listing first lets a wrong id be a 404 the client can act on.
@@ -124,6 +133,7 @@ pub async fn revoke_session(
             return Err(ApiError::NotFound("None of your active sessions has this id.".into()));
         }
         kratos.revoke_session(&auth.token, id).await?;
+        cache.revoke_session(id);
     }
     tracing::info!(user = %auth.user, session = %id, "signed out a session");
     Ok(HttpResponse::NoContent().finish())
@@ -138,9 +148,11 @@ pub async fn revoke_session(
 #[delete("/sessions")]
 pub async fn revoke_other_sessions(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
 ) -> Result<web::Json<SessionsRevoked>, ApiError> {
     let revoked = kratos.revoke_other_sessions(&auth.token).await?;
+    cache.revoke_others(auth.user.0, auth.session.id());
     tracing::info!(user = %auth.user, revoked, "signed out the other sessions");
     Ok(web::Json(SessionsRevoked { revoked }))
 }

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     authz::{App, AppRelation, Authorizer},
-    http::{ApiError, Authenticated, Problem},
+    http::{ApiError, Authenticated, PasswordSlot, Problem, SessionCache},
     ory::{ClientInfo, Kratos, NewTraits},
 };
 
@@ -26,6 +26,7 @@ use crate::{
 )]
 #[post("/registration")]
 pub async fn register(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     client: ClientInfo,
@@ -63,6 +64,7 @@ pub async fn register(
 )]
 #[post("/login")]
 pub async fn login(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     client: ClientInfo,
     body: web::Json<LoginRequest>,
@@ -86,7 +88,9 @@ pub async fn login(
 )]
 #[post("/reauthenticate")]
 pub async fn reauthenticate(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     client: ClientInfo,
     body: web::Json<ReauthenticateRequest>,
@@ -96,6 +100,8 @@ pub async fn reauthenticate(
     // person who already holds the session.
     let email = &auth.session.identity.traits.email;
     let session = kratos.reauthenticate(&auth.token, email, &password, &client).await?;
+    // The same token now stands for a more recent login: confirm it afresh.
+    cache.forget_token(&auth.token, auth.session.id());
     tracing::info!(user = %auth.user, "re-authenticated");
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
@@ -111,8 +117,13 @@ pub async fn reauthenticate(
     )
 )]
 #[post("/logout")]
-pub async fn logout(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+pub async fn logout(
+    kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     kratos.logout(&auth.token).await?;
+    cache.forget_token(&auth.token, auth.session.id());
     Ok(HttpResponse::NoContent().finish())
 }
 

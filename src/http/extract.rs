@@ -1,7 +1,8 @@
 //! Extractors that authenticate and authorise a request before the handler runs.
 //!
-//! A handler that takes [`Authenticated`] only runs with a session Kratos has just
-//! confirmed; one that takes [`Permitted<G>`] only runs when Keto has also said yes
+//! A handler that takes [`Authenticated`] only runs with a session Kratos has
+//! confirmed (just now, or within the session cache's short time, see
+//! `session_cache`); one that takes [`Permitted<G>`] only runs when Keto has also said yes
 //! to `G`. Every failure is a refusal: a missing or bad token is 401, a denied
 //! check 403, Kratos or Keto unreachable 503. Nothing is allowed on an error.
 
@@ -13,7 +14,7 @@ use std::{
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
 
-use super::ApiError;
+use super::{ApiError, SessionCache};
 use crate::{
     auth::UserId,
     authz::{Authorizer, Resource},
@@ -53,7 +54,8 @@ fn malformed() -> ApiError {
     ApiError::Unauthenticated("The session token is malformed.")
 }
 
-/// A request with a session that Kratos has confirmed for this request.
+/// A request with a session that Kratos has confirmed: for this request, or
+/// within the session cache's time (`SessionCache`), and not revoked here since.
 pub struct Authenticated {
     pub user: UserId,
     pub session: Session,
@@ -68,10 +70,20 @@ impl FromRequest for Authenticated {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let token = bearer_token(req);
         let kratos = req.app_data::<web::Data<Kratos>>().cloned();
+        let cache = req.app_data::<web::Data<SessionCache>>().cloned();
         Box::pin(async move {
             let token = token?;
             let kratos = kratos.ok_or_else(|| ApiError::Internal("Kratos client not configured".into()))?;
-            let session = kratos.whoami(&token).await?;
+            let cache = cache.ok_or_else(|| ApiError::Internal("session cache not configured".into()))?;
+            let session = match cache.get(&token) {
+                Some(session) => session,
+                None => {
+                    let sent = tokio::time::Instant::now();
+                    let session = kratos.whoami(&token).await?;
+                    cache.insert(&token, &session, sent);
+                    session
+                }
+            };
             Ok(Authenticated { user: UserId(session.identity.id), session, token })
         })
     }

@@ -5,6 +5,8 @@ mod error;
 mod extract;
 pub mod problem;
 mod request;
+mod session_cache;
+mod shed;
 mod text;
 
 pub use error::ApiError;
@@ -13,4 +15,6 @@ pub use problem::{Message, Problem, ProblemCode, message_id};
 pub use request::{
     DEFAULT_JSON_LIMIT, RequestSpan, add_request_id_header, json_config, not_found, path_config, query_config,
 };
+pub use session_cache::SessionCache;
+pub use shed::{PasswordGate, PasswordSlot};
 pub use text::bounded_text;

@@ -14,5 +14,7 @@ mod health;
 mod home;
 mod mail;
 mod matrix;
+mod metrics;
 mod openapi;
 mod resilience;
+mod session_cache;

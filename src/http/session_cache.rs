@@ -1,0 +1,200 @@
+//! Sessions Kratos confirmed, remembered for a short time so that every request
+//! need not ask Kratos `whoami` again. Only `Authenticated` reads and fills it.
+//!
+//! - The key is a SHA-256 of the token, never the token: a heap dump or a debug
+//!   print of the cache holds nothing a client could present.
+//! - An entry lives at most `ttl` (`APP_SESSION_CACHE_TTL_MS`) and never past the
+//!   session's own `expires_at`. That `ttl` is the bound on how long a session
+//!   revoked *elsewhere* (another replica, Kratos' admin API) is still accepted
+//!   here; revocations through this replica take effect at once.
+//! - Revocations by session id or by identity (the session endpoints, a password
+//!   change) cannot name the other sessions' tokens, so they are recorded as
+//!   tombstones for `ttl`: an entry confirmed before a tombstone that covers it
+//!   is refused. Recording the time the `whoami` was *sent* also refuses an
+//!   answer that was in flight when the revocation happened.
+//! - Bounded: at most `capacity` entries of at most [`MAX_ENTRY_BYTES`] each; a
+//!   bigger session is simply not cached.
+//! - Permissions are never cached here: Keto is asked on every request.
+
+use std::{sync::Arc, time::Duration};
+
+use moka::{Expiry, sync::Cache};
+use sha2::{Digest, Sha256};
+use tokio::time::Instant;
+use uuid::Uuid;
+
+use crate::ory::{Session, SessionToken};
+
+/// A larger session (say, a very long user agent on many devices) is not cached.
+pub const MAX_ENTRY_BYTES: usize = 2048;
+
+type Key = [u8; 32];
+
+fn key(token: &SessionToken) -> Key {
+    Sha256::digest(token.expose().as_bytes()).into()
+}
+
+struct Entry {
+    session: Session,
+    /// When the `whoami` that confirmed it was sent.
+    confirmed_at: Instant,
+    /// How long it may live: `ttl`, or less if the session expires sooner.
+    lifetime: Duration,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Tombstone {
+    /// This session was revoked.
+    Session(Uuid),
+    /// Every session of this identity is to be confirmed again (its traits changed).
+    Identity(Uuid),
+    /// Every session of this identity but one was revoked.
+    OthersOf(Uuid),
+}
+
+#[derive(Clone, Copy)]
+struct Revoked {
+    at: Instant,
+    except: Option<Uuid>,
+}
+
+struct Lifetime;
+
+impl Expiry<Key, Arc<Entry>> for Lifetime {
+    fn expire_after_create(&self, _: &Key, entry: &Arc<Entry>, _: std::time::Instant) -> Option<Duration> {
+        Some(entry.lifetime)
+    }
+}
+
+/// The cache; `Clone` shares it. Off (`ttl` 0) it remembers nothing.
+#[derive(Clone)]
+pub struct SessionCache {
+    inner: Option<Arc<Inner>>,
+}
+
+struct Inner {
+    ttl: Duration,
+    sessions: Cache<Key, Arc<Entry>>,
+    tombstones: Cache<Tombstone, Revoked>,
+}
+
+impl SessionCache {
+    pub fn new(ttl: Duration, capacity: u64) -> Self {
+        if ttl.is_zero() || capacity == 0 {
+            return SessionCache { inner: None };
+        }
+        let sessions = Cache::builder().max_capacity(capacity).expire_after(Lifetime).build();
+        // A tombstone older than `ttl` covers no entry any more: they all expired.
+        let tombstones = Cache::builder().max_capacity(capacity).time_to_live(ttl).build();
+        SessionCache { inner: Some(Arc::new(Inner { ttl, sessions, tombstones })) }
+    }
+
+    pub fn off() -> Self {
+        SessionCache { inner: None }
+    }
+
+    /// A session confirmed within `ttl` for this token, not expired and not
+    /// revoked since.
+    pub fn get(&self, token: &SessionToken) -> Option<Session> {
+        let inner = self.inner.as_ref()?;
+        let key = key(token);
+        let found = inner.sessions.get(&key).filter(|entry| {
+            inner.still_valid(&entry.session, entry.confirmed_at) && entry.confirmed_at.elapsed() < entry.lifetime
+        });
+        metrics::counter!("session_cache_lookups_total", "result" => if found.is_some() { "hit" } else { "miss" })
+            .increment(1);
+        match found {
+            Some(entry) => Some(entry.session.clone()),
+            None => {
+                inner.sessions.invalidate(&key);
+                None
+            }
+        }
+    }
+
+    /// Remembers a session Kratos confirmed by a `whoami` sent at `confirmed_at`.
+    pub fn insert(&self, token: &SessionToken, session: &Session, confirmed_at: Instant) {
+        let Some(inner) = self.inner.as_ref() else { return };
+        if approximate_size(session) > MAX_ENTRY_BYTES || !inner.still_valid(session, confirmed_at) {
+            return;
+        }
+        let mut lifetime = inner.ttl;
+        if let Some(expires_at) = session.summary.expires_at {
+            let left = (expires_at - chrono::Utc::now()).to_std().unwrap_or_default();
+            lifetime = lifetime.min(left);
+        }
+        if lifetime.is_zero() {
+            return;
+        }
+        let entry = Entry { session: session.clone(), confirmed_at, lifetime };
+        inner.sessions.insert(key(token), Arc::new(entry));
+    }
+
+    /// The token was logged out here.
+    pub fn forget_token(&self, token: &SessionToken, session: Uuid) {
+        let Some(inner) = self.inner.as_ref() else { return };
+        inner.sessions.invalidate(&key(token));
+        inner.bury(Tombstone::Session(session), None);
+    }
+
+    /// One session was revoked by its id.
+    pub fn revoke_session(&self, session: Uuid) {
+        if let Some(inner) = self.inner.as_ref() {
+            inner.bury(Tombstone::Session(session), None);
+        }
+    }
+
+    /// Every session of `identity` but `keep` was revoked.
+    pub fn revoke_others(&self, identity: Uuid, keep: Uuid) {
+        if let Some(inner) = self.inner.as_ref() {
+            inner.bury(Tombstone::OthersOf(identity), Some(keep));
+        }
+    }
+
+    /// `identity` changed (its traits, its addresses): every session of it is
+    /// confirmed with Kratos again on its next request, so nobody sees the old
+    /// name for `ttl`.
+    pub fn refresh_identity(&self, identity: Uuid) {
+        if let Some(inner) = self.inner.as_ref() {
+            inner.bury(Tombstone::Identity(identity), None);
+        }
+    }
+}
+
+impl Inner {
+    fn bury(&self, tombstone: Tombstone, except: Option<Uuid>) {
+        self.tombstones.insert(tombstone, Revoked { at: Instant::now(), except });
+    }
+
+    /// No tombstone recorded at or after `confirmed_at` covers `session`, and
+    /// it has not expired.
+    fn still_valid(&self, session: &Session, confirmed_at: Instant) -> bool {
+        let id = session.id();
+        let identity = session.identity.id;
+        let covers = |tombstone, except: fn(&Revoked) -> Option<Uuid>| {
+            self.tombstones
+                .get(&tombstone)
+                .is_some_and(|revoked| revoked.at >= confirmed_at && except(&revoked) != Some(id))
+        };
+        let expired = session.summary.expires_at.is_some_and(|at| at <= chrono::Utc::now());
+        !expired
+            && !covers(Tombstone::Session(id), |_| None)
+            && !covers(Tombstone::Identity(identity), |_| None)
+            && !covers(Tombstone::OthersOf(identity), |revoked| revoked.except)
+    }
+}
+
+/// Roughly what an entry holds on the heap, to keep oversized ones out.
+fn approximate_size(session: &Session) -> usize {
+    let summary = &session.summary;
+    let traits = &session.identity.traits;
+    let strings = summary.methods.iter().map(String::len).sum::<usize>()
+        + summary
+            .devices
+            .iter()
+            .map(|d| d.ip_address.as_ref().map_or(0, String::len) + d.user_agent.as_ref().map_or(0, String::len))
+            .sum::<usize>()
+        + traits.email.len()
+        + traits.name.len();
+    std::mem::size_of::<Entry>() + strings + 32 * (summary.methods.len() + summary.devices.len())
+}
