@@ -16,5 +16,6 @@ mod mail;
 mod matrix;
 mod metrics;
 mod openapi;
+mod replicas;
 mod resilience;
 mod session_cache;

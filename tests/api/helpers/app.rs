@@ -22,7 +22,7 @@ pub struct TestApp {
 }
 
 /// A fresh database for one app.
-async fn fresh_database(dir: &TempDir) -> String {
+pub async fn fresh_database(dir: &TempDir) -> String {
     let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
         return format!("sqlite://{}/app.sqlite?mode=rwc", dir.path().display());
     };
