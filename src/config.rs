@@ -10,7 +10,7 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Dura
 use secrecy::SecretString;
 use url::Url;
 
-use crate::account::AccountPolicy;
+use crate::{account::AccountPolicy, auth::PasswordPolicy};
 
 const PREFIX: &str = "APP_";
 
@@ -30,6 +30,7 @@ pub struct Settings {
     /// The built SPA to serve at `/`; `None` serves the API only.
     pub spa_dir: Option<PathBuf>,
     pub account: AccountPolicy,
+    pub password: PasswordPolicy,
     pub session_cache: SessionCacheSettings,
     /// Where the Prometheus metrics listener binds; `None` serves no metrics.
     /// Never the API's address: metrics are for the operator's network only.
@@ -138,6 +139,12 @@ impl Settings {
                     "true",
                     parse_bool,
                 )?,
+            },
+            password: PasswordPolicy {
+                min_score: parse(&mut take, "PASSWORD_MIN_STRENGTH", "3", |v| match v.parse::<u8>() {
+                    Ok(score) if score <= 4 => Ok(score),
+                    _ => Err("expected a zxcvbn score from 0 (off) to 4".into()),
+                })?,
             },
             // 5 s: a revocation made on another replica or in Kratos' admin API is
             // honoured within 5 s, close enough to "at once" for a person, while
@@ -257,6 +264,24 @@ mod tests {
         assert!(settings.metrics_bind_address.is_none(), "no metrics listener unless configured");
         let err = Settings::from_vars(vars(&[("APP_PASSWORD_SUBMISSIONS_IN_FLIGHT", "0")])).unwrap_err();
         assert_eq!(err.variable, "APP_PASSWORD_SUBMISSIONS_IN_FLIGHT");
+    }
+
+    #[test]
+    fn a_password_change_signs_out_other_sessions_unless_configured_not_to() {
+        assert!(Settings::from_vars(vars(&[])).unwrap().account.password_change_signs_out_others);
+        let settings = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "false")])).unwrap();
+        assert!(!settings.account.password_change_signs_out_others);
+        let err = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "yes")])).unwrap_err();
+        assert_eq!(err.variable, "APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS");
+    }
+
+    #[test]
+    fn the_password_strength_is_a_score_from_0_to_4() {
+        assert_eq!(Settings::from_vars(vars(&[])).unwrap().password.min_score, 3);
+        let settings = Settings::from_vars(vars(&[("APP_PASSWORD_MIN_STRENGTH", "0")])).unwrap();
+        assert_eq!(settings.password.min_score, 0);
+        let err = Settings::from_vars(vars(&[("APP_PASSWORD_MIN_STRENGTH", "5")])).unwrap_err();
+        assert_eq!(err.variable, "APP_PASSWORD_MIN_STRENGTH");
     }
 
     #[test]

@@ -101,6 +101,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let db = web::Data::new(db);
     let account_policy = web::Data::new(settings.account);
     let password_gate = web::Data::new(PasswordGate::new(settings.password_submissions_in_flight));
+    let password_policy = web::Data::new(settings.password);
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
 
@@ -125,6 +126,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(db.clone())
             .app_data(account_policy.clone())
             .app_data(password_gate.clone())
+            .app_data(password_policy.clone())
             .service(health::alive)
             .service(health::ready)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))

@@ -3,7 +3,7 @@ use uuid::Uuid;
 
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
-    auth::{IdentityView, SessionListItem},
+    auth::{IdentityView, PasswordPolicy, SessionListItem},
     http::{ApiError, Authenticated, PasswordSlot, Problem, SessionCache},
     ory::{Kratos, SessionSummary, Traits},
 };
@@ -56,7 +56,7 @@ pub async fn update_profile(
     request_body = PasswordChange,
     responses(
         (status = 200, description = "Changed; the old password no longer works", body = PasswordChanged),
-        (status = 400, description = "Refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password`", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The login is too old for this change (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -66,10 +66,13 @@ pub async fn change_password(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
     policy: web::Data<AccountPolicy>,
+    passwords: web::Data<PasswordPolicy>,
     auth: Authenticated,
     body: web::Json<PasswordChange>,
 ) -> Result<web::Json<PasswordChanged>, ApiError> {
     let form = PasswordForm::try_from(body.into_inner())?;
+    let traits = &auth.session.identity.traits;
+    passwords.check(&form.password, &[&traits.email, &traits.name])?;
     kratos.change_password(&auth.token, &form.password).await?;
     tracing::info!(user = %auth.user, "changed the password");
     // After Kratos has saved the password. If signing out fails, the client gets
@@ -124,7 +127,7 @@ pub async fn revoke_session(
     if id == auth.session.id() {
         // Kratos refuses to revoke the current session by id; logout does it.
         kratos.logout(&auth.token).await?;
-        cache.forget_token(&auth.token, id);
+        cache.forget_token(&auth.token);
     } else {
         // Kratos answers 204 for any id, its own or not (and revokes only its
         // own); listing first lets a wrong id be a 404 the client can act on.

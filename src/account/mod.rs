@@ -1,8 +1,10 @@
-//! The signed-in person's own account: profile, password and sessions, over
-//! Kratos' settings flow and session API. Everything here needs a session.
+//! The signed-in person's own account: profile, password, sessions and second
+//! factors, over Kratos' settings flow and session API. Everything here needs a
+//! session.
 
 mod domain;
 pub(crate) mod handlers;
+pub(crate) mod second_factor;
 
 use actix_web::web;
 
@@ -24,6 +26,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(handlers::change_password)
             .service(handlers::sessions)
             .service(handlers::revoke_other_sessions)
-            .service(handlers::revoke_session),
+            .service(handlers::revoke_session)
+            .service(second_factor::status)
+            .service(second_factor::start_totp)
+            .service(second_factor::confirm_totp)
+            .service(second_factor::remove_totp)
+            .service(second_factor::generate_recovery_codes)
+            .service(second_factor::confirm_recovery_codes)
+            .service(second_factor::remove_recovery_codes),
     );
 }

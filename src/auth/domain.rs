@@ -179,17 +179,22 @@ impl TryFrom<CodeRequest> for CodeForm {
     type Error = ApiError;
 
     fn try_from(request: CodeRequest) -> Result<Self, ApiError> {
-        // People paste codes with spaces around (or in) them.
-        let code: String = request.code.chars().filter(|c| !c.is_whitespace()).collect();
-        let message = |id, text: &str| Message { field: Some("code".into()), id, text: text.into() };
-        if code.is_empty() {
-            return Err(message(MESSAGE_EMPTY, "must not be empty").into());
-        }
-        if code.chars().count() > MAX_CODE_CHARS {
-            return Err(message(MESSAGE_TOO_LONG, "is far longer than a code").into());
-        }
-        Ok(CodeForm { flow_id: request.flow_id, code })
+        Ok(CodeForm { flow_id: request.flow_id, code: parse_code(request.code)? })
     }
+}
+
+/// A one-time code as typed: white space dropped (people paste codes with spaces
+/// around or inside them), empty and absurdly long ones refused on `code`.
+pub fn parse_code(code: String) -> Result<String, ApiError> {
+    let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let message = |id, text: &str| Message { field: Some("code".into()), id, text: text.into() };
+    if code.is_empty() {
+        return Err(message(MESSAGE_EMPTY, "must not be empty").into());
+    }
+    if code.chars().count() > MAX_CODE_CHARS {
+        return Err(message(MESSAGE_TOO_LONG, "is far longer than a code").into());
+    }
+    Ok(code)
 }
 
 pub fn parse_password(value: String) -> Result<SecretString, ApiError> {
@@ -228,6 +233,19 @@ mod tests {
         let fields: Vec<_> = messages.iter().map(|m| m.field.as_deref().unwrap()).collect();
         assert_eq!(fields, ["email", "password"]);
         assert!(messages.iter().all(|m| m.id == MESSAGE_TOO_LONG));
+    }
+
+    #[test]
+    fn codes_lose_their_white_space_and_absurd_ones_are_refused() {
+        let flow_id = Uuid::new_v4();
+        let form = CodeForm::try_from(CodeRequest { flow_id, code: " 123 456\n".into() }).ok().unwrap();
+        assert_eq!(form.code, "123456");
+        for code in ["  ".to_owned(), "9".repeat(MAX_CODE_CHARS + 1)] {
+            let Err(ApiError::Validation { messages, .. }) = CodeForm::try_from(CodeRequest { flow_id, code }) else {
+                panic!("expected a validation error");
+            };
+            assert_eq!(messages[0].field.as_deref(), Some("code"));
+        }
     }
 
     #[test]

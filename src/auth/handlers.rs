@@ -3,13 +3,13 @@
 use actix_web::{HttpResponse, get, post, web};
 
 use super::{
-    AuthResponse, LoginForm, LoginRequest, ReauthenticateRequest, RegistrationForm, RegistrationRequest, SessionView,
-    UserId,
+    AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
+    RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
     authz::{App, AppRelation, Authorizer},
     http::{ApiError, Authenticated, PasswordSlot, Problem, SessionCache},
-    ory::{ClientInfo, Kratos, NewTraits},
+    ory::{ClientInfo, Kratos, NewTraits, SessionError, SessionToken, SignIn},
 };
 
 /// Register with email, name and password; answers with a session.
@@ -21,7 +21,7 @@ use crate::{
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
-        (status = 400, description = "Refused by Kratos or malformed; Kratos' messages per field", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/registration")]
@@ -29,10 +29,13 @@ pub async fn register(
     _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
+    passwords: web::Data<PasswordPolicy>,
     client: ClientInfo,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = RegistrationForm::try_from(body.into_inner())?;
+    let personal: Vec<&str> = [form.email.as_deref(), form.name.as_deref()].into_iter().flatten().collect();
+    passwords.check(&form.password, &personal)?;
     let traits = NewTraits { email: form.email.as_deref(), name: form.name.as_deref() };
     let registered = kratos.register(&traits, &form.password, &client).await?;
     let user = UserId(registered.session.session.identity.id);
@@ -56,6 +59,7 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
+        (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`", body = SecondFactorPending),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
@@ -70,9 +74,12 @@ pub async fn login(
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
-    let session = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
-    tracing::info!(user = %session.session.identity.id, "logged in");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    let sign_in = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
+    match &sign_in {
+        SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
+        SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
+    }
+    Ok(AuthResponse::respond(sign_in))
 }
 
 /// Prove again that you know the password, for changes that need a recent
@@ -101,7 +108,7 @@ pub async fn reauthenticate(
     let email = &auth.session.identity.traits.email;
     let session = kratos.reauthenticate(&auth.token, email, &password, &client).await?;
     // The same token now stands for a more recent login: confirm it afresh.
-    cache.forget_token(&auth.token, auth.session.id());
+    cache.forget_token(&auth.token);
     tracing::info!(user = %auth.user, "re-authenticated");
     Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
 }
@@ -120,10 +127,16 @@ pub async fn reauthenticate(
 pub async fn logout(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
-    auth: Authenticated,
+    token: SessionToken,
 ) -> Result<HttpResponse, ApiError> {
-    kratos.logout(&auth.token).await?;
-    cache.forget_token(&auth.token, auth.session.id());
+    match kratos.whoami(&token).await {
+        // A password-only session still waiting for its second factor may end
+        // itself: signing out must never need more than signing in did.
+        Ok(_) | Err(SessionError::SecondFactorRequired) => {}
+        Err(error) => return Err(error.into()),
+    }
+    kratos.logout(&token).await?;
+    cache.forget_token(&token);
     Ok(HttpResponse::NoContent().finish())
 }
 

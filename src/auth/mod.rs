@@ -1,10 +1,12 @@
-//! Registration, login, re-authentication, logout, the current session, email
-//! verification and account recovery: thin handlers over Kratos' native
-//! self-service flows (`ory::Kratos`).
+//! Registration, login (with a second factor), re-authentication, logout, the
+//! current session, email verification and account recovery: thin handlers over
+//! Kratos' native self-service flows (`ory::Kratos`).
 
 mod domain;
 pub(crate) mod handlers;
+mod password;
 pub(crate) mod recovery;
+pub(crate) mod second_factor;
 pub(crate) mod verification;
 mod views;
 
@@ -16,10 +18,15 @@ use uuid::Uuid;
 
 pub use domain::{
     CodeForm, CodeRequest, EmailAddress, LoginForm, LoginRequest, ReauthenticateRequest, RecoveryRequest,
-    RegistrationForm, RegistrationRequest, VerificationRequest, parse_password,
+    RegistrationForm, RegistrationRequest, VerificationRequest, parse_code, parse_password,
 };
+pub use password::PasswordPolicy;
+pub use second_factor::SecondFactorRequest;
 pub use verification::CodeSent;
-pub use views::{AssuranceLevelView, AuthResponse, IdentityView, SessionListItem, SessionView, VerificationPending};
+pub use views::{
+    AssuranceLevelView, AuthResponse, IdentityView, SecondFactorMethod, SecondFactorPending, SecondFactorRequired,
+    SessionListItem, SessionView, VerificationPending,
+};
 
 /// A Kratos identity id: the one name for a person across Kratos, Keto and our tables.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
@@ -38,6 +45,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(handlers::register)
             .service(handlers::login)
             .service(handlers::reauthenticate)
+            .service(second_factor::complete)
             .service(handlers::logout)
             .service(handlers::current_session)
             .service(verification::send_code)

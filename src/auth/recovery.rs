@@ -3,10 +3,12 @@
 
 use actix_web::{HttpResponse, post, web};
 
-use super::{AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, verification::CodeSent};
+use super::{
+    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, verification::CodeSent,
+};
 use crate::{
     http::{ApiError, Problem},
-    ory::{ClientInfo, Kratos},
+    ory::{ClientInfo, Kratos, SignIn},
 };
 
 /// Send a recovery code to an address.
@@ -34,6 +36,7 @@ pub async fn send_code(kratos: web::Data<Kratos>, body: web::Json<RecoveryReques
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Signed in; now set a new password", body = AuthResponse),
+        (status = 202, description = "The code was right, and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` first", body = SecondFactorPending),
         (status = 400, description = "Wrong code, or a code of another flow (`validation_failed`, Kratos' message 4060006 on `code`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no recovery flow", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code was used already (`flow_completed`); ask for a new one", body = Problem, content_type = "application/problem+json"),
@@ -47,7 +50,9 @@ pub async fn submit_code(
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = CodeForm::try_from(body.into_inner())?;
-    let session = kratos.recover(form.flow_id, &form.code, &client).await?;
-    tracing::info!(user = %session.session.identity.id, "recovered an account");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    let sign_in = kratos.recover(form.flow_id, &form.code, &client).await?;
+    if let SignIn::Complete(session) = &sign_in {
+        tracing::info!(user = %session.session.identity.id, "recovered an account");
+    }
+    Ok(AuthResponse::respond(sign_in))
 }

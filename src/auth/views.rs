@@ -1,13 +1,16 @@
 //! What the auth and account endpoints answer with: our own shapes, built from
 //! the `ory` types, so that a change in Kratos' JSON never reaches a client.
 
+use actix_web::HttpResponse;
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::UserId;
-use crate::ory::{AssuranceLevel, Identity, NativeSession, PendingVerification, Session, SessionSummary};
+use crate::ory::{
+    AssuranceLevel, Identity, NativeSession, PendingVerification, SecondFactor, Session, SessionSummary, SignIn,
+};
 
 /// A session token and the session it stands for.
 #[derive(Serialize, ToSchema)]
@@ -19,6 +22,53 @@ pub struct AuthResponse {
     /// to `POST /api/auth/verification/code` with this `flow_id`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verification: Option<VerificationPending>,
+}
+
+/// The password (or the recovery code by email) was right, and the person has a
+/// second factor. `session_token` is a password-only session, good for nothing
+/// but `POST /api/auth/second-factor` (or logout) until a code raises it to `aal2`;
+/// Kratos tells nothing about the identity until then.
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorPending {
+    pub session_token: String,
+    pub second_factor: SecondFactorRequired,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorRequired {
+    /// The login flow to submit the code to.
+    #[schema(value_type = String, format = Uuid)]
+    pub flow_id: Uuid,
+    /// What the person can use: a code from their authenticator app (`totp`), or
+    /// one of their recovery codes (`lookup_secret`).
+    pub methods: Vec<SecondFactorMethod>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SecondFactorMethod {
+    /// A 6-digit code from an authenticator app.
+    Totp,
+    /// One of the single-use recovery codes.
+    LookupSecret,
+}
+
+impl From<SecondFactor> for SecondFactorMethod {
+    fn from(factor: SecondFactor) -> Self {
+        match factor {
+            SecondFactor::Totp => Self::Totp,
+            SecondFactor::LookupSecret => Self::LookupSecret,
+        }
+    }
+}
+
+impl From<SecondFactorMethod> for SecondFactor {
+    fn from(method: SecondFactorMethod) -> Self {
+        match method {
+            SecondFactorMethod::Totp => Self::Totp,
+            SecondFactorMethod::LookupSecret => Self::LookupSecret,
+        }
+    }
 }
 
 #[derive(Serialize, ToSchema)]
@@ -99,6 +149,21 @@ impl AuthResponse {
             session_token: native.token.expose().to_owned(),
             session: native.session.into(),
             verification: verification.map(|v| VerificationPending { flow_id: v.flow_id, email: v.address }),
+        }
+    }
+
+    /// The answer to a sign-in: 200 with a complete session, or 202 with a
+    /// password-only one and the second factor it needs.
+    pub fn respond(sign_in: SignIn) -> HttpResponse {
+        match sign_in {
+            SignIn::Complete(session) => HttpResponse::Ok().json(AuthResponse::new(session, None)),
+            SignIn::SecondFactorRequired { token, challenge } => HttpResponse::Accepted().json(SecondFactorPending {
+                session_token: token.expose().to_owned(),
+                second_factor: SecondFactorRequired {
+                    flow_id: challenge.flow_id,
+                    methods: challenge.methods.into_iter().map(Into::into).collect(),
+                },
+            }),
         }
     }
 }

@@ -42,6 +42,9 @@ pub enum ApiError {
     Forbidden,
     #[error("not found: {0}")]
     NotFound(String),
+    /// The request contradicts the resource's state (set up twice, say).
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error("payload too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -112,7 +115,7 @@ impl ApiError {
             Self::SecondFactorRequired => plain(
                 S::FORBIDDEN,
                 C::SecondFactorRequired,
-                "This session needs a second factor before it can be used here.",
+                "This session needs a second factor: send a code to POST /api/auth/second-factor.",
             ),
             Self::RefreshRequired => plain(
                 S::FORBIDDEN,
@@ -126,6 +129,7 @@ impl ApiError {
             },
             Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
+            Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
             Self::PayloadTooLarge { limit } => plain(
                 S::PAYLOAD_TOO_LARGE,
                 C::PayloadTooLarge,

@@ -54,6 +54,18 @@ fn malformed() -> ApiError {
     ApiError::Unauthenticated("The session token is malformed.")
 }
 
+/// The session token a request presents, *not* validated: for the few endpoints
+/// that hand it to Kratos as it is (logout, completing a second factor), where
+/// Kratos' own answer decides. Everything else takes [`Authenticated`].
+impl FromRequest for SessionToken {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(bearer_token(req))
+    }
+}
+
 /// A request with a session that Kratos has confirmed: for this request, or
 /// within the session cache's time (`SessionCache`), and not revoked here since.
 pub struct Authenticated {

@@ -62,6 +62,8 @@ pub mod message_id {
     pub const NOT_ONESELF: u64 = 9_000_005;
     /// A page number or size out of range.
     pub const OUT_OF_RANGE: u64 = 9_000_006;
+    /// A new password is too easy to guess (see the message for why).
+    pub const PASSWORD_TOO_WEAK: u64 = 9_000_007;
 }
 
 /// Stable problem identifiers. Adding one is a compatible change; renaming one is not.
@@ -90,6 +92,8 @@ pub enum ProblemCode {
     Forbidden,
     /// No such resource, or not one the caller may see.
     NotFound,
+    /// The request contradicts the resource's current state.
+    Conflict,
     /// The request body exceeds the size limit.
     PayloadTooLarge,
     /// The request's content type is not `application/json`.
@@ -116,6 +120,7 @@ impl ProblemCode {
             Self::Unauthenticated => "Unauthenticated",
             Self::Forbidden => "Forbidden",
             Self::NotFound => "Not found",
+            Self::Conflict => "Conflict",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::MethodNotAllowed => "Method not allowed",
@@ -137,6 +142,7 @@ impl ProblemCode {
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::MethodNotAllowed => "method_not_allowed",

@@ -44,6 +44,8 @@ struct Entry {
 
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Tombstone {
+    /// The session behind this token (by its key) was logged out.
+    Token(Key),
     /// This session was revoked.
     Session(Uuid),
     /// Every session of this identity is to be confirmed again (its traits changed).
@@ -99,7 +101,7 @@ impl SessionCache {
         let inner = self.inner.as_ref()?;
         let key = key(token);
         let found = inner.sessions.get(&key).filter(|entry| {
-            inner.still_valid(&entry.session, entry.confirmed_at) && entry.confirmed_at.elapsed() < entry.lifetime
+            inner.still_valid(&key, &entry.session, entry.confirmed_at) && entry.confirmed_at.elapsed() < entry.lifetime
         });
         metrics::counter!("session_cache_lookups_total", "result" => if found.is_some() { "hit" } else { "miss" })
             .increment(1);
@@ -115,7 +117,8 @@ impl SessionCache {
     /// Remembers a session Kratos confirmed by a `whoami` sent at `confirmed_at`.
     pub fn insert(&self, token: &SessionToken, session: &Session, confirmed_at: Instant) {
         let Some(inner) = self.inner.as_ref() else { return };
-        if approximate_size(session) > MAX_ENTRY_BYTES || !inner.still_valid(session, confirmed_at) {
+        let key = key(token);
+        if approximate_size(session) > MAX_ENTRY_BYTES || !inner.still_valid(&key, session, confirmed_at) {
             return;
         }
         let mut lifetime = inner.ttl;
@@ -127,14 +130,16 @@ impl SessionCache {
             return;
         }
         let entry = Entry { session: session.clone(), confirmed_at, lifetime };
-        inner.sessions.insert(key(token), Arc::new(entry));
+        inner.sessions.insert(key, Arc::new(entry));
     }
 
-    /// The token was logged out here.
-    pub fn forget_token(&self, token: &SessionToken, session: Uuid) {
+    /// The session behind this token ended (logout) or changed (a second factor,
+    /// a re-authentication): it is confirmed with Kratos again on its next use.
+    pub fn forget_token(&self, token: &SessionToken) {
         let Some(inner) = self.inner.as_ref() else { return };
-        inner.sessions.invalidate(&key(token));
-        inner.bury(Tombstone::Session(session), None);
+        let key = key(token);
+        inner.sessions.invalidate(&key);
+        inner.bury(Tombstone::Token(key), None);
     }
 
     /// One session was revoked by its id.
@@ -168,7 +173,7 @@ impl Inner {
 
     /// No tombstone recorded at or after `confirmed_at` covers `session`, and
     /// it has not expired.
-    fn still_valid(&self, session: &Session, confirmed_at: Instant) -> bool {
+    fn still_valid(&self, key: &Key, session: &Session, confirmed_at: Instant) -> bool {
         let id = session.id();
         let identity = session.identity.id;
         let covers = |tombstone, except: fn(&Revoked) -> Option<Uuid>| {
@@ -178,6 +183,7 @@ impl Inner {
         };
         let expired = session.summary.expires_at.is_some_and(|at| at <= chrono::Utc::now());
         !expired
+            && !covers(Tombstone::Token(*key), |_| None)
             && !covers(Tombstone::Session(id), |_| None)
             && !covers(Tombstone::Identity(identity), |_| None)
             && !covers(Tombstone::OthersOf(identity), |revoked| revoked.except)

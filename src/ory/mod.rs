@@ -18,8 +18,9 @@ use serde::de::DeserializeOwned;
 pub use error::{FlowError, OryError, SessionError};
 pub use keto::{Keto, RelationTuple, Subject};
 pub use kratos::{
-    AssuranceLevel, ClientInfo, Identity, Kratos, NativeSession, NewTraits, PendingVerification, Registered, Session,
-    SessionSummary, SessionToken, Traits, UiMessage,
+    AssuranceLevel, ClientInfo, Identity, Kratos, NativeSession, NewTraits, PendingVerification, RecoveryCodes,
+    Registered, SecondFactor, SecondFactorChallenge, SecondFactors, Session, SessionSummary, SessionToken, SignIn,
+    TotpEnrolment, Traits, UiMessage,
 };
 
 /// The HTTP client shared by both Ory clients.

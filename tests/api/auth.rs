@@ -1,12 +1,13 @@
 use serde_json::{Value, json};
 
-use crate::helpers::{PASSWORD, message_ids, problem, spawn_app, unique_email};
+use crate::helpers::{PASSWORD, message_ids, ory::OryStack, problem, spawn_app, spawn_app_on, unique_email};
 
 /// Kratos' message ids, asserted as clients will branch on them.
 const KRATOS_MISSING_PROPERTY: u64 = 4000002;
 const KRATOS_INVALID_CREDENTIALS: u64 = 4000006;
 const KRATOS_PASSWORD_TOO_SHORT: u64 = 4000032;
 const KRATOS_PASSWORD_TOO_SIMILAR: u64 = 4000031;
+const PASSWORD_TOO_WEAK: u64 = 9000007;
 
 #[tokio::test]
 async fn register_login_whoami_logout_then_the_token_is_dead() {
@@ -75,8 +76,23 @@ async fn a_second_registration_with_the_same_email_is_refused_with_kratos_messag
 }
 
 #[tokio::test]
-async fn a_short_password_is_refused_on_the_password_field() {
+async fn weak_and_common_passwords_are_refused_with_a_reason_and_nothing_is_created() {
     let app = spawn_app().await;
+    for weak in ["password", "12345678", "        ", "ada lovelace"] {
+        let email = unique_email();
+        let body = problem(app.register(&email, "Ada Lovelace", weak).await, 400, "validation_failed").await;
+        assert_eq!(message_ids(&body, Some("password")), [PASSWORD_TOO_WEAK], "{weak:?}: {body}");
+        assert!(body["messages"][0]["text"].as_str().unwrap().starts_with("This password is too weak."));
+        // Nothing was registered: the same email works with a good password.
+        assert_eq!(app.register(&email, "Ada Lovelace", PASSWORD).await.status(), 201);
+    }
+}
+
+/// Kratos' own checks stay: with our strength check off, its messages come through.
+#[tokio::test]
+async fn kratos_still_refuses_a_short_password() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_PASSWORD_MIN_STRENGTH", "0")]).await;
     let body = problem(app.register(&unique_email(), "Ada", "short").await, 400, "validation_failed").await;
     assert_eq!(message_ids(&body, Some("password")), [KRATOS_PASSWORD_TOO_SHORT], "{body}");
 }

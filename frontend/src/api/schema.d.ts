@@ -44,6 +44,93 @@ export interface paths {
         patch: operations["updateProfile"];
         trace?: never;
     };
+    "/api/account/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Your second factors. */
+        get: operations["getSecondFactors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/second-factor/recovery-codes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Make new recovery codes (replacing the old ones once confirmed). They are shown this once. */
+        post: operations["generateRecoveryCodes"];
+        /** Remove the recovery codes. */
+        delete: operations["removeRecoveryCodes"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/second-factor/recovery-codes/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Put the recovery codes shown on a flow in force. */
+        post: operations["confirmRecoveryCodes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/second-factor/totp": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start setting up an authenticator app: a secret to scan or type in. */
+        post: operations["startTotp"];
+        /** Remove the authenticator app. */
+        delete: operations["removeTotp"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/second-factor/totp/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Confirm the authenticator app with its current code; from now on sign-ins need it. */
+        post: operations["confirmTotp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/sessions": {
         parameters: {
             query?: never;
@@ -192,6 +279,27 @@ export interface paths {
          *     the answer names the flow to submit it to.
          */
         post: operations["register"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/second-factor": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Complete a sign-in with a second factor, or step up a password-only session.
+         * @description Send the session token from the login (or the session that was refused with
+         *     `second_factor_required`). The session, and its token, become `aal2`.
+         */
+        post: operations["completeSecondFactor"];
         delete?: never;
         options?: never;
         head?: never;
@@ -729,7 +837,7 @@ export interface components {
          * @description Stable problem identifiers. Adding one is a compatible change; renaming one is not.
          * @enum {string}
          */
-        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unauthenticated" | "forbidden" | "not_found" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
+        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
          *     login identifier, and changing it is a verification of its own.
@@ -745,6 +853,20 @@ export interface components {
              * @example correct horse battery staple
              */
             password: string;
+        };
+        RecoveryCodesConfirmation: {
+            /** Format: uuid */
+            flow_id: string;
+        };
+        /** @description New recovery codes, shown this once; they count once confirmed. */
+        RecoveryCodesView: {
+            /** @description Each works once, in place of an authenticator code. */
+            codes: string[];
+            /**
+             * Format: uuid
+             * @description Confirm on this flow.
+             */
+            flow_id: string;
         };
         /** @description Ask for a recovery code by email. */
         RecoveryRequest: {
@@ -764,6 +886,51 @@ export interface components {
              * @example correct horse battery staple
              */
             password?: string | null;
+        };
+        /** @enum {string} */
+        SecondFactorMethod: "totp" | "lookup_secret";
+        /**
+         * @description The password (or the recovery code by email) was right, and the person has a
+         *     second factor. `session_token` is a password-only session, good for nothing
+         *     but `POST /api/auth/second-factor` (or logout) until a code raises it to `aal2`;
+         *     Kratos tells nothing about the identity until then.
+         */
+        SecondFactorPending: {
+            second_factor: components["schemas"]["SecondFactorRequired"];
+            session_token: string;
+        };
+        SecondFactorRequest: {
+            /**
+             * @description The 6-digit code from the authenticator app, or one recovery code.
+             * @example 123456
+             */
+            code: string;
+            /**
+             * Format: uuid
+             * @description The flow from the login's `second_factor.flow_id`. Without it a new one is
+             *     started, which is how an existing password-only session steps up.
+             */
+            flow_id?: string | null;
+            method: components["schemas"]["SecondFactorMethod"];
+        };
+        SecondFactorRequired: {
+            /**
+             * Format: uuid
+             * @description The login flow to submit the code to.
+             */
+            flow_id: string;
+            /**
+             * @description What the person can use: a code from their authenticator app (`totp`), or
+             *     one of their recovery codes (`lookup_secret`).
+             */
+            methods: components["schemas"]["SecondFactorMethod"][];
+        };
+        /** @description Which second factors are set up. */
+        SecondFactorStatus: {
+            /** @description Recovery codes are set up. */
+            recovery_codes: boolean;
+            /** @description An authenticator app (TOTP) is set up. */
+            totp: boolean;
         };
         /** @description One of the person's sessions, as listed in their account. */
         SessionListItem: {
@@ -823,6 +990,27 @@ export interface components {
          * @enum {string}
          */
         ShareRole: "viewer" | "editor";
+        TotpConfirmation: {
+            /**
+             * @description The current code from the app.
+             * @example 123456
+             */
+            code: string;
+            /** Format: uuid */
+            flow_id: string;
+        };
+        /** @description A TOTP secret to add to an authenticator app; it counts once confirmed. */
+        TotpSetup: {
+            /**
+             * Format: uuid
+             * @description Confirm on this flow.
+             */
+            flow_id: string;
+            /** @description A QR code for the app to scan: a PNG as a `data:` URI. */
+            qr_code: string;
+            /** @description The same secret as text (base32), to type into an app. */
+            secret: string;
+        };
         UpdateDocument: {
             body?: string | null;
             title?: string | null;
@@ -883,7 +1071,7 @@ export interface operations {
                     "application/json": components["schemas"]["PasswordChanged"];
                 };
             };
-            /** @description Refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
+            /** @description Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1010,6 +1198,443 @@ export interface operations {
             };
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSecondFactors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What is set up */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorStatus"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    generateRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Keep them somewhere safe, then confirm */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecoveryCodesView"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No recovery codes are set up */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmRecoveryCodes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RecoveryCodesConfirmation"];
+            };
+        };
+        responses: {
+            /** @description In force; any older codes no longer work */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `flow_id` names no settings flow */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The flow has expired; make new codes */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Scan the QR code (or type the secret), then confirm with a code */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TotpSetup"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An authenticator app is set up already; remove it first */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No authenticator app is set up */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    confirmTotp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TotpConfirmation"];
+            };
+        };
+        responses: {
+            /** @description Set up; this session now counts as having used it */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A wrong code (Kratos' 4000008 on `code`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `flow_id` names no settings flow */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The setup has expired; start again */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1199,6 +1824,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AuthResponse"];
+                };
+            };
+            /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorPending"];
                 };
             };
             /** @description Wrong credentials (`invalid_credentials`) or malformed */
@@ -1453,6 +2087,15 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
+            /** @description The code was right, and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` first */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorPending"];
+                };
+            };
             /** @description Wrong code, or a code of another flow (`validation_failed`, Kratos' message 4060006 on `code`) */
             400: {
                 headers: {
@@ -1540,8 +2183,95 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description Refused by Kratos or malformed; Kratos' messages per field */
+            /** @description Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeSecondFactor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SecondFactorRequest"];
+            };
+        };
+        responses: {
+            /** @description Signed in with both factors */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthResponse"];
+                };
+            };
+            /** @description A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `flow_id` names no login flow */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login flow has expired; start without `flow_id` */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };

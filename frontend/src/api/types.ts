@@ -4,6 +4,8 @@ import type { components } from './schema';
 type Schemas = components['schemas'];
 
 export type AuthResponse = Schemas['AuthResponse'];
+export type SecondFactorPending = Schemas['SecondFactorPending'];
+export type SecondFactorMethod = Schemas['SecondFactorMethod'];
 export type Identity = Schemas['IdentityView'];
 export type DocumentView = Schemas['DocumentView'];
 export type DocumentSummary = Schemas['DocumentSummary'];

@@ -5,6 +5,8 @@ import { useAuth } from '../auth/session';
 import { Field, FormAlert, Link, Notice } from '../components/ui';
 import { useFormSubmit, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
+import type { SecondFactorPending } from '../api/types';
+import { SecondFactorStep } from './SecondFactor';
 
 export function LoginPage({ next, notice }: { next: string | null; notice: string | null }) {
   useTitle('Log in');
@@ -12,11 +14,22 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
   const [identifier, setIdentifier] = useState('');
   const [password, setPassword] = useState('');
   const { errors, busy, handle } = useFormSubmit(['identifier', 'password']);
+  const [pending, setPending] = useState<SecondFactorPending | null>(null);
 
   const submit = handle(async () => {
     const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
-    auth.signIn(response);
+    if ('second_factor' in response) setPending(response);
+    else auth.signIn(response);
   });
+
+  if (pending) {
+    return (
+      <main class="auth">
+        <h1>Log in</h1>
+        <SecondFactorStep pending={pending} onSignedIn={auth.signIn} />
+      </main>
+    );
+  }
 
   return (
     <main class="auth">

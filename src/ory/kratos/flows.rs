@@ -195,9 +195,20 @@ impl Flow {
 /// What a submission achieved (see the module documentation).
 #[derive(Debug)]
 pub enum Outcome {
-    SignedIn { session: NativeSession, continue_with: Vec<ContinueWith> },
+    SignedIn {
+        session: NativeSession,
+        continue_with: Vec<ContinueWith>,
+    },
+    /// A session was issued, but it is password-only and the person has a second
+    /// factor: Kratos withholds the identity until the session steps up.
+    NeedsSecondFactor {
+        token: SessionToken,
+    },
     Continue(Flow),
-    Done { flow: Flow, identity: Option<Identity> },
+    Done {
+        flow: Flow,
+        identity: Option<Identity>,
+    },
 }
 
 /// The request a flow is created with.
@@ -295,16 +306,21 @@ impl Kratos {
             std::mem::take(&mut answer.continue_with).into_iter().filter_map(ContinueWith::from_wire).collect()
         };
         if let Some(token) = answer.session_token.take() {
+            let token = SessionToken::new(token);
             let continue_with = continue_with(&mut answer);
-            let session = answer
+            let wire = answer
                 .session
                 .take()
-                .and_then(Session::from_wire)
+                .filter(|session| session.active)
                 .ok_or_else(|| KRATOS.protocol(operation, "a session token without an active session"))?;
-            return Ok(Outcome::SignedIn {
-                session: NativeSession { token: SessionToken::new(token), session },
-                continue_with,
-            });
+            // Kratos sends `"identity": null` when the session does not meet the
+            // assurance policy (`session.whoami.required_aal`).
+            if wire.identity.is_none() {
+                return Ok(Outcome::NeedsSecondFactor { token });
+            }
+            let session = Session::from_wire(wire)
+                .ok_or_else(|| KRATOS.protocol(operation, "a session whose identity does not fit our schema"))?;
+            return Ok(Outcome::SignedIn { session: NativeSession { token, session }, continue_with });
         }
         let Some(id) = answer.id else {
             // Registration without the `session` hook answers 200 without a
@@ -324,14 +340,17 @@ impl Kratos {
         let issued = flow.continue_with.iter().position(|c| matches!(c, ContinueWith::SetSessionToken(_)));
         if let Some(index) = issued {
             let ContinueWith::SetSessionToken(token) = flow.continue_with.remove(index) else { unreachable!() };
-            let session = self.whoami(&token).await.map_err(|error| match error {
-                SessionError::Ory(error) => FlowError::Ory(error),
-                _ => KRATOS.protocol(operation, "the issued session token is not valid").into(),
-            })?;
-            return Ok(Outcome::SignedIn {
-                session: NativeSession { token, session },
-                continue_with: flow.continue_with,
-            });
+            return match self.whoami(&token).await {
+                Ok(session) => Ok(Outcome::SignedIn {
+                    session: NativeSession { token, session },
+                    continue_with: flow.continue_with,
+                }),
+                Err(SessionError::SecondFactorRequired) => Ok(Outcome::NeedsSecondFactor { token }),
+                Err(SessionError::Ory(error)) => Err(FlowError::Ory(error)),
+                Err(SessionError::Invalid) => {
+                    Err(KRATOS.protocol(operation, "the issued session token is not valid").into())
+                }
+            };
         }
         match flow.state {
             FlowState::PassedChallenge | FlowState::Success => {
@@ -380,7 +399,93 @@ impl Kratos {
             (StatusCode::FORBIDDEN, _) | (StatusCode::NOT_FOUND, _) => FlowError::NotFound,
             (StatusCode::GONE, Some("self_service_flow_replaced")) => FlowError::Completed,
             (StatusCode::GONE, _) => FlowError::Expired,
+            // Kratos v1.3.1 answers a submission to an expired *verification* flow
+            // with a redirect to a new flow (selfservice/flow/verification/error.go,
+            // "bug fix for #2049"), even for native flows and JSON requests. Other
+            // kinds say 410; to the client it is the same thing.
+            (StatusCode::SEE_OTHER, _) => FlowError::Expired,
             _ => KRATOS.unexpected(status, operation).into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flow(json: serde_json::Value) -> Flow {
+        let mut answer: wire::Answer = serde_json::from_value(json).unwrap();
+        let id = answer.id.unwrap();
+        Flow::from_answer(FlowKind::Settings, id, &mut answer)
+    }
+
+    #[test]
+    fn messages_name_request_fields_and_keep_their_level() {
+        let flow = flow(serde_json::json!({
+            "id": "7f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+            "state": "success",
+            "ui": {
+                "messages": null,
+                "nodes": [
+                    {"group": "profile", "attributes": {"node_type": "input", "name": "traits.email", "value": "a@b.c"},
+                     "messages": [{"id": 4000001, "text": "bad email", "type": "error"}]},
+                    {"group": "password", "attributes": {"node_type": "input", "name": "password"}, "messages": null},
+                    {"group": "default", "attributes": {"node_type": "input", "name": "method"},
+                     "messages": [{"id": 1040001, "text": "Sign up", "type": "info"}]}
+                ]
+            }
+        }));
+        assert_eq!(flow.state, FlowState::Success, "a refused submission keeps the last state");
+        assert_eq!(flow.errors().len(), 1);
+        assert_eq!(flow.errors()[0].field.as_deref(), Some("email"));
+        assert_eq!(flow.messages.len(), 2, "info messages are kept, but are not errors");
+        assert!(matches!(&flow.node("traits.email").unwrap().value, NodeValue::Input(Some(v)) if v == "a@b.c"));
+    }
+
+    #[test]
+    fn a_form_level_code_message_lands_on_the_code_field() {
+        let flow = flow(serde_json::json!({
+            "id": "7f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+            "state": "sent_email",
+            "ui": {"messages": [{"id": 4070006, "text": "invalid", "type": "error"}], "nodes": []}
+        }));
+        assert_eq!(flow.errors()[0].field.as_deref(), Some("code"));
+    }
+
+    #[test]
+    fn continue_with_actions_become_ours_and_unknown_ones_are_skipped() {
+        let flow = flow(serde_json::json!({
+            "id": "7f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+            "state": "passed_challenge",
+            "ui": {"nodes": []},
+            "continue_with": [
+                {"action": "set_ory_session_token", "ory_session_token": "ory_st_x"},
+                {"action": "show_settings_ui", "flow": {"id": "9f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f", "url": "http://x"}},
+                {"action": "something_new", "whatever": 1}
+            ]
+        }));
+        assert_eq!(flow.continue_with.len(), 2);
+        assert!(matches!(flow.continue_with[0], ContinueWith::SetSessionToken(_)));
+        assert!(matches!(flow.continue_with[1], ContinueWith::ShowSettingsUi { .. }));
+    }
+
+    #[test]
+    fn images_and_texts_are_nodes_too() {
+        let flow = flow(serde_json::json!({
+            "id": "7f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+            "ui": {"nodes": [
+                {"group": "totp", "attributes": {"node_type": "img", "id": "totp_qr", "src": "data:image/png;base64,AA"}},
+                {"group": "totp", "attributes": {"node_type": "text", "id": "totp_secret_key", "text": {"id": 1050006, "text": "SECRET"}}},
+                {"group": "lookup_secret", "attributes": {"node_type": "text", "id": "lookup_secret_codes",
+                 "text": {"text": "a, b", "context": {"secrets": [{"text": "a"}, {"text": "b"}]}}}}
+            ]}
+        }));
+        assert!(matches!(&flow.node("totp_qr").unwrap().value, NodeValue::Image(src) if src.starts_with("data:")));
+        assert!(
+            matches!(&flow.node("totp_secret_key").unwrap().value, NodeValue::Text { text, .. } if text == "SECRET")
+        );
+        assert!(
+            matches!(&flow.node("lookup_secret_codes").unwrap().value, NodeValue::Text { secrets, .. } if secrets == &["a", "b"])
+        );
     }
 }

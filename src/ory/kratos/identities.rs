@@ -24,6 +24,13 @@ pub struct NewTraits<'a> {
     pub name: Option<&'a str>,
 }
 
+/// The second factors an identity has set up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecondFactors {
+    pub totp: bool,
+    pub recovery_codes: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub id: Uuid,
@@ -77,6 +84,18 @@ impl Kratos {
         Ok(identities.into_iter().filter_map(Identity::from_wire).collect())
     }
 
+    /// Admin API: which second factors the identity has set up.
+    pub async fn second_factors(&self, id: Uuid) -> Result<SecondFactors, OryError> {
+        let url = self.admin_url(&format!("admin/identities/{id}"));
+        let response = KRATOS.send(self.request(Method::GET, url), "identity lookup").await?;
+        KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
+        let identity: wire::Identity = KRATOS.json(response, "identity lookup").await?;
+        Ok(SecondFactors {
+            totp: identity.credentials.contains_key("totp"),
+            recovery_codes: identity.credentials.contains_key("lookup_secret"),
+        })
+    }
+
     /// Admin API: deletes an identity and, with it, its sessions.
     pub async fn delete_identity(&self, id: Uuid) -> Result<(), OryError> {
         let url = self.admin_url(&format!("admin/identities/{id}"));
@@ -85,5 +104,40 @@ impl Kratos {
             StatusCode::NO_CONTENT | StatusCode::NOT_FOUND => Ok(()),
             status => Err(KRATOS.unexpected(status, "identity deletion")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity(addresses: serde_json::Value) -> Option<Identity> {
+        Identity::from_wire(
+            serde_json::from_value(serde_json::json!({
+                "id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+                "traits": {"email": "Ada@Example.com", "name": "Ada"},
+                "verifiable_addresses": addresses
+            }))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn the_email_is_verified_only_when_its_own_address_is() {
+        assert!(identity(serde_json::json!([{"value": "ada@example.com", "verified": true}])).unwrap().email_verified);
+        assert!(
+            !identity(serde_json::json!([{"value": "ada@example.com", "verified": false}])).unwrap().email_verified
+        );
+        assert!(!identity(serde_json::json!([{"value": "old@example.com", "verified": true}])).unwrap().email_verified);
+        assert!(!identity(serde_json::json!(null)).unwrap().email_verified);
+    }
+
+    #[test]
+    fn traits_of_another_schema_are_not_a_person_of_ours() {
+        let wire = serde_json::from_value(serde_json::json!({
+            "id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f", "traits": {"username": "x"}
+        }))
+        .unwrap();
+        assert!(Identity::from_wire(wire).is_none());
     }
 }

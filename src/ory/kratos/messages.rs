@@ -56,7 +56,7 @@ impl UiMessage {
             "success" => Level::Success,
             _ => Level::Info,
         };
-        let field = field.map(|name| name.strip_prefix("traits.").unwrap_or(name)).or_else(|| field_of(message.id));
+        let field = field.map(request_field).or_else(|| field_of(message.id));
         UiMessage { field: field.map(str::to_owned), id: message.id, text: message.text, level }
     }
 
@@ -65,11 +65,24 @@ impl UiMessage {
     }
 }
 
+/// Kratos' node name as the field of our request bodies: traits lose their
+/// prefix, and every one-time code is `code`.
+fn request_field(node: &str) -> &str {
+    match node {
+        "totp_code" | "lookup_secret" => "code",
+        name => name.strip_prefix("traits.").unwrap_or(name),
+    }
+}
+
 /// Kratos puts some messages on the whole form although they concern one field
 /// of our request bodies; they are moved there so clients show them in place.
 fn field_of(id: u64) -> Option<&'static str> {
     match id {
-        RECOVERY_CODE_INVALID | VERIFICATION_CODE_INVALID => Some("code"),
+        RECOVERY_CODE_INVALID
+        | VERIFICATION_CODE_INVALID
+        | TOTP_INVALID
+        | LOOKUP_SECRET_USED
+        | LOOKUP_SECRET_INVALID => Some("code"),
         _ => None,
     }
 }

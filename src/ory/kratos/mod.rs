@@ -9,6 +9,7 @@
 //!   and the one place where Kratos' answers to flows are classified;
 //! - `self_service`: one method per thing the API does with a flow (register,
 //!   log in, re-authenticate, change settings, verify, recover);
+//! - `second_factor`: TOTP and recovery codes, set up and used;
 //! - `sessions`: tokens, whoami, logout, listing and revoking sessions;
 //! - `identities`: traits and the admin API (server-side only);
 //! - `messages`: Kratos' message ids we branch on;
@@ -17,6 +18,7 @@
 mod flows;
 mod identities;
 pub mod messages;
+mod second_factor;
 mod self_service;
 mod sessions;
 mod wire;
@@ -25,9 +27,10 @@ use reqwest::{Method, RequestBuilder, Response};
 use url::Url;
 
 pub use flows::{Caller, ContinueWith, Flow, FlowKind, FlowNode, FlowOptions, FlowState, NodeValue, Outcome};
-pub use identities::{Identity, NewTraits, Traits};
+pub use identities::{Identity, NewTraits, SecondFactors, Traits};
 pub use messages::{Level, UiMessage};
-pub use self_service::{PendingVerification, Registered};
+pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
+pub use self_service::{PendingVerification, Registered, SignIn};
 pub use sessions::{AssuranceLevel, ClientInfo, Device, NativeSession, Session, SessionSummary, SessionToken};
 
 use super::{KRATOS, OryError};

@@ -9,6 +9,7 @@ use super::{
     Kratos,
     flows::{Caller, ContinueWith, FlowKind, FlowOptions, FlowState, Outcome},
     identities::{Identity, NewTraits, Traits},
+    second_factor::SecondFactorChallenge,
     sessions::{ClientInfo, NativeSession, SessionToken},
 };
 use crate::ory::{FlowError, KRATOS};
@@ -18,6 +19,18 @@ use crate::ory::{FlowError, KRATOS};
 pub struct Registered {
     pub session: NativeSession,
     pub verification: Option<PendingVerification>,
+}
+
+/// What a sign-in with one factor (a password, a recovery code by email) gives.
+#[derive(Debug)]
+pub enum SignIn {
+    Complete(NativeSession),
+    /// The person has a second factor: `token` is a password-only session, good
+    /// for nothing but completing `challenge` (or logging out).
+    SecondFactorRequired {
+        token: SessionToken,
+        challenge: SecondFactorChallenge,
+    },
 }
 
 /// A verification code was sent to `address`; submit it to `flow_id`.
@@ -55,14 +68,16 @@ impl Kratos {
         }
     }
 
-    /// Runs (or, with `flow`, continues) a native login flow with the password method.
+    /// Runs (or, with `flow`, continues) a native login flow with the password
+    /// method. For a person with a second factor the session is password-only
+    /// until it steps up, and the answer says how.
     pub async fn login(
         &self,
         identifier: &str,
         password: &SecretString,
         flow: Option<Uuid>,
         client: &ClientInfo,
-    ) -> Result<NativeSession, FlowError> {
+    ) -> Result<SignIn, FlowError> {
         let kind = FlowKind::Login;
         let caller = Caller { token: None, client: Some(client) };
         let flow = match flow {
@@ -70,8 +85,16 @@ impl Kratos {
             None => self.create_flow(kind, caller, FlowOptions::default()).await?.id,
         };
         let body = json!({ "method": "password", "identifier": identifier, "password": password.expose_secret() });
-        match self.submit_flow(kind, flow, &body, caller).await? {
-            Outcome::SignedIn { session, .. } => Ok(session),
+        self.sign_in(kind, self.submit_flow(kind, flow, &body, caller).await?).await
+    }
+
+    async fn sign_in(&self, kind: FlowKind, outcome: Outcome) -> Result<SignIn, FlowError> {
+        match outcome {
+            Outcome::SignedIn { session, .. } => Ok(SignIn::Complete(session)),
+            Outcome::NeedsSecondFactor { token } => {
+                let challenge = self.second_factor_flow(&token).await?;
+                Ok(SignIn::SecondFactorRequired { token, challenge })
+            }
             other => Err(unexpected(kind, &other)),
         }
     }
@@ -114,10 +137,23 @@ impl Kratos {
     }
 
     async fn settings(&self, token: &SessionToken, body: &serde_json::Value) -> Result<Option<Identity>, FlowError> {
+        self.settings_on(token, None, body).await
+    }
+
+    /// Submits `body` to the settings flow `flow`, or to a new one.
+    pub(super) async fn settings_on(
+        &self,
+        token: &SessionToken,
+        flow: Option<Uuid>,
+        body: &serde_json::Value,
+    ) -> Result<Option<Identity>, FlowError> {
         let kind = FlowKind::Settings;
         let caller = Caller { token: Some(token), client: None };
-        let flow = self.create_flow(kind, caller, FlowOptions::default()).await?;
-        match self.submit_flow(kind, flow.id, body, caller).await? {
+        let flow = match flow {
+            Some(flow) => flow,
+            None => self.create_flow(kind, caller, FlowOptions::default()).await?.id,
+        };
+        match self.submit_flow(kind, flow, body, caller).await? {
             Outcome::Done { identity, .. } => Ok(identity),
             other => Err(unexpected(kind, &other)),
         }
@@ -159,14 +195,13 @@ impl Kratos {
 
     /// Submits a recovery code; on success Kratos signs the person in (with
     /// `use_continue_with_transitions`, the token arrives as `continue_with`).
-    pub async fn recover(&self, flow: Uuid, code: &str, client: &ClientInfo) -> Result<NativeSession, FlowError> {
+    /// A person with a second factor must still use it: a code by email proves
+    /// the address, not the second factor.
+    pub async fn recover(&self, flow: Uuid, code: &str, client: &ClientInfo) -> Result<SignIn, FlowError> {
         let kind = FlowKind::Recovery;
         let caller = Caller { token: None, client: Some(client) };
         let body = json!({ "method": "code", "code": code });
-        match self.submit_flow(kind, flow, &body, caller).await? {
-            Outcome::SignedIn { session, .. } => Ok(session),
-            other => Err(unexpected(kind, &other)),
-        }
+        self.sign_in(kind, self.submit_flow(kind, flow, &body, caller).await?).await
     }
 }
 
@@ -183,6 +218,7 @@ fn sent(kind: FlowKind, outcome: Outcome) -> Result<Uuid, FlowError> {
 fn unexpected(kind: FlowKind, outcome: &Outcome) -> FlowError {
     let what = match outcome {
         Outcome::SignedIn { .. } => "a session".to_owned(),
+        Outcome::NeedsSecondFactor { .. } => "a session that needs a second factor".to_owned(),
         Outcome::Continue(flow) => format!("the flow again, in state {:?}", flow.state),
         Outcome::Done { flow, .. } => format!("a finished flow, in state {:?}", flow.state),
     };

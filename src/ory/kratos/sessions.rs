@@ -255,3 +255,25 @@ async fn session_forbidden(response: reqwest::Response, operation: &'static str)
         _ => KRATOS.unexpected(StatusCode::FORBIDDEN, operation).into(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_never_prints() {
+        let token = SessionToken::new("ory_st_secret".into());
+        assert!(!format!("{token:?}").contains("secret"));
+    }
+
+    #[test]
+    fn an_inactive_session_never_passes() {
+        let wire: wire::Session = serde_json::from_value(serde_json::json!({
+            "id": "7f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+            "active": false,
+            "identity": {"id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f", "traits": {"email": "a@b.c", "name": "A"}}
+        }))
+        .unwrap();
+        assert!(Session::from_wire(wire).is_none());
+    }
+}

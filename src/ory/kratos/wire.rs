@@ -159,6 +159,10 @@ pub(super) struct Identity {
     pub traits: serde_json::Value,
     #[serde(default, deserialize_with = "nullable")]
     pub verifiable_addresses: Vec<VerifiableAddress>,
+    /// Only in admin answers: the credential types an identity has, by name
+    /// (`password`, `totp`, `lookup_secret`); their secrets are not included.
+    #[serde(default, deserialize_with = "nullable")]
+    pub credentials: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Deserialize)]

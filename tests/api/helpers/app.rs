@@ -245,6 +245,86 @@ impl TestApp {
         self.call(Method::DELETE, &format!("/api/account/sessions/{id}"), Some(token), None).await
     }
 
+    /// `POST /api/auth/verification`: a code to `email`, on `flow` or a new flow.
+    pub async fn send_verification_code(&self, email: &str, flow: Option<&str>) -> Response {
+        let mut body = json!({ "email": email });
+        if let Some(flow) = flow {
+            body["flow_id"] = json!(flow);
+        }
+        self.call(Method::POST, "/api/auth/verification", None, Some(body)).await
+    }
+
+    pub async fn verify_email(&self, flow: &str, code: &str) -> Response {
+        self.call(Method::POST, "/api/auth/verification/code", None, Some(json!({ "flow_id": flow, "code": code })))
+            .await
+    }
+
+    pub async fn send_recovery_code(&self, email: &str) -> Response {
+        self.call(Method::POST, "/api/auth/recovery", None, Some(json!({ "email": email }))).await
+    }
+
+    pub async fn recover(&self, flow: &str, code: &str) -> Response {
+        self.call(Method::POST, "/api/auth/recovery/code", None, Some(json!({ "flow_id": flow, "code": code }))).await
+    }
+
+    /// Registers `email` and returns the verification flow the registration started.
+    pub async fn register_pending(&self, email: &str) -> String {
+        let response = self.register(email, "Test Person", super::PASSWORD).await;
+        assert_eq!(response.status(), 201, "registration failed: {}", response.text().await.unwrap());
+        let body: Value = response.json().await.unwrap();
+        body["verification"]["flow_id"].as_str().expect("registration names a verification flow").to_owned()
+    }
+
+    /// `POST /api/auth/second-factor` with `token` (the password-only session).
+    pub async fn second_factor(&self, token: &str, method: &str, code: &str, flow: Option<&str>) -> Response {
+        let mut body = json!({ "method": method, "code": code });
+        if let Some(flow) = flow {
+            body["flow_id"] = json!(flow);
+        }
+        self.call(Method::POST, "/api/auth/second-factor", Some(token), Some(body)).await
+    }
+
+    /// Sets up TOTP for the holder of `token`; returns the secret.
+    pub async fn enrol_totp(&self, token: &str) -> String {
+        let started = self.call(Method::POST, "/api/account/second-factor/totp", Some(token), None).await;
+        assert_eq!(started.status(), 201, "{}", started.text().await.unwrap());
+        let started: Value = started.json().await.unwrap();
+        let secret = started["secret"].as_str().unwrap().to_owned();
+        let confirmed = self
+            .call(
+                Method::POST,
+                "/api/account/second-factor/totp/confirm",
+                Some(token),
+                Some(json!({ "flow_id": started["flow_id"], "code": super::totp_code(&secret) })),
+            )
+            .await;
+        assert_eq!(confirmed.status(), 204, "{}", confirmed.text().await.unwrap());
+        secret
+    }
+
+    /// Sets up recovery codes for the holder of `token`; returns them.
+    pub async fn enrol_recovery_codes(&self, token: &str) -> Vec<String> {
+        let generated = self.call(Method::POST, "/api/account/second-factor/recovery-codes", Some(token), None).await;
+        assert_eq!(generated.status(), 201, "{}", generated.text().await.unwrap());
+        let generated: Value = generated.json().await.unwrap();
+        let confirmed = self
+            .call(
+                Method::POST,
+                "/api/account/second-factor/recovery-codes/confirm",
+                Some(token),
+                Some(json!({ "flow_id": generated["flow_id"] })),
+            )
+            .await;
+        assert_eq!(confirmed.status(), 204, "{}", confirmed.text().await.unwrap());
+        generated["codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect()
+    }
+
+    pub async fn second_factor_status(&self, token: &str) -> Value {
+        let response = self.call(Method::GET, "/api/account/second-factor", Some(token), None).await;
+        assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+        response.json().await.unwrap()
+    }
+
     pub async fn revoke_other_sessions(&self, token: &str) -> Response {
         self.call(Method::DELETE, "/api/account/sessions", Some(token), None).await
     }

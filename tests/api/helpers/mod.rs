@@ -13,3 +13,11 @@ pub fn unique_email() -> String {
 }
 
 pub const PASSWORD: &str = "a quiet evening walk 42";
+
+/// The current TOTP code for a base32 `secret`, as an authenticator app shows it.
+pub fn totp_code(secret: &str) -> String {
+    let secret = totp_rs::Secret::try_from_base32(secret).expect("Kratos hands out base32 secrets");
+    let totp = totp_rs::Builder::new().with_secret(secret).build().expect("a 160-bit secret is a valid TOTP key");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    totp.generate(now).to_string()
+}
