@@ -20,7 +20,7 @@ use crate::{
     account, auth,
     authz::Authorizer,
     config::Settings,
-    db, documents, groups, health, home,
+    db, documents, groups, health, home, memory,
     http::{self, PasswordGate, RequestSpan, SessionCache},
     monitoring,
     openapi::ApiDoc,
@@ -93,8 +93,9 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     ));
     let keto = Keto::new(http_client, settings.keto.read_url.clone(), settings.keto.write_url.clone());
     let authorizer = Authorizer::new(keto.clone(), db.clone());
-    // The reconciler lives as long as the server's runtime.
+    // The reconciler and the memory trim live as long as the server's runtime.
     tokio::spawn(reconcile::run_forever(db.clone(), authorizer.clone()));
+    tokio::spawn(memory::trim_forever());
     let authorizer = web::Data::new(authorizer);
     let sessions = web::Data::new(SessionCache::new(settings.session_cache.ttl, settings.session_cache.capacity));
     let keto = web::Data::new(keto);
