@@ -22,7 +22,8 @@ cargo test --workspace --locked
 
 step "cargo test: the session suites again with the session cache off"
 TEST_SESSION_CACHE_TTL_MS=0 \
-  cargo test --locked --test api -- auth:: account:: extractor:: home:: expiry:: documents:: matrix::
+  cargo test --locked --test api -- \
+    auth:: account:: extractor:: home:: expiry:: verification:: recovery:: second_factor:: documents:: matrix::
 
 step "cargo test: the resource tests again with the backend on PostgreSQL"
 postgres=$(bash scripts/postgres.sh)
