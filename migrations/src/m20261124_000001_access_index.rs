@@ -37,7 +37,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // "What does this subject hold in this namespace": the list's lookup.
+        // "What does this subject hold in this namespace": the list's lookups, both
+        // answered from the index alone (it covers every column they read).
         manager
             .create_index(
                 Index::create()
@@ -46,6 +47,8 @@ impl MigrationTrait for Migration {
                     .col(AccessIndex::SubjectObject)
                     .col(AccessIndex::SubjectNamespace)
                     .col(AccessIndex::Namespace)
+                    .col(AccessIndex::SubjectRelation)
+                    .col(AccessIndex::Relation)
                     .col(AccessIndex::Object)
                     .to_owned(),
             )

@@ -340,40 +340,48 @@ impl AccessIndex {
     /// A subquery of the objects of `namespace` on which `user` holds a relation
     /// directly, or through the members of a group they own or belong to (as
     /// `keto/namespaces.keto.ts` has it: a group's owners are its members).
-    /// Rows in every state count: the index may only err on the side of a
-    /// candidate too many, which Keto's check then drops.
+    /// Two range scans of `access_index_subject`, never the whole table; an
+    /// object reached twice appears twice, which `IN` does not mind. Rows in
+    /// every state count: the index may only err on the side of a candidate too
+    /// many, which Keto's check then drops.
     pub fn reachable(namespace: &str, user: UserId) -> SelectStatement {
-        use crate::authz::{Name, Resource, USER_NAMESPACE};
-        use crate::groups::{GroupId, GroupRelation};
-        let groups = Query::select()
+        use sea_orm::sea_query::{Alias, ExprTrait, JoinType, UnionType};
+
+        use crate::{
+            authz::{Name, Resource, USER_NAMESPACE},
+            groups::{GroupId, GroupRelation},
+        };
+        let direct = Query::select()
             .column(C::Object)
             .from(Rows)
-            .and_where(C::Namespace.eq(GroupId::NAMESPACE))
-            .and_where(C::Relation.is_in([GroupRelation::Owners.as_str(), GroupRelation::Members.as_str()]))
-            .and_where(C::SubjectNamespace.eq(USER_NAMESPACE))
             .and_where(C::SubjectObject.eq(user.0))
+            .and_where(C::SubjectNamespace.eq(USER_NAMESPACE))
+            .and_where(C::Namespace.eq(namespace))
             .and_where(C::SubjectRelation.eq(""))
             .to_owned();
-        Query::select()
-            .distinct()
-            .column(C::Object)
-            .from(Rows)
-            .and_where(C::Namespace.eq(namespace))
-            .cond_where(
-                Condition::any()
-                    .add(
-                        Condition::all()
-                            .add(C::SubjectNamespace.eq(USER_NAMESPACE))
-                            .add(C::SubjectObject.eq(user.0))
-                            .add(C::SubjectRelation.eq("")),
-                    )
-                    .add(
-                        Condition::all()
-                            .add(C::SubjectNamespace.eq(GroupId::NAMESPACE))
-                            .add(C::SubjectRelation.eq(GroupRelation::Members.as_str()))
-                            .add(C::SubjectObject.in_subquery(groups)),
-                    ),
+        let (group, shared) = (Alias::new("g"), Alias::new("d"));
+        let through_groups = Query::select()
+            .column((shared.clone(), C::Object))
+            .from_as(Rows, group.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Rows,
+                shared.clone(),
+                Condition::all()
+                    .add(Expr::col((shared.clone(), C::SubjectObject)).equals((group.clone(), C::Object)))
+                    .add(Expr::col((shared.clone(), C::SubjectNamespace)).eq(GroupId::NAMESPACE))
+                    .add(Expr::col((shared.clone(), C::Namespace)).eq(namespace))
+                    .add(Expr::col((shared.clone(), C::SubjectRelation)).eq(GroupRelation::Members.as_str())),
             )
-            .to_owned()
+            .and_where(Expr::col((group.clone(), C::SubjectObject)).eq(user.0))
+            .and_where(Expr::col((group.clone(), C::SubjectNamespace)).eq(USER_NAMESPACE))
+            .and_where(Expr::col((group.clone(), C::Namespace)).eq(GroupId::NAMESPACE))
+            .and_where(Expr::col((group.clone(), C::SubjectRelation)).eq(""))
+            .and_where(
+                Expr::col((group, C::Relation))
+                    .is_in([GroupRelation::Owners.as_str(), GroupRelation::Members.as_str()]),
+            )
+            .to_owned();
+        direct.clone().union(UnionType::All, through_groups).to_owned()
     }
 }
