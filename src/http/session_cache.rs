@@ -91,27 +91,22 @@ impl SessionCache {
         SessionCache { inner: Some(Arc::new(Inner { ttl, sessions, tombstones })) }
     }
 
-    pub fn off() -> Self {
-        SessionCache { inner: None }
-    }
-
     /// A session confirmed within `ttl` for this token, not expired and not
     /// revoked since.
     pub fn get(&self, token: &SessionToken) -> Option<Session> {
         let inner = self.inner.as_ref()?;
         let key = key(token);
-        let found = inner.sessions.get(&key).filter(|entry| {
-            inner.still_valid(&key, &entry.session, entry.confirmed_at) && entry.confirmed_at.elapsed() < entry.lifetime
+        let found = inner.sessions.get(&key).and_then(|entry| {
+            let valid = inner.still_valid(&key, &entry.session, entry.confirmed_at)
+                && entry.confirmed_at.elapsed() < entry.lifetime;
+            if !valid {
+                inner.sessions.invalidate(&key);
+            }
+            valid.then(|| entry.session.clone())
         });
         metrics::counter!("session_cache_lookups_total", "result" => if found.is_some() { "hit" } else { "miss" })
             .increment(1);
-        match found {
-            Some(entry) => Some(entry.session.clone()),
-            None => {
-                inner.sessions.invalidate(&key);
-                None
-            }
-        }
+        found
     }
 
     /// Remembers a session Kratos confirmed by a `whoami` sent at `confirmed_at`.
@@ -203,4 +198,115 @@ fn approximate_size(session: &Session) -> usize {
         + traits.email.len()
         + traits.name.len();
     std::mem::size_of::<Entry>() + strings + 32 * (summary.methods.len() + summary.devices.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::ory::{AssuranceLevel, Identity, SessionSummary, Traits};
+
+    fn session(identity: Uuid, expires_in: chrono::Duration) -> Session {
+        Session {
+            summary: SessionSummary {
+                id: Uuid::new_v4(),
+                issued_at: None,
+                authenticated_at: None,
+                expires_at: Some(Utc::now() + expires_in),
+                assurance_level: AssuranceLevel::Aal1,
+                methods: vec!["password".into()],
+                devices: Vec::new(),
+            },
+            identity: Identity {
+                id: identity,
+                traits: Traits { email: "ada@example.com".into(), name: "Ada".into() },
+                email_verified: false,
+            },
+        }
+    }
+
+    fn token(value: &str) -> SessionToken {
+        SessionToken::new(value.into())
+    }
+
+    fn cache() -> SessionCache {
+        SessionCache::new(Duration::from_secs(60), 100)
+    }
+
+    #[test]
+    fn the_key_is_a_hash_of_the_token_not_the_token() {
+        let key = key(&token("ory_st_secret"));
+        assert_eq!(key.len(), 32);
+        assert!(!key.windows(6).any(|w| w == b"ory_st"));
+        assert_ne!(key, super::key(&token("ory_st_other")));
+    }
+
+    #[test]
+    fn a_confirmed_session_is_remembered_and_a_zero_ttl_remembers_nothing() {
+        let (cache, off) = (cache(), SessionCache::new(Duration::ZERO, 100));
+        let ada = session(Uuid::new_v4(), chrono::Duration::hours(1));
+        for c in [&cache, &off] {
+            c.insert(&token("a"), &ada, Instant::now());
+        }
+        assert_eq!(cache.get(&token("a")).map(|s| s.id()), Some(ada.id()));
+        assert!(cache.get(&token("b")).is_none());
+        assert!(off.get(&token("a")).is_none());
+    }
+
+    #[test]
+    fn an_expired_session_is_not_remembered() {
+        let cache = cache();
+        cache.insert(&token("a"), &session(Uuid::new_v4(), chrono::Duration::seconds(-1)), Instant::now());
+        assert!(cache.get(&token("a")).is_none());
+    }
+
+    #[test]
+    fn revocations_refuse_what_was_confirmed_before_them_and_only_that() {
+        let cache = cache();
+        let person = Uuid::new_v4();
+        let (phone, laptop) =
+            (session(person, chrono::Duration::hours(1)), session(person, chrono::Duration::hours(1)));
+        let before = Instant::now();
+        cache.insert(&token("phone"), &phone, before);
+        cache.insert(&token("laptop"), &laptop, before);
+
+        cache.revoke_others(person, laptop.id());
+        assert!(cache.get(&token("phone")).is_none(), "the others are refused");
+        assert!(cache.get(&token("laptop")).is_some(), "the one kept stays");
+
+        // An answer to a whoami sent before the revocation is not taken in.
+        cache.insert(&token("phone"), &phone, before);
+        assert!(cache.get(&token("phone")).is_none());
+
+        cache.revoke_session(laptop.id());
+        assert!(cache.get(&token("laptop")).is_none());
+
+        cache.insert(&token("laptop"), &laptop, before);
+        cache.forget_token(&token("laptop"));
+        assert!(cache.get(&token("laptop")).is_none());
+    }
+
+    #[test]
+    fn a_changed_identity_confirms_every_session_again() {
+        let cache = cache();
+        let ada = session(Uuid::new_v4(), chrono::Duration::hours(1));
+        cache.insert(&token("a"), &ada, Instant::now());
+        cache.refresh_identity(ada.identity.id);
+        assert!(cache.get(&token("a")).is_none());
+        // Confirmed again after the change: remembered.
+        std::thread::sleep(Duration::from_millis(2));
+        cache.insert(&token("a"), &ada, Instant::now());
+        assert!(cache.get(&token("a")).is_some());
+    }
+
+    #[test]
+    fn an_oversized_session_is_not_remembered() {
+        let cache = cache();
+        let mut big = session(Uuid::new_v4(), chrono::Duration::hours(1));
+        big.summary.devices =
+            vec![crate::ory::kratos::Device { ip_address: None, user_agent: Some("x".repeat(MAX_ENTRY_BYTES)) }];
+        cache.insert(&token("a"), &big, Instant::now());
+        assert!(cache.get(&token("a")).is_none());
+    }
 }
