@@ -173,6 +173,7 @@ APP_KETO_WRITE_URL="$keto_write/" \
 APP_DATABASE_URL="sqlite://$state/backend.sqlite?mode=rwc" \
 APP_SPA_DIR="$spa_dir" \
 APP_CORS_ALLOWED_ORIGINS="${APP_CORS_ALLOWED_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173}" \
+APP_SESSION_COOKIE_SECURE="${APP_SESSION_COOKIE_SECURE:-false}" \
   "target/$target_dir/ory-spa" serve > "$state/backend.log" 2>&1 &
 pids+=($!)
 wait_ready backend "$backend/health/ready" "$state/backend.log"

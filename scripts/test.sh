@@ -27,7 +27,7 @@ TEST_SESSION_CACHE_TTL_MS=0 \
 
 step "cargo test: the resource tests again with the backend on PostgreSQL"
 postgres=$(bash scripts/postgres.sh)
-TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency::
+TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: throttling::
 
 step "cargo test: two replicas on PostgreSQL behind HAProxy"
 if ! command -v haproxy > /dev/null && [[ ! -x /usr/sbin/haproxy ]]; then

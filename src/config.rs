@@ -10,7 +10,12 @@ use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Dura
 use secrecy::SecretString;
 use url::Url;
 
-use crate::{account::AccountPolicy, auth::PasswordPolicy};
+use crate::{
+    account::AccountPolicy,
+    auth::PasswordPolicy,
+    http::SessionCookie,
+    throttle::{Limit, Limits},
+};
 
 const PREFIX: &str = "APP_";
 
@@ -31,6 +36,13 @@ pub struct Settings {
     pub spa_dir: Option<PathBuf>,
     pub account: AccountPolicy,
     pub password: PasswordPolicy,
+    pub limits: Limits,
+    /// The header a trusted reverse proxy puts the client's address in; `None`:
+    /// the connection's address is the client's.
+    pub client_address_header: Option<actix_web::http::header::HeaderName>,
+    /// Cookie mode's cookie: `Secure` and `__Host-` unless the server is reached
+    /// over plain HTTP (local runs only).
+    pub session_cookie: SessionCookie,
     pub session_cache: SessionCacheSettings,
     /// Where the Prometheus metrics listener binds; `None` serves no metrics.
     /// Never the API's address: metrics are for the operator's network only.
@@ -167,6 +179,35 @@ impl Settings {
                     Err(e) => Err(format!("expected a whole number: {e}")),
                 }
             })?,
+            // Per account, low enough that guessing a password is hopeless, high
+            // enough that a person who mistypes is not locked out; per address,
+            // higher, since many people can share one address.
+            limits: Limits {
+                login_failures_per_account: parse(
+                    &mut take,
+                    "LIMIT_LOGIN_FAILURES_PER_ACCOUNT",
+                    "10/15m",
+                    parse_limit,
+                )?,
+                login_failures_per_address: parse(
+                    &mut take,
+                    "LIMIT_LOGIN_FAILURES_PER_ADDRESS",
+                    "100/15m",
+                    parse_limit,
+                )?,
+                registrations_per_address: parse(&mut take, "LIMIT_REGISTRATIONS_PER_ADDRESS", "20/1h", parse_limit)?,
+                recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
+                verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
+            },
+            session_cookie: SessionCookie { secure: parse(&mut take, "SESSION_COOKIE_SECURE", "true", parse_bool)? },
+            client_address_header: parse(&mut take, "CLIENT_ADDRESS_HEADER", "", |v| {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                actix_web::http::header::HeaderName::try_from(v)
+                    .map(Some)
+                    .map_err(|_| format!("`{v}` is not a header name"))
+            })?,
         };
 
         if let Some(unknown) = vars.keys().next() {
@@ -185,6 +226,13 @@ fn parse<T>(
     let value = take(name);
     parse(value.as_deref().unwrap_or(default).trim())
         .map_err(|problem| ConfigError { variable: format!("{PREFIX}{name}"), problem })
+}
+
+fn parse_limit(value: &str) -> Result<Option<Limit>, String> {
+    match value {
+        "off" => Ok(None),
+        _ => value.parse().map(Some),
+    }
 }
 
 fn parse_bool(value: &str) -> Result<bool, String> {
@@ -282,6 +330,16 @@ mod tests {
         assert_eq!(settings.password.min_score, 0);
         let err = Settings::from_vars(vars(&[("APP_PASSWORD_MIN_STRENGTH", "5")])).unwrap_err();
         assert_eq!(err.variable, "APP_PASSWORD_MIN_STRENGTH");
+    }
+
+    #[test]
+    fn limits_have_defaults_and_can_be_switched_off() {
+        let settings = Settings::from_vars(vars(&[("APP_LIMIT_REGISTRATIONS_PER_ADDRESS", "off")])).unwrap();
+        assert_eq!(settings.limits.registrations_per_address, None);
+        assert_eq!(settings.limits.login_failures_per_account.unwrap().max, 10);
+        let err = Settings::from_vars(vars(&[("APP_LIMIT_RECOVERY_PER_ADDRESS", "lots")])).unwrap_err();
+        assert_eq!(err.variable, "APP_LIMIT_RECOVERY_PER_ADDRESS");
+        assert!(Settings::from_vars(vars(&[])).unwrap().client_address_header.is_none());
     }
 
     #[test]

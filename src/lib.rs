@@ -19,3 +19,4 @@ pub mod reconcile;
 pub mod spa;
 pub mod startup;
 pub mod telemetry;
+pub mod throttle;

@@ -12,7 +12,9 @@
 //!   operation and outcome (`ok`, `error`), recorded in `ory::Service::send`;
 //! - `session_cache_lookups_total`: per result (`hit`, `miss`);
 //! - `http_requests_shed_total`: password submissions refused by the in-flight
-//!   limit (`auth::PasswordGate`).
+//!   limit (`http::PasswordGate`);
+//! - `rate_limit_refusals_total`: requests refused by a rate limit, per bucket
+//!   (`throttle`).
 
 use std::{net::TcpListener, sync::OnceLock, time::Duration};
 

@@ -4,7 +4,10 @@
 
 use utoipa::{
     Modify, OpenApi,
-    openapi::security::{Http, HttpAuthScheme, SecurityScheme},
+    openapi::{
+        header::Header,
+        security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityRequirement, SecurityScheme},
+    },
 };
 
 use crate::{account, auth, documents, groups, health, home, http};
@@ -77,13 +80,55 @@ pub struct ApiDoc;
 
 struct BearerAuth;
 
+/// The three ways to present a session, as alternatives on every secured
+/// operation: the bearer token (curl, Swagger UI), Kratos' own header, and the
+/// cookie that cookie mode sets (the SPA).
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let components = openapi.components.get_or_insert_with(Default::default);
-        let mut scheme = Http::new(HttpAuthScheme::Bearer);
-        scheme.description = Some("A Kratos session token from /api/auth/login or /api/auth/registration.".into());
-        components.add_security_scheme("bearer", SecurityScheme::Http(scheme));
+        let mut bearer = Http::new(HttpAuthScheme::Bearer);
+        bearer.description = Some("A Kratos session token from /api/auth/login or /api/auth/registration.".into());
+        components.add_security_scheme("bearer", SecurityScheme::Http(bearer));
+        let mut header = ApiKeyValue::new("X-Session-Token");
+        header.description = Some("The same session token, in Kratos' own header.".into());
+        components.add_security_scheme("session_token", SecurityScheme::ApiKey(ApiKey::Header(header)));
+        let mut cookie = ApiKeyValue::new("__Host-ory_spa_session");
+        cookie.description = Some(
+            "Cookie mode (sign in with `X-Session-Mode: cookie`): the token in an HttpOnly cookie, named \
+             `ory_spa_session` where the server runs on plain HTTP. Unsafe requests authenticated by it must \
+             send `X-Session-Mode: cookie` and an `Origin` of the app."
+                .into(),
+        );
+        components.add_security_scheme("session_cookie", SecurityScheme::ApiKey(ApiKey::Cookie(cookie)));
+
+        for item in openapi.paths.paths.values_mut() {
+            for operation in operations(item) {
+                if operation.security.as_ref().is_some_and(|s| !s.is_empty()) {
+                    operation.security = Some(
+                        ["bearer", "session_token", "session_cookie"]
+                            .into_iter()
+                            .map(|name| SecurityRequirement::new(name, Vec::<String>::new()))
+                            .collect(),
+                    );
+                }
+            }
+        }
     }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut utoipa::openapi::path::Operation> {
+    [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+}
+
+/// A response header, for the documentation of every response that has it.
+fn header(description: &str, format: Option<&str>) -> utoipa::openapi::RefOr<Header> {
+    let mut schema = utoipa::openapi::ObjectBuilder::new().schema_type(utoipa::openapi::Type::String);
+    if let Some(format) = format {
+        schema = schema.format(Some(utoipa::openapi::SchemaFormat::Custom(format.to_owned())));
+    }
+    let mut header = Header::new(schema.build());
+    header.description = Some(description.to_owned());
+    header.into()
 }
 
 /// Adds the problem responses that follow from an operation's shape, so that
@@ -106,8 +151,7 @@ impl Modify for StandardProblems {
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            let operations = [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete];
-            for operation in operations.into_iter().flatten() {
+            for operation in operations(item) {
                 let has_input =
                     operation.request_body.is_some() || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
                 let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
@@ -142,13 +186,35 @@ impl Modify for StandardProblems {
                         .or_insert_with(|| problem(description).into());
                 }
                 for (status, response) in operation.responses.responses.iter_mut() {
-                    if let utoipa::openapi::RefOr::T(response) = response
-                        && response.description.is_empty()
-                    {
+                    let utoipa::openapi::RefOr::T(response) = response else { continue };
+                    if response.description.is_empty() {
                         let reason =
                             status.parse().ok().and_then(|code| actix_web::http::StatusCode::from_u16(code).ok());
                         response.description =
                             reason.and_then(|s| s.canonical_reason()).unwrap_or("Response").to_owned();
+                    }
+                    let headers = &mut response.headers;
+                    headers.insert(
+                        "X-Request-Id".into(),
+                        header(
+                            "Identifies this request in the server's logs; quote it when reporting a problem.",
+                            Some("uuid"),
+                        ),
+                    );
+                    match status.as_str() {
+                        "401" => {
+                            headers.insert(
+                                "WWW-Authenticate".into(),
+                                header("`Bearer`: the scheme to authenticate with.", None),
+                            );
+                        }
+                        "429" | "503" => {
+                            headers.insert("Retry-After".into(), header("Seconds to wait before trying again.", None));
+                        }
+                        "405" => {
+                            headers.insert("Allow".into(), header("The methods this path allows.", None));
+                        }
+                        _ => {}
                     }
                 }
             }

@@ -26,6 +26,7 @@ use crate::{
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
     reconcile, spa,
+    throttle::Throttle,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -99,7 +100,14 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let authorizer = web::Data::new(authorizer);
     let sessions = web::Data::new(SessionCache::new(settings.session_cache.ttl, settings.session_cache.capacity));
     let keto = web::Data::new(keto);
+    let throttle = Throttle::new(db.clone(), settings.limits);
+    tokio::spawn(throttle.clone().prune_forever());
+    let throttle = web::Data::new(throttle);
     let db = web::Data::new(db);
+    let client_address = web::Data::new(http::ClientAddressHeader(settings.client_address_header.clone()));
+    let routes = web::Data::new(http::RouteTable::from_openapi(&ApiDoc::openapi()));
+    let session_cookie = web::Data::new(settings.session_cookie);
+    let allowed_origins = web::Data::new(http::AllowedOrigins(settings.cors_allowed_origins.clone()));
     let account_policy = web::Data::new(settings.account);
     let password_gate = web::Data::new(PasswordGate::new(settings.password_submissions_in_flight));
     let password_policy = web::Data::new(settings.password);
@@ -108,13 +116,12 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
 
     let server = HttpServer::new(move || {
         let app = App::new()
-            .wrap(from_fn(http::add_request_id_header))
+            // The last `wrap` is the outermost: the request id and the security
+            // headers go on every response, CORS preflights (answered by `cors`)
+            // and errors from any layer included.
             .wrap(cors(&origins))
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::REFERRER_POLICY, "no-referrer")),
-            )
+            .wrap(from_fn(http::security_headers))
+            .wrap(from_fn(http::add_request_id_header))
             .wrap(from_fn(monitoring::record))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(http::json_config(http::DEFAULT_JSON_LIMIT))
@@ -128,11 +135,19 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(account_policy.clone())
             .app_data(password_gate.clone())
             .app_data(password_policy.clone())
+            .app_data(throttle.clone())
+            .app_data(client_address.clone())
+            .app_data(routes.clone())
+            .app_data(session_cookie.clone())
+            .app_data(allowed_origins.clone())
             .service(health::alive)
             .service(health::ready)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
+                    // Innermost: runs after the headers below are in place, before
+                    // any handler's arguments are extracted.
+                    .wrap(from_fn(http::gate))
                     // Bodies here carry session tokens and private data; JSON is
                     // never a document, so it may load nothing and be framed nowhere.
                     .wrap(
@@ -159,7 +174,9 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
 }
 
 /// Only the configured origins; with none, no cross-origin request is allowed.
-/// No credentials mode: the API authenticates with bearer tokens, not cookies.
+/// No credentials mode: cross-origin clients use bearer tokens; cookie mode is
+/// for the SPA on the backend's own origin (the cookie is host-only and
+/// `SameSite=Strict`).
 fn cors(origins: &[String]) -> Cors {
     let cors = origins.iter().fold(Cors::default(), |cors, origin| cors.allowed_origin(origin));
     cors.allowed_methods([Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE])
@@ -168,6 +185,7 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::ACCEPT,
             header::HeaderName::from_static("x-session-token"),
+            header::HeaderName::from_static(http::MODE_HEADER),
         ])
         .expose_headers([header::HeaderName::from_static("x-request-id")])
         .max_age(3600)

@@ -1,76 +1,39 @@
-import { render } from 'preact';
 import { act } from 'preact/test-utils';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { App } from './App';
 import { TOKEN_KEY, tokens } from './auth/token';
+import { Screen, json, problem, type Handler } from './testing/screen';
 
 // Screen-level tests: the real App, with the network replaced by a fake server.
 
-const ME = { id: '11111111-1111-4111-8111-111111111111', email: 'bob@example.com', name: 'Bob' };
+const ME = { id: '11111111-1111-4111-8111-111111111111', email: 'bob@example.com', name: 'Bob', email_verified: true };
 const DOC_ID = '22222222-2222-4222-8222-222222222222';
 
-type Handler = (request: Request) => Response | Promise<Response>;
-
-function json(status: number, body: unknown): Response {
-  const type = status >= 400 ? 'application/problem+json' : 'application/json';
-  return new Response(JSON.stringify(body), { status, headers: { 'content-type': type } });
-}
-
-function problem(status: number, code: string, detail: string, messages?: unknown[]) {
-  return { type: `urn:ory-spa:problem:${code}`, title: code, status, detail, code, ...(messages ? { messages } : {}) };
-}
-
+let screen: Screen;
 let container: HTMLElement;
 let requests: Request[];
 
 function serve(handler: Handler) {
-  requests = [];
-  vi.stubGlobal(
-    'fetch',
-    vi.fn(async (request: Request) => {
-      requests.push(request.clone());
-      return handler(request);
-    }),
-  );
+  screen.serve(handler);
+  requests = screen.requests;
 }
 
-async function waitFor<T>(find: () => T | null | undefined, what: string): Promise<T> {
-  for (let i = 0; i < 100; i++) {
-    const found = find();
-    if (found !== null && found !== undefined) return found;
-    await act(() => new Promise((resolve) => setTimeout(resolve, 10)));
-  }
-  throw new Error(`timed out waiting for ${what}; page: ${container.innerHTML}`);
-}
-
-async function type(selector: string, value: string) {
-  const input = container.querySelector<HTMLInputElement | HTMLTextAreaElement>(selector);
-  if (!input) throw new Error(`no ${selector}`);
-  await act(() => {
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true }));
-  });
-}
+const waitFor = <T,>(find: () => T | null | undefined, what: string) => screen.waitFor(find, what);
+const type = (selector: string, value: string) => screen.type(selector, value);
 
 async function start(path: string) {
-  history.replaceState(null, '', path);
-  container = document.createElement('div');
-  document.body.append(container);
-  await act(() => {
-    render(<App />, container);
-  });
+  await screen.start(path);
 }
 
 beforeEach(() => {
   sessionStorage.clear();
   tokens.clear();
+  screen = new Screen();
+  container = screen.container;
 });
 
 afterEach(() => {
-  render(null, container);
-  container.remove();
-  vi.unstubAllGlobals();
+  screen.stop();
 });
 
 describe('registration', () => {
@@ -180,8 +143,9 @@ describe('a document shared as viewer', () => {
     serve(() => json(401, problem(401, 'unauthenticated', 'The session token is unknown, expired or revoked.')));
     await start(`/documents/${DOC_ID}`);
     await waitFor(() => container.querySelector('#login'), 'the login form');
+    // The login form shows at once; the guard then moves the URL to /login?next=….
+    await waitFor(() => location.pathname === '/login' || null, 'the URL of the login screen');
     expect(tokens.get()).toBeNull();
-    expect(location.pathname).toBe('/login');
     expect(new URLSearchParams(location.search).get('next')).toBe(`/documents/${DOC_ID}`);
     expect(container.textContent).toContain('Your session has ended');
   });

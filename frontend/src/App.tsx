@@ -6,14 +6,18 @@ import { ApiError, describeError } from './api/problem';
 import type { AuthResponse, Identity } from './api/types';
 import { AuthContext, SessionContext, type Auth, type Session } from './auth/session';
 import { tokens } from './auth/token';
-import { FormAlert, Link, Loading } from './components/ui';
+import { FormAlert, Link, Loading, Notice } from './components/ui';
 import { useRoute, useTitle, useToken } from './lib/hooks';
-import { currentLocation, hrefFor, isPublic, navigate, type Route } from './lib/router';
+import { access, currentLocation, hrefFor, navigate, type Route } from './lib/router';
 import { LoginPage, RegisterPage } from './pages/Auth';
 import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
 import { GroupPage, GroupsPage } from './pages/Groups';
+import { NewPasswordPage, RecoveryPage } from './pages/Recovery';
+import { SessionsPage } from './pages/Sessions';
+import { SettingsPage } from './pages/Settings';
 import { SharingPage } from './pages/Sharing';
+import { VerifyPage } from './pages/Verify';
 
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
 
@@ -23,6 +27,8 @@ export function App() {
   const [identity, setIdentity] = useState<Identity | null>(null);
   const [whoamiError, setWhoamiError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  // A success message for one screen (see Session.announce).
+  const [flash, setFlash] = useState<{ text: string; href: string } | null>(null);
   const [attempt, setAttempt] = useState(0);
   // Set while we end the session ourselves, so that losing the token is not
   // reported as "your session has ended".
@@ -59,27 +65,50 @@ export function App() {
     };
   }, [token, identity, attempt]);
 
-  // Guard the protected screens, and keep logged-in people off login/register.
+  // Guard the protected screens, and keep logged-in people off the guests' ones.
   useEffect(() => {
-    if (token === null && !isPublic(route)) {
+    const who = access(route);
+    if (token === null && who === 'session') {
       const { pathname, search } = currentLocation();
       navigate(hrefFor({ name: 'login', next: `${pathname}${search}` }), { replace: true });
-    } else if (token !== null && isPublic(route)) {
+    } else if (token !== null && who === 'guest') {
       const next = route.name === 'login' ? route.next : null;
       navigate(next ?? hrefFor({ name: 'documents', page: 1 }), { replace: true });
     }
   }, [token, route]);
 
+  // An announcement belongs to the screen it was made for.
+  useEffect(() => {
+    if (flash && hrefFor(route) !== flash.href) setFlash(null);
+  }, [route, flash]);
+
   const auth = useMemo<Auth>(
     () => ({
-      signIn(response: AuthResponse) {
+      signIn(response: AuthResponse, next?: { href: string; state?: unknown }) {
         setNotice(null);
         setIdentity(response.session.identity);
-        tokens.set(response.session_token);
+        // Before the token, so the guard never sees a guest screen with a session.
+        if (next) navigate(next.href, { replace: true, state: next.state });
+        // Always present while the SPA uses token mode (no X-Session-Mode header).
+        if (response.session_token) tokens.set(response.session_token);
       },
     }),
     [],
   );
+
+  const refresh = useCallback(async () => {
+    try {
+      const session = await call(api.GET('/api/auth/session'));
+      setIdentity(session.identity);
+    } catch {
+      // A 401 has dropped the token already; otherwise the copy we have stays.
+    }
+  }, []);
+
+  const announce = useCallback((text: string, href: string) => {
+    setFlash({ text, href });
+    navigate(href);
+  }, []);
 
   const logOut = useCallback(async () => {
     leaving.current = true;
@@ -92,15 +121,11 @@ export function App() {
     setNotice('You have logged out.');
   }, []);
 
-  if (isPublic(route) || token === null) {
+  if (token === null || access(route) === 'guest') {
     return (
       <AuthContext.Provider value={auth}>
         <Shell identity={null} onLogOut={null}>
-          {route.name === 'register' ? (
-            <RegisterPage />
-          ) : (
-            <LoginPage next={route.name === 'login' ? route.next : null} notice={notice} />
-          )}
+          <GuestScreen route={route} notice={notice} />
         </Shell>
       </AuthContext.Provider>
     );
@@ -125,13 +150,49 @@ export function App() {
     );
   }
 
-  const session: Session = { identity, logOut };
+  const session: Session = { identity, logOut, refresh, update: setIdentity, announce };
   return (
     <SessionContext.Provider value={session}>
       <Shell identity={identity} onLogOut={logOut}>
+        {!identity.email_verified && route.name !== 'verify' && <UnverifiedNotice email={identity.email} />}
+        {flash && (
+          <div class="notices" id="flash">
+            <Notice kind="success">{flash.text}</Notice>
+          </div>
+        )}
         <Screen route={route} />
       </Shell>
     </SessionContext.Provider>
+  );
+}
+
+/** What someone without a session sees: a guest screen, or the login screen. */
+function GuestScreen({ route, notice }: { route: Route; notice: string | null }) {
+  switch (route.name) {
+    case 'register':
+      return <RegisterPage />;
+    case 'recovery':
+      return <RecoveryPage />;
+    case 'verify':
+      return <VerifyPage />;
+    case 'login':
+      return <LoginPage next={route.next} notice={notice} />;
+    default:
+      // The guard is on its way to /login?next=…
+      return <LoginPage next={null} notice={notice} />;
+  }
+}
+
+function UnverifiedNotice({ email }: { email: string }) {
+  return (
+    <aside class="notices" id="unverified-notice" aria-label="Email address">
+      <div class="alert alert--info">
+        <p>
+          Your email address, {email}, is not verified yet.{' '}
+          <Link href={hrefFor({ name: 'verify' })}>Verify it with a code</Link>
+        </p>
+      </div>
+    </aside>
   );
 }
 
@@ -149,8 +210,17 @@ function Screen({ route }: { route: Route }) {
       return <GroupsPage />;
     case 'group':
       return <GroupPage key={route.id} id={route.id} />;
+    case 'verify':
+      return <VerifyPage />;
+    case 'new-password':
+      return <NewPasswordPage />;
+    case 'settings':
+      return <SettingsPage />;
+    case 'sessions':
+      return <SessionsPage />;
     case 'login':
     case 'register':
+    case 'recovery':
       return null;
     case 'not-found':
       return <NotFound />;
@@ -186,6 +256,7 @@ function Shell(props: {
           <nav aria-label="Main">
             <Link href={hrefFor({ name: 'documents', page: 1 })}>My documents</Link>
             <Link href={hrefFor({ name: 'groups' })}>Groups</Link>
+            <Link href={hrefFor({ name: 'settings' })}>Settings</Link>
           </nav>
         )}
         {identity && onLogOut && (

@@ -4,22 +4,29 @@ use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::{auth::parse_password, http::ApiError};
+use crate::{
+    auth::parse_password,
+    http::{ApiError, single_line},
+};
 
 /// A change to the profile. The email address is not changed here: it is the
 /// login identifier, and changing it is a verification of its own.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
-    #[schema(example = "Ada Lovelace")]
+    /// 1 to 100 characters (trimmed), one line.
+    #[schema(example = "Ada Lovelace", min_length = 1, max_length = 100)]
     pub name: String,
 }
 
 impl ProfileUpdate {
-    /// Kratos' identity schema judges the name (1 to 100 characters) and answers
-    /// with its own message ids; here it is only trimmed.
-    pub fn into_name(self) -> String {
-        self.name.trim().to_owned()
+    /// Kratos' identity schema judges the name's length (1 to 100 characters)
+    /// with its own message ids; here it is trimmed, and refused if it holds
+    /// control characters, which the schema does not rule out.
+    pub fn into_name(self) -> Result<String, ApiError> {
+        let name = self.name.trim().to_owned();
+        single_line("name", &name)?;
+        Ok(name)
     }
 }
 
@@ -27,7 +34,7 @@ impl ProfileUpdate {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The new password. Kratos judges its strength (length, similarity to the email).
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, max_length = 1024)]
     pub password: String,
     /// Sign out every other session of the account. When absent, the server's
     /// setting decides (by default: yes).

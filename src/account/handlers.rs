@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
     auth::{IdentityView, PasswordPolicy, SessionListItem},
-    http::{ApiError, Authenticated, PasswordSlot, Problem, SessionCache},
+    http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
     ory::{Kratos, SessionSummary, Traits},
 };
 
@@ -36,7 +36,7 @@ pub async fn update_profile(
     auth: Authenticated,
     body: web::Json<ProfileUpdate>,
 ) -> Result<web::Json<IdentityView>, ApiError> {
-    let name = body.into_inner().into_name();
+    let name = body.into_inner().into_name()?;
     // Kratos' profile method replaces all traits: send the email unchanged.
     let traits = Traits { email: auth.session.identity.traits.email.clone(), name };
     let identity = kratos.update_traits(&auth.token, &traits).await?;
@@ -79,9 +79,7 @@ pub async fn change_password(
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.
     let signed_out_sessions = if form.sign_out_other_sessions.unwrap_or(policy.password_change_signs_out_others) {
-        let revoked = kratos.revoke_other_sessions(&auth.token).await?;
-        cache.revoke_others(auth.user.0, auth.session.id());
-        revoked
+        sign_out_others(&kratos, &cache, &auth).await?
     } else {
         0
     };
@@ -121,13 +119,18 @@ pub async fn revoke_session(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
     auth: Authenticated,
+    delivery: Delivery,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    let mut response = HttpResponse::NoContent().finish();
     if id == auth.session.id() {
         // Kratos refuses to revoke the current session by id; logout does it.
         kratos.logout(&auth.token).await?;
         cache.forget_token(&auth.token);
+        if let Delivery::Cookie(cookie) = delivery {
+            cookie.clear(&mut response);
+        }
     } else {
         // Kratos answers 204 for any id, its own or not (and revokes only its
         // own); listing first lets a wrong id be a 404 the client can act on.
@@ -139,7 +142,7 @@ pub async fn revoke_session(
         cache.revoke_session(id);
     }
     tracing::info!(user = %auth.user, session = %id, "signed out a session");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(response)
 }
 
 /// Sign out every other session; this one stays.
@@ -154,8 +157,18 @@ pub async fn revoke_other_sessions(
     cache: web::Data<SessionCache>,
     auth: Authenticated,
 ) -> Result<web::Json<SessionsRevoked>, ApiError> {
-    let revoked = kratos.revoke_other_sessions(&auth.token).await?;
-    cache.revoke_others(auth.user.0, auth.session.id());
+    let revoked = sign_out_others(&kratos, &cache, &auth).await?;
     tracing::info!(user = %auth.user, revoked, "signed out the other sessions");
     Ok(web::Json(SessionsRevoked { revoked }))
+}
+
+/// Revokes every other session and says how many were active. Kratos' own count
+/// includes sessions that had already ended, which is not what a person means by
+/// "signed out 3 other sessions".
+async fn sign_out_others(kratos: &Kratos, cache: &SessionCache, auth: &Authenticated) -> Result<u64, ApiError> {
+    let active = kratos.other_sessions(&auth.token).await?.len() as u64;
+    kratos.revoke_other_sessions(&auth.token).await?;
+    // Evicted on this replica at once; the others' caches expire within their time.
+    cache.revoke_others(auth.user.0, auth.session.id());
+    Ok(active)
 }

@@ -41,7 +41,7 @@ pub struct TotpConfirmation {
     #[schema(value_type = String, format = Uuid)]
     pub flow_id: Uuid,
     /// The current code from the app.
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1, max_length = 64)]
     pub code: String,
 }
 

@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::http::{
     ApiError, Message,
     message_id::{EMPTY as MESSAGE_EMPTY, TOO_LONG as MESSAGE_TOO_LONG},
+    single_line,
 };
 
 /// Upper bound for any single text field of an auth form. Well above any real
@@ -23,11 +24,12 @@ const MAX_FIELD_CHARS: usize = 1024;
 #[serde(deny_unknown_fields)]
 pub struct RegistrationRequest {
     /// Becomes the login identifier.
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", max_length = 1024)]
     pub email: Option<String>,
-    #[schema(example = "Ada Lovelace")]
+    /// One line: no control characters.
+    #[schema(example = "Ada Lovelace", max_length = 1024)]
     pub name: Option<String>,
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, max_length = 1024)]
     pub password: Option<String>,
 }
 
@@ -46,6 +48,9 @@ impl TryFrom<RegistrationRequest> for RegistrationForm {
         let mut messages = Vec::new();
         let email = bounded("email", request.email.map(|e| e.trim().to_owned()), &mut messages);
         let name = bounded("name", request.name.map(|n| n.trim().to_owned()), &mut messages);
+        if let Some(Err(message)) = name.as_deref().map(|name| single_line("name", name)) {
+            messages.push(message);
+        }
         // Not trimmed: spaces can be part of a passphrase.
         let password = bounded("password", request.password, &mut messages);
         if !messages.is_empty() {
@@ -70,9 +75,9 @@ pub struct LoginRequest {
     #[serde(default)]
     pub method: LoginMethod,
     /// The email address the account was registered with.
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", max_length = 1024)]
     pub identifier: String,
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, max_length = 1024)]
     pub password: String,
     /// Continue this Kratos login flow (from an earlier problem's `flow_id`) instead of starting a new one.
     pub flow_id: Option<Uuid>,
@@ -107,7 +112,7 @@ impl TryFrom<LoginRequest> for LoginForm {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReauthenticateRequest {
-    #[schema(example = "correct horse battery staple", format = Password)]
+    #[schema(example = "correct horse battery staple", format = Password, max_length = 1024)]
     pub password: String,
 }
 
@@ -121,7 +126,7 @@ impl ReauthenticateRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationRequest {
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", max_length = 1024)]
     pub email: String,
     /// Send a new code on this flow (from registration or an earlier request)
     /// instead of starting a new one.
@@ -132,7 +137,7 @@ pub struct VerificationRequest {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RecoveryRequest {
-    #[schema(example = "ada@example.com")]
+    #[schema(example = "ada@example.com", max_length = 1024)]
     pub email: String,
 }
 
@@ -162,7 +167,7 @@ pub struct CodeRequest {
     #[schema(value_type = String, format = Uuid)]
     pub flow_id: Uuid,
     /// The code from the email (6 digits).
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1, max_length = 64)]
     pub code: String,
 }
 

@@ -1,15 +1,16 @@
 //! Registration, login, re-authentication, logout and the current session.
 
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 
 use super::{
     AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
     RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
-    authz::{App, AppRelation, Authorizer},
-    http::{ApiError, Authenticated, PasswordSlot, Problem, SessionCache},
-    ory::{ClientInfo, Kratos, NewTraits, SessionError, SessionToken, SignIn},
+    authz::{App, AppPermission, AppRelation, Authorizer},
+    http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
+    ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
+    throttle::{Bucket, Throttle},
 };
 
 /// Register with email, name and password; answers with a session.
@@ -18,21 +19,28 @@ use crate::{
 /// the answer names the flow to submit it to.
 #[utoipa::path(
     post, path = "/api/auth/registration", operation_id = "register", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
+        (status = 429, description = "Too many registrations from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 400, description = "Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/registration")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn register(
     _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     passwords: web::Data<PasswordPolicy>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<RegistrationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::RegistrationsPerAddress, &client.address()).await?;
     let form = RegistrationForm::try_from(body.into_inner())?;
     let personal: Vec<&str> = [form.email.as_deref(), form.name.as_deref()].into_iter().flatten().collect();
     passwords.check(&form.password, &personal)?;
@@ -50,18 +58,20 @@ pub async fn register(
         return Err(error.into());
     }
     tracing::info!(%user, "registered");
-    Ok(HttpResponse::Created().json(AuthResponse::new(registered.session, registered.verification)))
+    Ok(AuthResponse::deliver(StatusCode::CREATED, registered.session, registered.verification, delivery))
 }
 
 /// Log in with identifier (email) and password; answers with a session.
 #[utoipa::path(
     post, path = "/api/auth/login", operation_id = "login", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
         (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`", body = SecondFactorPending),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`flow_id` names an expired flow", body = Problem, content_type = "application/problem+json"),
     )
@@ -70,54 +80,76 @@ pub async fn register(
 pub async fn login(
     _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let form = LoginForm::try_from(body.into_inner())?;
-    let sign_in = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await?;
+    let account = form.identifier.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let sign_in = attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await?;
     match &sign_in {
-        SignIn::Complete(session) => tracing::info!(user = %session.session.identity.id, "logged in"),
+        SignIn::Complete(session) => {
+            let user = UserId(session.session.identity.id);
+            tracing::info!(%user, "logged in");
+            ensure_home(&authz, user).await;
+        }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }
 
 /// Prove again that you know the password, for changes that need a recent
 /// login (`session_refresh_required`). The session and its token stay the same.
 #[utoipa::path(
     post, path = "/api/auth/reauthenticate", operation_id = "reauthenticate", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     request_body = ReauthenticateRequest,
     responses(
         (status = 200, description = "Re-authenticated; retry the change", body = AuthResponse),
         (status = 400, description = "Wrong password (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed attempts (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/reauthenticate")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn reauthenticate(
     _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
+    throttle: web::Data<Throttle>,
     auth: Authenticated,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<ReauthenticateRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let password = body.into_inner().into_password()?;
     // The identifier is the session's own: a refresh can only ever confirm the
     // person who already holds the session.
     let email = &auth.session.identity.traits.email;
-    let session = kratos.reauthenticate(&auth.token, email, &password, &client).await?;
+    // A stolen session must not become a way to guess the password.
+    let account = email.to_lowercase();
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
+    let result = kratos.reauthenticate(&auth.token, email, &password, &client).await;
+    let session = attempt.end(result).await.map_err(on_password_field)?;
     // The same token now stands for a more recent login: confirm it afresh.
     cache.forget_token(&auth.token);
     tracing::info!(user = %auth.user, "re-authenticated");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }
 
-// The token is validated first: Kratos itself answers 204 for an already revoked
-// token but 403 for garbage, and clients are better served by one rule (401).
+// The gate has validated the token (Kratos itself answers 204 for an already
+// revoked token but 403 for garbage, and clients are better served by one rule,
+// 401), and lets a password-only session through: signing out must never need
+// more than signing in did.
 /// Revoke the presented session; the same token is refused afterwards.
 #[utoipa::path(
     post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session is revoked"),
@@ -128,16 +160,15 @@ pub async fn logout(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
     token: SessionToken,
+    delivery: Delivery,
 ) -> Result<HttpResponse, ApiError> {
-    match kratos.whoami(&token).await {
-        // A password-only session still waiting for its second factor may end
-        // itself: signing out must never need more than signing in did.
-        Ok(_) | Err(SessionError::SecondFactorRequired) => {}
-        Err(error) => return Err(error.into()),
-    }
     kratos.logout(&token).await?;
     cache.forget_token(&token);
-    Ok(HttpResponse::NoContent().finish())
+    let mut response = HttpResponse::NoContent().finish();
+    if let Delivery::Cookie(cookie) = delivery {
+        cookie.clear(&mut response);
+    }
+    Ok(response)
 }
 
 /// The current session and its identity ("whoami").
@@ -152,3 +183,79 @@ pub async fn logout(
 pub async fn current_session(auth: Authenticated) -> web::Json<SessionView> {
     web::Json(auth.session.into())
 }
+
+/// Registration writes the identity in Kratos, then the home grant in Keto; a
+/// crash between the two leaves an account that could never see its home page.
+/// Every complete sign-in repairs that, for the price of one Keto check. A
+/// failure here does not fail the sign-in: the grant is retried next time, and
+/// until then the home page itself fails closed.
+pub(crate) async fn ensure_home(authz: &Authorizer, user: UserId) {
+    let repaired = async {
+        if !authz.check(user, &App::Home, AppPermission::View).await? {
+            authz.grant(&App::Home, AppRelation::Viewers, user).await?;
+            tracing::warn!(%user, "granted the home page that an interrupted registration left out");
+        }
+        Ok::<_, crate::db::StoreError>(())
+    };
+    if let Err(error) = repaired.await {
+        tracing::warn!(%user, %error, "could not confirm the home page grant; retrying at the next sign-in");
+    }
+}
+
+/// Kratos says "wrong identifier or password" about the whole form; when the
+/// password is the only thing typed, it is about the password.
+fn on_password_field(error: ApiError) -> ApiError {
+    match error {
+        ApiError::InvalidCredentials { mut messages, flow_id } => {
+            for message in &mut messages {
+                message.field.get_or_insert_with(|| "password".to_owned());
+            }
+            ApiError::InvalidCredentials { messages, flow_id }
+        }
+        other => other,
+    }
+}
+
+/// Counts failed sign-in attempts (a wrong password, a wrong second-factor
+/// code) against the account and the client's address, and refuses to try once
+/// either has had too many.
+pub(crate) struct Attempts<'a> {
+    throttle: &'a Throttle,
+    account: &'a str,
+    address: String,
+    /// The Kratos message ids that mean "wrong".
+    failures: &'static [u64],
+}
+
+impl<'a> Attempts<'a> {
+    pub(crate) async fn begin(
+        throttle: &'a Throttle,
+        account: &'a str,
+        client: &ClientInfo,
+        failures: &'static [u64],
+    ) -> Result<Self, ApiError> {
+        let address = client.address();
+        // Both are checked before Kratos hashes anything: a refused attempt costs
+        // a database read, not a password hash.
+        throttle.check(Bucket::LoginFailuresPerAccount, account).await?;
+        throttle.check(Bucket::LoginFailuresPerAddress, &address).await?;
+        Ok(Attempts { throttle, account, address, failures })
+    }
+
+    /// Passes `result` on, counting it if it was a failure, and clearing the
+    /// account's count if it succeeded.
+    pub(crate) async fn end<T>(self, result: Result<T, FlowError>) -> Result<T, ApiError> {
+        match &result {
+            Err(error) if error.refused_with(self.failures) => {
+                self.throttle.record(Bucket::LoginFailuresPerAccount, self.account).await?;
+                self.throttle.record(Bucket::LoginFailuresPerAddress, &self.address).await?;
+            }
+            Ok(_) => self.throttle.reset(Bucket::LoginFailuresPerAccount, self.account).await?,
+            Err(_) => {}
+        }
+        Ok(result?)
+    }
+}
+
+/// A wrong identifier or password.
+pub(crate) const WRONG_PASSWORD: &[u64] = &[messages::INVALID_CREDENTIALS];

@@ -4,11 +4,14 @@
 use actix_web::{HttpResponse, post, web};
 
 use super::{
-    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, verification::CodeSent,
+    AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, UserId,
+    handlers::ensure_home, verification::CodeSent,
 };
 use crate::{
-    http::{ApiError, Problem},
+    authz::Authorizer,
+    http::{ApiError, Delivery, Problem},
     ory::{ClientInfo, Kratos, SignIn},
+    throttle::{Bucket, Throttle},
 };
 
 /// Send a recovery code to an address.
@@ -20,10 +23,17 @@ use crate::{
     request_body = RecoveryRequest,
     responses(
         (status = 202, description = "If an account has this address, a code is on its way", body = CodeSent),
+        (status = 429, description = "Too many requests from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/recovery")]
-pub async fn send_code(kratos: web::Data<Kratos>, body: web::Json<RecoveryRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn send_code(
+    kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
+    client: ClientInfo,
+    body: web::Json<RecoveryRequest>,
+) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::RecoveryPerAddress, &client.address()).await?;
     let email = EmailAddress::parse(body.into_inner().email)?;
     let flow_id = kratos.send_recovery_code(email.as_str()).await?;
     Ok(HttpResponse::Accepted().json(CodeSent { flow_id }))
@@ -33,6 +43,7 @@ pub async fn send_code(kratos: web::Data<Kratos>, body: web::Json<RecoveryReques
 /// new password right away (`PUT /api/account/password`).
 #[utoipa::path(
     post, path = "/api/auth/recovery/code", operation_id = "recover", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Signed in; now set a new password", body = AuthResponse),
@@ -41,18 +52,25 @@ pub async fn send_code(kratos: web::Data<Kratos>, body: web::Json<RecoveryReques
         (status = 404, description = "`flow_id` names no recovery flow", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code was used already (`flow_completed`); ask for a new one", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The flow has expired (`flow_expired`); ask for a new code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/recovery/code")]
 pub async fn submit_code(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::RecoveryPerAddress, &client.address()).await?;
     let form = CodeForm::try_from(body.into_inner())?;
     let sign_in = kratos.recover(form.flow_id, &form.code, &client).await?;
     if let SignIn::Complete(session) = &sign_in {
-        tracing::info!(user = %session.session.identity.id, "recovered an account");
+        let user = UserId(session.session.identity.id);
+        tracing::info!(%user, "recovered an account");
+        ensure_home(&authz, user).await;
     }
-    Ok(AuthResponse::respond(sign_in))
+    Ok(AuthResponse::respond(sign_in, delivery))
 }

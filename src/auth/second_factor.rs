@@ -1,23 +1,32 @@
 //! The second step of a sign-in, and stepping an existing session up: a TOTP
 //! code or a recovery code raises a password-only (aal1) session to aal2.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, http::StatusCode, post, web};
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{AuthResponse, SecondFactorMethod, parse_code};
-use crate::{
-    http::{ApiError, Problem, SessionCache},
-    ory::{ClientInfo, Kratos, SessionToken},
+use super::{
+    AuthResponse, SecondFactorMethod, UserId,
+    handlers::{Attempts, ensure_home},
+    parse_code,
 };
+use crate::{
+    authz::Authorizer,
+    http::{ApiError, Delivery, Problem, SessionCache},
+    ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
+    throttle::Throttle,
+};
+
+/// A wrong TOTP code, or a recovery code that is unknown or used.
+const WRONG_CODE: &[u64] = &[messages::TOTP_INVALID, messages::LOOKUP_SECRET_INVALID, messages::LOOKUP_SECRET_USED];
 
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SecondFactorRequest {
     pub method: SecondFactorMethod,
     /// The 6-digit code from the authenticator app, or one recovery code.
-    #[schema(example = "123456")]
+    #[schema(example = "123456", min_length = 1, max_length = 64)]
     pub code: String,
     /// The flow from the login's `second_factor.flow_id`. Without it a new one is
     /// started, which is how an existing password-only session steps up.
@@ -30,6 +39,7 @@ pub struct SecondFactorRequest {
 /// `second_factor_required`). The session, and its token, become `aal2`.
 #[utoipa::path(
     post, path = "/api/auth/second-factor", operation_id = "completeSecondFactor", tag = "auth",
+    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
     security(("bearer" = [])),
     request_body = SecondFactorRequest,
     responses(
@@ -37,21 +47,35 @@ pub struct SecondFactorRequest {
         (status = 400, description = "A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The login flow has expired; start without `flow_id`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong codes for this session or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/second-factor")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete(
     kratos: web::Data<Kratos>,
+    authz: web::Data<Authorizer>,
     cache: web::Data<SessionCache>,
+    throttle: web::Data<Throttle>,
     token: SessionToken,
     client: ClientInfo,
+    delivery: Delivery,
     body: web::Json<SecondFactorRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let code = parse_code(request.code)?;
-    let session = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await?;
+    // Six digits are guessable without a limit. The account is unknown until the
+    // code is right (Kratos withholds it), so the session stands in for it; the
+    // key is hashed before it is stored, like every rate-limit key.
+    let account = format!("session:{}", token.expose());
+    let attempt = Attempts::begin(&throttle, &account, &client, WRONG_CODE).await?;
+    let result = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await;
+    let session = attempt.end(result).await?;
     // The same token may now stand for a two-factor session: confirm it afresh.
     cache.forget_token(&token);
-    tracing::info!(user = %session.session.identity.id, method = ?request.method, "completed a second factor");
-    Ok(HttpResponse::Ok().json(AuthResponse::new(session, None)))
+    let user = UserId(session.session.identity.id);
+    tracing::info!(%user, method = ?request.method, "completed a second factor");
+    ensure_home(&authz, user).await;
+    Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }

@@ -12,7 +12,8 @@ use uuid::Uuid;
 use super::{CodeForm, CodeRequest, EmailAddress, VerificationRequest};
 use crate::{
     http::{ApiError, Problem},
-    ory::Kratos,
+    ory::{ClientInfo, Kratos},
+    throttle::{Bucket, Throttle},
 };
 
 /// A code is on its way.
@@ -35,13 +36,18 @@ pub struct CodeSent {
         (status = 404, description = "`flow_id` names no verification flow", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The flow named by `flow_id` is already completed (`flow_completed`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The flow named by `flow_id` has expired (`flow_expired`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/verification")]
 pub async fn send_code(
     kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
+    client: ClientInfo,
     body: web::Json<VerificationRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    // Each request mails someone: without a limit this is a way to flood a mailbox.
+    throttle.hit(Bucket::VerificationPerAddress, &client.address()).await?;
     let request = body.into_inner();
     let email = EmailAddress::parse(request.email)?;
     let flow_id = kratos.send_verification_code(email.as_str(), request.flow_id).await?;
@@ -58,10 +64,17 @@ pub async fn send_code(
         (status = 404, description = "`flow_id` names no verification flow", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The code was used already (`flow_completed`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The flow has expired (`flow_expired`); ask for a new code", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/verification/code")]
-pub async fn submit_code(kratos: web::Data<Kratos>, body: web::Json<CodeRequest>) -> Result<HttpResponse, ApiError> {
+pub async fn submit_code(
+    kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
+    client: ClientInfo,
+    body: web::Json<CodeRequest>,
+) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::VerificationPerAddress, &client.address()).await?;
     let form = CodeForm::try_from(body.into_inner())?;
     kratos.verify_address(form.flow_id, &form.code).await?;
     Ok(HttpResponse::NoContent().finish())

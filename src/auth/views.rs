@@ -1,22 +1,29 @@
 //! What the auth and account endpoints answer with: our own shapes, built from
 //! the `ory` types, so that a change in Kratos' JSON never reaches a client.
 
-use actix_web::HttpResponse;
+use actix_web::{HttpResponse, http::StatusCode};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::UserId;
-use crate::ory::{
-    AssuranceLevel, Identity, NativeSession, PendingVerification, SecondFactor, Session, SessionSummary, SignIn,
+use crate::{
+    http::Delivery,
+    ory::{
+        AssuranceLevel, Identity, NativeSession, PendingVerification, SecondFactor, Session, SessionSummary,
+        SessionToken, SignIn,
+    },
 };
 
 /// A session token and the session it stands for.
 #[derive(Serialize, ToSchema)]
 pub struct AuthResponse {
-    /// Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and logs.
-    pub session_token: String,
+    /// Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and
+    /// logs. Absent in cookie mode (`X-Session-Mode: cookie`), where it is in an
+    /// `HttpOnly` cookie instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
     pub session: SessionView,
     /// Present after registration: a code was sent to the address; submit it
     /// to `POST /api/auth/verification/code` with this `flow_id`.
@@ -30,7 +37,9 @@ pub struct AuthResponse {
 /// Kratos tells nothing about the identity until then.
 #[derive(Serialize, ToSchema)]
 pub struct SecondFactorPending {
-    pub session_token: String,
+    /// Absent in cookie mode, where it is in the cookie.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub session_token: Option<String>,
     pub second_factor: SecondFactorRequired,
 }
 
@@ -144,26 +153,61 @@ impl From<Session> for SessionView {
 }
 
 impl AuthResponse {
-    pub fn new(native: NativeSession, verification: Option<PendingVerification>) -> Self {
+    fn new(native: &NativeSession, verification: Option<PendingVerification>) -> Self {
         AuthResponse {
-            session_token: native.token.expose().to_owned(),
-            session: native.session.into(),
+            session_token: Some(native.token.expose().to_owned()),
+            session: native.session.clone().into(),
             verification: verification.map(|v| VerificationPending { flow_id: v.flow_id, email: v.address }),
         }
     }
 
-    /// The answer to a sign-in: 200 with a complete session, or 202 with a
-    /// password-only one and the second factor it needs.
-    pub fn respond(sign_in: SignIn) -> HttpResponse {
+    /// The answer to a completed sign-in, with the token in the body or, in
+    /// cookie mode, in the session cookie.
+    pub fn deliver(
+        status: StatusCode,
+        native: NativeSession,
+        verification: Option<PendingVerification>,
+        delivery: Delivery,
+    ) -> HttpResponse {
+        let body = AuthResponse::new(&native, verification);
+        delivered(status, body, &native.token, delivery, |body| body.session_token = None)
+    }
+
+    /// The answer to a sign-in with one factor: 200 with a complete session, or
+    /// 202 with a password-only one and the second factor it needs.
+    pub fn respond(sign_in: SignIn, delivery: Delivery) -> HttpResponse {
         match sign_in {
-            SignIn::Complete(session) => HttpResponse::Ok().json(AuthResponse::new(session, None)),
-            SignIn::SecondFactorRequired { token, challenge } => HttpResponse::Accepted().json(SecondFactorPending {
-                session_token: token.expose().to_owned(),
-                second_factor: SecondFactorRequired {
-                    flow_id: challenge.flow_id,
-                    methods: challenge.methods.into_iter().map(Into::into).collect(),
-                },
-            }),
+            SignIn::Complete(session) => AuthResponse::deliver(StatusCode::OK, session, None, delivery),
+            SignIn::SecondFactorRequired { token, challenge } => {
+                let body = SecondFactorPending {
+                    session_token: Some(token.expose().to_owned()),
+                    second_factor: SecondFactorRequired {
+                        flow_id: challenge.flow_id,
+                        methods: challenge.methods.into_iter().map(Into::into).collect(),
+                    },
+                };
+                delivered(StatusCode::ACCEPTED, body, &token, delivery, |body| body.session_token = None)
+            }
+        }
+    }
+}
+
+/// Writes `body` with `status`; in cookie mode, the token goes into the cookie
+/// and `strip` takes it out of the body.
+fn delivered<B: Serialize>(
+    status: StatusCode,
+    mut body: B,
+    token: &SessionToken,
+    delivery: Delivery,
+    strip: impl FnOnce(&mut B),
+) -> HttpResponse {
+    match delivery {
+        Delivery::Body => HttpResponse::build(status).json(body),
+        Delivery::Cookie(cookie) => {
+            strip(&mut body);
+            let mut response = HttpResponse::build(status).json(body);
+            cookie.set(&mut response, token);
+            response
         }
     }
 }

@@ -21,8 +21,8 @@ pub const JSON_LIMIT: usize = 6 * MAX_BODY_BYTES + 64 * 1024;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateDocument {
-    /// 1 to 200 characters (trimmed).
-    #[schema(example = "Meeting notes")]
+    /// 1 to 200 characters (trimmed), one line.
+    #[schema(example = "Meeting notes", min_length = 1, max_length = 200)]
     pub title: String,
     /// Up to 1 MiB of UTF-8.
     #[serde(default)]
@@ -32,7 +32,10 @@ pub struct CreateDocument {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateDocument {
+    /// 1 to 200 characters (trimmed), one line.
+    #[schema(min_length = 1, max_length = 200)]
     pub title: Option<String>,
+    /// Up to 1 MiB of UTF-8.
     pub body: Option<String>,
 }
 
@@ -144,7 +147,7 @@ pub struct DocumentPage {
 #[serde(deny_unknown_fields)]
 pub struct PageQuery {
     /// 1-based page number.
-    #[param(minimum = 1, default = 1)]
+    #[param(minimum = 1, maximum = 1000000, default = 1)]
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<u64>,
@@ -189,14 +192,46 @@ pub enum ShareRole {
 }
 
 /// Grant a role to a person (by email) or to a group's members. Exactly one of
-/// `email` and `group_id`.
-#[derive(Deserialize, ToSchema)]
+/// `email` and `group_id`: parsed as one struct so that a request with both or
+/// neither gets a clear message (9000004); documented as the `oneOf` it is.
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShareRequest {
-    #[schema(example = "grace@example.com")]
     pub email: Option<String>,
     pub group_id: Option<GroupId>,
     pub role: ShareRole,
+}
+
+/// Grant a role to a person (by email) or to a group's members: exactly one of
+/// `email` and `group_id`.
+// The spec's form of `ShareRequest`, which parses both fields into one struct
+// so that both or neither get a clear message (9000004).
+#[derive(Deserialize, ToSchema)]
+#[serde(untagged)]
+#[schema(as = ShareRequest)]
+#[allow(dead_code)]
+pub enum ShareRequestSchema {
+    Person(ShareWithPerson),
+    Group(ShareWithGroup),
+}
+
+/// Share with a person, by the email they registered with.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ShareWithPerson {
+    #[schema(example = "grace@example.com", min_length = 1, max_length = 320)]
+    email: String,
+    role: ShareRole,
+}
+
+/// Share with every member of a group you belong to.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+pub struct ShareWithGroup {
+    group_id: GroupId,
+    role: ShareRole,
 }
 
 pub enum ShareTarget {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::{
     DocumentId, DocumentPermission as P, DocumentRelation as R,
-    domain::{Collaborator, CollaboratorRole, Collaborators, ShareRequest, ShareRole, ShareTarget},
+    domain::{Collaborator, CollaboratorRole, Collaborators, ShareRequest, ShareRequestSchema, ShareRole, ShareTarget},
     handlers::not_found,
     store,
 };
@@ -97,7 +97,7 @@ pub async fn list(
 #[utoipa::path(
     post, path = "/api/documents/{id}/collaborators", operation_id = "shareDocument", tag = "sharing", security(("bearer" = [])),
     params(("id" = Uuid, Path)),
-    request_body = ShareRequest,
+    request_body = ShareRequestSchema,
     responses(
         (status = 204, description = "Granted"),
         (status = 400, description = "Malformed, unknown role, or sharing with yourself", body = Problem, content_type = "application/problem+json"),

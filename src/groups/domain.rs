@@ -13,8 +13,8 @@ pub const MAX_NAME_CHARS: usize = 100;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateGroup {
-    /// 1 to 100 characters (trimmed).
-    #[schema(example = "Reviewers")]
+    /// 1 to 100 characters (trimmed), one line.
+    #[schema(example = "Reviewers", min_length = 1, max_length = 100)]
     pub name: String,
 }
 
@@ -34,7 +34,7 @@ impl TryFrom<CreateGroup> for NewGroup {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AddMember {
-    #[schema(example = "grace@example.com")]
+    #[schema(example = "grace@example.com", min_length = 1, max_length = 320)]
     pub email: String,
 }
 

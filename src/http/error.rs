@@ -20,7 +20,8 @@ use crate::{
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    #[error("malformed request: {0}")]
+    // Display is what the logs see: never the detail, which can quote the input.
+    #[error("malformed request")]
     MalformedRequest(String),
     #[error("validation failed")]
     Validation { messages: Vec<Message>, flow_id: Option<Uuid> },
@@ -40,17 +41,22 @@ pub enum ApiError {
     Unauthenticated(&'static str),
     #[error("forbidden")]
     Forbidden,
-    #[error("not found: {0}")]
+    /// A cookie-authenticated request that may have been forged by another site.
+    #[error("cross-site request refused")]
+    CrossSite(&'static str),
+    #[error("not found")]
     NotFound(String),
     /// The request contradicts the resource's state (set up twice, say).
-    #[error("conflict: {0}")]
+    #[error("conflict")]
     Conflict(String),
+    #[error("rate limited for {retry_after_secs} s")]
+    TooManyRequests { retry_after_secs: u64 },
     #[error("payload too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
     UnsupportedMediaType,
     #[error("method not allowed")]
-    MethodNotAllowed,
+    MethodNotAllowed { allow: String },
     /// A dependency (Kratos, Keto, the database) failed; the source says which and why.
     #[error("{service} unavailable")]
     Unavailable {
@@ -73,7 +79,7 @@ struct Facts<'a> {
     detail: String,
     /// Field messages and the flow they belong to, for variants that carry them.
     messages: Option<(&'a [Message], Option<Uuid>)>,
-    header: Option<(header::HeaderName, &'static str)>,
+    header: Option<(header::HeaderName, String)>,
 }
 
 impl ApiError {
@@ -102,34 +108,38 @@ impl ApiError {
                 ..plain(
                     S::FORBIDDEN,
                     C::EmailNotVerified,
-                    "Verify your email address first: submit the code we sent, or ask for a new one \
-                     (POST /api/auth/verification).",
+                    "Confirm your email address first: enter the code we sent you, or ask for a new one.",
                 )
             },
-            Self::FlowExpired => plain(S::GONE, C::FlowExpired, "The flow has expired. Start again without a flow_id."),
-            Self::FlowCompleted => plain(
-                S::CONFLICT,
-                C::FlowCompleted,
-                "This flow is already completed: its code has been used. Start again to get a new code.",
-            ),
+            Self::FlowExpired => plain(S::GONE, C::FlowExpired, "This step has expired. Please start again."),
+            Self::FlowCompleted => {
+                plain(S::CONFLICT, C::FlowCompleted, "This code has been used already. Ask for a new one.")
+            }
             Self::SecondFactorRequired => plain(
                 S::FORBIDDEN,
                 C::SecondFactorRequired,
-                "This session needs a second factor: send a code to POST /api/auth/second-factor.",
+                "Enter a code from your authenticator app, or a recovery code, to continue.",
             ),
-            Self::RefreshRequired => plain(
-                S::FORBIDDEN,
-                C::SessionRefreshRequired,
-                "This change needs a recent login. Re-authenticate (POST /api/auth/reauthenticate), then retry.",
-            ),
+            Self::RefreshRequired => {
+                plain(S::FORBIDDEN, C::SessionRefreshRequired, "For this change, please confirm your password first.")
+            }
             Self::Unauthenticated(why) => Facts {
                 // RFC 6750: a 401 for a bearer-protected resource names the scheme.
-                header: Some((header::WWW_AUTHENTICATE, "Bearer")),
+                header: Some((header::WWW_AUTHENTICATE, "Bearer".into())),
                 ..plain(S::UNAUTHORIZED, C::Unauthenticated, why)
             },
             Self::Forbidden => plain(S::FORBIDDEN, C::Forbidden, "You do not have permission to do this."),
+            Self::CrossSite(why) => plain(S::FORBIDDEN, C::CrossSiteRequest, why),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
             Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
+            Self::TooManyRequests { retry_after_secs } => Facts {
+                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
+                ..plain(
+                    S::TOO_MANY_REQUESTS,
+                    C::RateLimited,
+                    &format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+                )
+            },
             Self::PayloadTooLarge { limit } => plain(
                 S::PAYLOAD_TOO_LARGE,
                 C::PayloadTooLarge,
@@ -138,12 +148,13 @@ impl ApiError {
             Self::UnsupportedMediaType => {
                 plain(S::UNSUPPORTED_MEDIA_TYPE, C::UnsupportedMediaType, "Send the request body as application/json.")
             }
-            Self::MethodNotAllowed => {
-                plain(S::METHOD_NOT_ALLOWED, C::MethodNotAllowed, "This method is not allowed on this resource.")
-            }
+            Self::MethodNotAllowed { allow } => Facts {
+                header: Some((header::ALLOW, allow.clone())),
+                ..plain(S::METHOD_NOT_ALLOWED, C::MethodNotAllowed, &format!("This resource allows {allow}."))
+            },
             // Never the cause: it can name internal hosts or carry upstream bodies.
             Self::Unavailable { service, .. } => Facts {
-                header: Some((header::RETRY_AFTER, "5")),
+                header: Some((header::RETRY_AFTER, "5".into())),
                 ..plain(
                     S::SERVICE_UNAVAILABLE,
                     C::ServiceUnavailable,
@@ -151,7 +162,7 @@ impl ApiError {
                 )
             },
             Self::Overloaded => Facts {
-                header: Some((header::RETRY_AFTER, "1")),
+                header: Some((header::RETRY_AFTER, "1".to_owned())),
                 ..plain(
                     S::SERVICE_UNAVAILABLE,
                     C::ServiceUnavailable,
@@ -234,7 +245,9 @@ impl From<FlowError> for ApiError {
             }
             FlowError::Expired => ApiError::FlowExpired,
             FlowError::Completed => ApiError::FlowCompleted,
-            FlowError::NotFound => ApiError::NotFound("No such flow. Start again without a flow_id.".into()),
+            FlowError::NotFound => {
+                ApiError::NotFound("This step does not exist or has ended. Please start again.".into())
+            }
             FlowError::RefreshRequired => ApiError::RefreshRequired,
             FlowError::Session(error) => error.into(),
             FlowError::Ory(error) => error.into(),
@@ -248,6 +261,17 @@ impl From<SessionError> for ApiError {
             SessionError::Invalid => ApiError::Unauthenticated("The session token is unknown, expired or revoked."),
             SessionError::SecondFactorRequired => ApiError::SecondFactorRequired,
             SessionError::Ory(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::throttle::ThrottleError> for ApiError {
+    fn from(error: crate::throttle::ThrottleError) -> Self {
+        match error {
+            crate::throttle::ThrottleError::Limited { retry_after } => {
+                ApiError::TooManyRequests { retry_after_secs: retry_after.as_secs().max(1) }
+            }
+            crate::throttle::ThrottleError::Database(error) => error.into(),
         }
     }
 }

@@ -64,6 +64,8 @@ pub mod message_id {
     pub const OUT_OF_RANGE: u64 = 9_000_006;
     /// A new password is too easy to guess (see the message for why).
     pub const PASSWORD_TOO_WEAK: u64 = 9_000_007;
+    /// A one-line text (a name, a title) contains control characters.
+    pub const CONTROL_CHARACTERS: u64 = 9_000_008;
 }
 
 /// Stable problem identifiers. Adding one is a compatible change; renaming one is not.
@@ -90,10 +92,15 @@ pub enum ProblemCode {
     Unauthenticated,
     /// The session is valid but lacks the permission.
     Forbidden,
+    /// A request authenticated by the session cookie lacked `X-Session-Mode: cookie`
+    /// or came from another origin.
+    CrossSiteRequest,
     /// No such resource, or not one the caller may see.
     NotFound,
     /// The request contradicts the resource's current state.
     Conflict,
+    /// Too many attempts; wait for `Retry-After` seconds.
+    RateLimited,
     /// The request body exceeds the size limit.
     PayloadTooLarge,
     /// The request's content type is not `application/json`.
@@ -119,8 +126,10 @@ impl ProblemCode {
             Self::SessionRefreshRequired => "Session refresh required",
             Self::Unauthenticated => "Unauthenticated",
             Self::Forbidden => "Forbidden",
+            Self::CrossSiteRequest => "Cross-site request refused",
             Self::NotFound => "Not found",
             Self::Conflict => "Conflict",
+            Self::RateLimited => "Too many requests",
             Self::PayloadTooLarge => "Payload too large",
             Self::UnsupportedMediaType => "Unsupported media type",
             Self::MethodNotAllowed => "Method not allowed",
@@ -141,8 +150,10 @@ impl ProblemCode {
             Self::SessionRefreshRequired => "session_refresh_required",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
+            Self::CrossSiteRequest => "cross_site_request",
             Self::NotFound => "not_found",
             Self::Conflict => "conflict",
+            Self::RateLimited => "rate_limited",
             Self::PayloadTooLarge => "payload_too_large",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::MethodNotAllowed => "method_not_allowed",

@@ -53,6 +53,13 @@ pub enum FlowError {
     Ory(#[from] OryError),
 }
 
+impl FlowError {
+    /// Whether Kratos refused the submission with one of these message ids.
+    pub fn refused_with(&self, ids: &[u64]) -> bool {
+        matches!(self, FlowError::Rejected { messages, .. } if messages.iter().any(|m| ids.contains(&m.id)))
+    }
+}
+
 /// Why a session token did not yield a session.
 #[derive(Debug, thiserror::Error)]
 pub enum SessionError {

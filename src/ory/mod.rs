@@ -57,7 +57,7 @@ impl Service {
         metrics::histogram!("ory_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
         let response = result.map_err(|source| {
             self.count_error(operation, "unreachable");
-            OryError::Unreachable { service: self.0, source }
+            self.unreachable(source)
         })?;
         tracing::debug!(service = self.0, operation, status = response.status().as_u16(), "ory call");
         Ok(response)
@@ -69,12 +69,18 @@ impl Service {
     }
 
     async fn json<T: DeserializeOwned>(self, response: Response, operation: &'static str) -> Result<T, OryError> {
-        let body = response.bytes().await.map_err(|source| OryError::Unreachable { service: self.0, source })?;
+        let body = response.bytes().await.map_err(|source| self.unreachable(source))?;
         serde_json::from_slice(&body).map_err(|e| self.protocol(operation, e.to_string()))
     }
 
     fn expect(self, response: &Response, status: StatusCode, operation: &'static str) -> Result<(), OryError> {
         if response.status() == status { Ok(()) } else { Err(self.unexpected(response.status(), operation)) }
+    }
+
+    /// Without the URL: an admin lookup carries an email in its query string, and
+    /// this error is logged.
+    fn unreachable(self, source: reqwest::Error) -> OryError {
+        OryError::Unreachable { service: self.0, source: source.without_url() }
     }
 
     fn unexpected(self, status: StatusCode, operation: &'static str) -> OryError {

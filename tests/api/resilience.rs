@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, ory::OryStack, problem, spawn_app_on, unique_email};
+use crate::helpers::{PASSWORD, TestApp, ory::OryStack, problem, spawn_app_on, unique_email};
 
 /// Every request asks Kratos.
 const NO_CACHE: (&str, &str) = ("APP_SESSION_CACHE_TTL_MS", "0");
@@ -128,4 +128,47 @@ async fn password_submissions_past_the_limit_are_shed_at_once_with_retry_after()
     assert!(body["detail"].as_str().unwrap().contains("Try again"), "{body}");
     problem(held, 503, "service_unavailable").await;
     assert_eq!(app.login(&email, PASSWORD).await.status(), 200, "the place is free again");
+}
+
+/// People type passwords into email fields. Nothing they submit as an email or
+/// identifier reaches the logs at any level: not in the request span (path only),
+/// not in an error's message (serde's quote what they refuse), whether Kratos
+/// answers or not.
+#[tokio::test]
+async fn no_submitted_identifier_reaches_the_logs_even_when_ory_fails() {
+    let fault = OryStack::faulty().await;
+    let ory = fault.stack();
+    let app = spawn_app_on(ory, &[]).await;
+    let owner = app.person("Owner").await;
+    let document = app.create_document(&owner, "Plans").await;
+    let group = app.create_group(&owner, "Team", &[]).await;
+    let marker = format!("hunter2-{}", uuid::Uuid::new_v4().simple());
+    let typed = format!("{marker}@example.com");
+
+    submit_identifier_everywhere(&app, &typed, &owner.token, &document, &group).await;
+    // And again with Kratos gone, so that every lookup fails and its error is logged.
+    tokio::task::spawn_blocking(|| ory.stop_kratos()).await.unwrap();
+    submit_identifier_everywhere(&app, &typed, &owner.token, &document, &group).await;
+    tokio::task::spawn_blocking(|| ory.start_kratos()).await.unwrap();
+
+    let logs = crate::helpers::captured_logs();
+    assert!(logs.contains("/api/auth/login") && logs.contains("Kratos"), "the attempts were logged at all");
+    assert!(!logs.contains(&marker), "a submitted identifier reached the logs");
+}
+
+async fn submit_identifier_everywhere(app: &TestApp, typed: &str, token: &str, document: &str, group: &str) {
+    let _ = app.login(typed, "whatever it was").await;
+    let _ = app.register(typed, "Typed", PASSWORD).await;
+    let _ = app.send_recovery_code(typed).await;
+    let _ = app.send_verification_code(typed, None).await;
+    let share = serde_json::json!({ "email": typed, "role": "viewer" });
+    let path = format!("/api/documents/{document}/collaborators");
+    let _ = app.call(reqwest::Method::POST, &path, Some(token), Some(share)).await;
+    let member = serde_json::json!({ "email": typed });
+    let _ = app.call(reqwest::Method::POST, &format!("/api/groups/{group}/members"), Some(token), Some(member)).await;
+    // A value in the wrong place: serde's errors quote what they refuse.
+    let wrong_type = serde_json::json!({ "identifier": typed, "password": 1 });
+    let _ = app.post("/api/auth/login").json(&wrong_type).send().await;
+    let wrong_variant = serde_json::json!({ "identifier": "x", "password": "y", "method": typed });
+    let _ = app.post("/api/auth/login").json(&wrong_variant).send().await;
 }

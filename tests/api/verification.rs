@@ -165,7 +165,6 @@ async fn where_kratos_requires_it_only_a_verified_address_may_log_in() {
 
     let refused = problem(app.login(&email, PASSWORD).await, 403, "email_not_verified").await;
     assert_eq!(message_ids(&refused, None), [KRATOS_ADDRESS_NOT_VERIFIED]);
-    assert!(refused["detail"].as_str().unwrap().contains("/api/auth/verification"));
     // A wrong password is still just a wrong password.
     problem(app.login(&email, "not the password at all").await, 400, "invalid_credentials").await;
 

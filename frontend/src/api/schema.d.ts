@@ -594,8 +594,12 @@ export interface components {
         /** @description A session token and the session it stands for. */
         AuthResponse: {
             session: components["schemas"]["SessionView"];
-            /** @description Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and logs. */
-            session_token: string;
+            /**
+             * @description Send it as `Authorization: Bearer <session_token>`. Keep it out of URLs and
+             *     logs. Absent in cookie mode (`X-Session-Mode: cookie`), where it is in an
+             *     `HttpOnly` cookie instead.
+             */
+            session_token?: string | null;
             verification?: components["schemas"]["VerificationPending"] | null;
         };
         /** @description Each dependency: `up` or `down`. */
@@ -648,14 +652,14 @@ export interface components {
             /** @description Up to 1 MiB of UTF-8. */
             body?: string;
             /**
-             * @description 1 to 200 characters (trimmed).
+             * @description 1 to 200 characters (trimmed), one line.
              * @example Meeting notes
              */
             title: string;
         };
         CreateGroup: {
             /**
-             * @description 1 to 100 characters (trimmed).
+             * @description 1 to 100 characters (trimmed), one line.
              * @example Reviewers
              */
             name: string;
@@ -837,13 +841,16 @@ export interface components {
          * @description Stable problem identifiers. Adding one is a compatible change; renaming one is not.
          * @enum {string}
          */
-        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
+        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
          *     login identifier, and changing it is a verification of its own.
          */
         ProfileUpdate: {
-            /** @example Ada Lovelace */
+            /**
+             * @description 1 to 100 characters (trimmed), one line.
+             * @example Ada Lovelace
+             */
             name: string;
         };
         /** @description Re-authentication: the password of the session's own account. */
@@ -879,7 +886,10 @@ export interface components {
              * @example ada@example.com
              */
             email?: string | null;
-            /** @example Ada Lovelace */
+            /**
+             * @description One line: no control characters.
+             * @example Ada Lovelace
+             */
             name?: string | null;
             /**
              * Format: password
@@ -897,7 +907,8 @@ export interface components {
          */
         SecondFactorPending: {
             second_factor: components["schemas"]["SecondFactorRequired"];
-            session_token: string;
+            /** @description Absent in cookie mode, where it is in the cookie. */
+            session_token?: string | null;
         };
         SecondFactorRequest: {
             /**
@@ -976,20 +987,26 @@ export interface components {
             revoked: number;
         };
         /**
-         * @description Grant a role to a person (by email) or to a group's members. Exactly one of
+         * @description Grant a role to a person (by email) or to a group's members: exactly one of
          *     `email` and `group_id`.
          */
-        ShareRequest: {
-            /** @example grace@example.com */
-            email?: string | null;
-            group_id?: components["schemas"]["GroupId"] | null;
-            role: components["schemas"]["ShareRole"];
-        };
+        ShareRequest: components["schemas"]["ShareWithPerson"] | components["schemas"]["ShareWithGroup"];
         /**
          * @description A role that can be granted; ownership cannot.
          * @enum {string}
          */
         ShareRole: "viewer" | "editor";
+        /** @description Share with every member of a group you belong to. */
+        ShareWithGroup: {
+            group_id: components["schemas"]["GroupId"];
+            role: components["schemas"]["ShareRole"];
+        };
+        /** @description Share with a person, by the email they registered with. */
+        ShareWithPerson: {
+            /** @example grace@example.com */
+            email: string;
+            role: components["schemas"]["ShareRole"];
+        };
         TotpConfirmation: {
             /**
              * @description The current code from the app.
@@ -1012,7 +1029,9 @@ export interface components {
             secret: string;
         };
         UpdateDocument: {
+            /** @description Up to 1 MiB of UTF-8. */
             body?: string | null;
+            /** @description 1 to 200 characters (trimmed), one line. */
             title?: string | null;
         };
         /**
@@ -1065,6 +1084,8 @@ export interface operations {
             /** @description Changed; the old password no longer works */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1074,6 +1095,8 @@ export interface operations {
             /** @description Too weak (9000007 on `password`, with the reason), or refused by Kratos (too short, too similar to the email, …) with its messages on `password` */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1083,6 +1106,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1092,6 +1119,8 @@ export interface operations {
             /** @description The login is too old for this change (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1101,6 +1130,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1110,6 +1141,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1119,6 +1152,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1139,6 +1176,8 @@ export interface operations {
             /** @description The profile */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1148,6 +1187,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1157,6 +1200,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1181,6 +1228,8 @@ export interface operations {
             /** @description The profile as saved */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1190,6 +1239,8 @@ export interface operations {
             /** @description Refused by Kratos (for example an empty name, 4000003 on `name`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1199,6 +1250,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1208,6 +1263,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1217,6 +1274,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1226,6 +1285,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1246,6 +1309,8 @@ export interface operations {
             /** @description What is set up */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1255,6 +1320,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1264,6 +1333,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1284,6 +1357,8 @@ export interface operations {
             /** @description Keep them somewhere safe, then confirm */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1293,6 +1368,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1302,6 +1381,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1311,6 +1392,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1331,6 +1416,8 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1338,6 +1425,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1347,6 +1438,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1356,6 +1449,8 @@ export interface operations {
             /** @description No recovery codes are set up */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1365,6 +1460,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1389,6 +1488,8 @@ export interface operations {
             /** @description In force; any older codes no longer work */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1396,6 +1497,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1405,6 +1508,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1414,6 +1521,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1423,6 +1532,8 @@ export interface operations {
             /** @description `flow_id` names no settings flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1432,6 +1543,8 @@ export interface operations {
             /** @description The flow has expired; make new codes */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1441,6 +1554,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1450,6 +1565,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1459,6 +1576,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1479,6 +1600,8 @@ export interface operations {
             /** @description Scan the QR code (or type the secret), then confirm with a code */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1488,6 +1611,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1497,6 +1624,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1506,6 +1635,8 @@ export interface operations {
             /** @description An authenticator app is set up already; remove it first */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1515,6 +1646,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1535,6 +1670,8 @@ export interface operations {
             /** @description Removed */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1542,6 +1679,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1551,6 +1692,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1560,6 +1703,8 @@ export interface operations {
             /** @description No authenticator app is set up */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1569,6 +1714,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1593,6 +1742,8 @@ export interface operations {
             /** @description Set up; this session now counts as having used it */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1600,6 +1751,8 @@ export interface operations {
             /** @description A wrong code (Kratos' 4000008 on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1609,6 +1762,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1618,6 +1775,8 @@ export interface operations {
             /** @description The login is too old (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1627,6 +1786,8 @@ export interface operations {
             /** @description `flow_id` names no settings flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1636,6 +1797,8 @@ export interface operations {
             /** @description The setup has expired; start again */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1645,6 +1808,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1654,6 +1819,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1663,6 +1830,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1683,6 +1854,8 @@ export interface operations {
             /** @description The sessions */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1692,6 +1865,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1701,6 +1878,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1721,6 +1902,8 @@ export interface operations {
             /** @description The other sessions are signed out */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1730,6 +1913,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1739,6 +1926,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1762,6 +1953,8 @@ export interface operations {
             /** @description Signed out */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -1769,6 +1962,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1778,6 +1973,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1787,6 +1986,8 @@ export interface operations {
             /** @description None of your active sessions has this id */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1796,6 +1997,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1807,7 +2012,10 @@ export interface operations {
     login: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1820,6 +2028,8 @@ export interface operations {
             /** @description Signed in */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1829,6 +2039,8 @@ export interface operations {
             /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1838,6 +2050,8 @@ export interface operations {
             /** @description Wrong credentials (`invalid_credentials`) or malformed */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1847,6 +2061,8 @@ export interface operations {
             /** @description The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1856,6 +2072,8 @@ export interface operations {
             /** @description `flow_id` names no login flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1865,6 +2083,8 @@ export interface operations {
             /** @description `flow_id` names an expired flow */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1874,6 +2094,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1883,6 +2105,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1892,6 +2129,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1903,7 +2144,10 @@ export interface operations {
     logout: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1912,13 +2156,30 @@ export interface operations {
             /** @description The session is revoked */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
             };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1928,6 +2189,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1939,7 +2204,10 @@ export interface operations {
     reauthenticate: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1952,6 +2220,8 @@ export interface operations {
             /** @description Re-authenticated; retry the change */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1961,6 +2231,8 @@ export interface operations {
             /** @description Wrong password (`invalid_credentials`) or malformed */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1970,6 +2242,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1979,6 +2255,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1988,6 +2266,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed attempts (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -1997,6 +2290,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2021,6 +2318,8 @@ export interface operations {
             /** @description If an account has this address, a code is on its way */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2030,6 +2329,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2039,6 +2340,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2048,6 +2351,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2057,6 +2375,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2068,7 +2390,10 @@ export interface operations {
     recover: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2081,6 +2406,8 @@ export interface operations {
             /** @description Signed in; now set a new password */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2090,6 +2417,8 @@ export interface operations {
             /** @description The code was right, and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` first */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2099,6 +2428,8 @@ export interface operations {
             /** @description Wrong code, or a code of another flow (`validation_failed`, Kratos' message 4060006 on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2108,6 +2439,8 @@ export interface operations {
             /** @description `flow_id` names no recovery flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2117,6 +2450,8 @@ export interface operations {
             /** @description The code was used already (`flow_completed`); ask for a new one */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2126,6 +2461,8 @@ export interface operations {
             /** @description The flow has expired (`flow_expired`); ask for a new code */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2135,6 +2472,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2144,6 +2483,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2153,6 +2507,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2164,7 +2522,10 @@ export interface operations {
     register: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2177,6 +2538,8 @@ export interface operations {
             /** @description Registered and signed in; a verification code is on its way */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2186,6 +2549,8 @@ export interface operations {
             /** @description Refused: a weak password (9000007 on `password`), or Kratos' messages per field, or malformed */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2195,6 +2560,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2204,6 +2571,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many registrations from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2213,6 +2595,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2224,7 +2610,10 @@ export interface operations {
     completeSecondFactor: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2237,6 +2626,8 @@ export interface operations {
             /** @description Signed in with both factors */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2246,6 +2637,8 @@ export interface operations {
             /** @description A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2255,6 +2648,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2264,6 +2661,8 @@ export interface operations {
             /** @description `flow_id` names no login flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2273,6 +2672,8 @@ export interface operations {
             /** @description The login flow has expired; start without `flow_id` */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2282,6 +2683,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2291,6 +2694,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many wrong codes for this session or from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2300,6 +2718,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2320,6 +2742,8 @@ export interface operations {
             /** @description The session */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2329,6 +2753,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2338,6 +2766,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2362,6 +2794,8 @@ export interface operations {
             /** @description If an account has this address, a code is on its way */
             202: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2371,6 +2805,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2380,6 +2816,8 @@ export interface operations {
             /** @description `flow_id` names no verification flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2389,6 +2827,8 @@ export interface operations {
             /** @description The flow named by `flow_id` is already completed (`flow_completed`) */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2398,6 +2838,8 @@ export interface operations {
             /** @description The flow named by `flow_id` has expired (`flow_expired`) */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2407,6 +2849,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2416,6 +2860,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2425,6 +2884,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2449,6 +2912,8 @@ export interface operations {
             /** @description The address is verified */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2456,6 +2921,8 @@ export interface operations {
             /** @description Wrong code, or a code of another flow (`validation_failed`, Kratos' message 4070006 on `code`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2465,6 +2932,8 @@ export interface operations {
             /** @description `flow_id` names no verification flow */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2474,6 +2943,8 @@ export interface operations {
             /** @description The code was used already (`flow_completed`) */
             409: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2483,6 +2954,8 @@ export interface operations {
             /** @description The flow has expired (`flow_expired`); ask for a new code */
             410: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2492,6 +2965,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2501,6 +2976,21 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2510,6 +3000,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2534,6 +3028,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2543,6 +3039,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2552,6 +3050,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2561,6 +3063,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2585,6 +3091,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2594,6 +3102,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2603,6 +3113,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2612,6 +3126,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2621,6 +3137,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2630,6 +3148,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2652,6 +3174,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2661,6 +3185,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2670,6 +3196,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2679,6 +3209,8 @@ export interface operations {
             /** @description No such document, or not visible to the caller */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2688,6 +3220,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2710,6 +3246,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2717,6 +3255,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2726,6 +3266,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2735,6 +3279,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2744,6 +3290,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2753,6 +3301,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2779,6 +3331,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2788,6 +3342,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2797,6 +3353,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2806,6 +3366,8 @@ export interface operations {
             /** @description The caller may view but not edit */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2815,6 +3377,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2824,6 +3388,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2833,6 +3399,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2842,6 +3410,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2864,6 +3436,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2873,6 +3447,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2882,6 +3458,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2891,6 +3471,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2900,6 +3482,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2926,6 +3512,8 @@ export interface operations {
             /** @description Granted */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -2933,6 +3521,8 @@ export interface operations {
             /** @description Malformed, unknown role, or sharing with yourself */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2942,6 +3532,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2951,6 +3545,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2960,6 +3556,8 @@ export interface operations {
             /** @description No such document, person or group */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2969,6 +3567,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2978,6 +3578,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -2987,6 +3589,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3010,6 +3616,8 @@ export interface operations {
             /** @description Revoked (or had no role) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3017,6 +3625,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3026,6 +3636,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3035,6 +3649,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3044,6 +3660,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3053,6 +3671,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3076,6 +3698,8 @@ export interface operations {
             /** @description Revoked (or had no role) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3083,6 +3707,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3092,6 +3718,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3101,6 +3731,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3110,6 +3742,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3119,6 +3753,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3139,6 +3777,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3148,6 +3788,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3157,6 +3801,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3181,6 +3829,8 @@ export interface operations {
             /** @description Created */
             201: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3190,6 +3840,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3199,6 +3851,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3208,6 +3864,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3217,6 +3875,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3226,6 +3886,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3248,6 +3912,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3257,6 +3923,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3266,6 +3934,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3275,6 +3947,8 @@ export interface operations {
             /** @description No such group, or the caller is not a member */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3284,6 +3958,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3306,6 +3984,8 @@ export interface operations {
             /** @description Deleted */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3313,6 +3993,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3322,6 +4004,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3331,6 +4017,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3340,6 +4028,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3349,6 +4039,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3375,6 +4069,8 @@ export interface operations {
             /** @description Added (or already a member) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3382,6 +4078,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3391,6 +4089,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3400,6 +4102,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3409,6 +4113,8 @@ export interface operations {
             /** @description No such group, or no one with that email */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3418,6 +4124,8 @@ export interface operations {
             /** @description Request body too large (`payload_too_large`) */
             413: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3427,6 +4135,8 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3436,6 +4146,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3459,6 +4173,8 @@ export interface operations {
             /** @description Removed (or was not a member) */
             204: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content?: never;
@@ -3466,6 +4182,8 @@ export interface operations {
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3475,6 +4193,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3484,6 +4206,8 @@ export interface operations {
             /** @description Forbidden */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3493,6 +4217,8 @@ export interface operations {
             /** @description Not Found */
             404: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3502,6 +4228,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3522,6 +4252,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3531,6 +4263,10 @@ export interface operations {
             /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
             401: {
                 headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3540,6 +4276,8 @@ export interface operations {
             /** @description Keto denies App:home#view */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3549,6 +4287,10 @@ export interface operations {
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3569,6 +4311,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3589,6 +4333,8 @@ export interface operations {
             /** @description OK */
             200: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {
@@ -3598,6 +4344,10 @@ export interface operations {
             /** @description A dependency is down */
             503: {
                 headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
                 content: {

@@ -15,3 +15,5 @@ export type ShareRole = Schemas['ShareRole'];
 export type GroupSummary = Schemas['GroupSummary'];
 export type GroupView = Schemas['GroupView'];
 export type Member = Schemas['Member'];
+export type PasswordChanged = Schemas['PasswordChanged'];
+export type SessionListItem = Schemas['SessionListItem'];

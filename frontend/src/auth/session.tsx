@@ -8,11 +8,21 @@ export interface Session {
   identity: Identity;
   /** Ends the session at the server (best effort) and forgets the token. */
   logOut: () => Promise<void>;
+  /** Asks the server who we are again (after verifying the address, say); never throws. */
+  refresh: () => Promise<void>;
+  /** Takes a newer copy of the identity (the answer to a profile change). */
+  update: (identity: Identity) => void;
+  /** Goes to `href` and shows `text` there as a success notice, until the next navigation. */
+  announce: (text: string, href: string) => void;
 }
 
 export interface Auth {
-  /** Stores the token of a fresh session and continues into the app. */
-  signIn: (response: AuthResponse) => void;
+  /**
+   * Stores the token of a fresh session and continues into the app: to `next`
+   * when given (replacing the current history entry, with `state`), otherwise
+   * wherever the login screen was asked to return to.
+   */
+  signIn: (response: AuthResponse, next?: { href: string; state?: unknown }) => void;
 }
 
 export const SessionContext = createContext<Session | null>(null);
@@ -23,6 +33,11 @@ export function useSession(): Session {
   const session = useContext(SessionContext);
   if (!session) throw new Error('useSession outside a logged-in screen');
   return session;
+}
+
+/** The session on screens that work with or without one (see `access` in the router). */
+export function useOptionalSession(): Session | null {
+  return useContext(SessionContext);
 }
 
 export function useAuth(): Auth {

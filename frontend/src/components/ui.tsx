@@ -1,4 +1,5 @@
 import type { AnchorHTMLAttributes, ComponentChildren } from 'preact';
+import { useEffect, useRef } from 'preact/hooks';
 
 import { isModifiedClick, navigate } from '../lib/router';
 
@@ -34,10 +35,20 @@ interface FieldProps {
   rows?: number;
   hint?: string;
   maxLength?: number;
+  /** The on-screen keyboard to offer (`numeric` for one-time codes). */
+  inputMode?: 'numeric';
+  /** Focus the input when it appears (a prompt that opens inside a page). */
+  autoFocus?: boolean;
 }
 
 /** A labelled input whose API messages appear right under it, tied with aria-describedby. */
 export function Field(props: FieldProps) {
+  const input = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  const { autoFocus } = props;
+  // The autofocus attribute only works on page load, not on a prompt that opens later.
+  useEffect(() => {
+    if (autoFocus) input.current?.focus();
+  }, [autoFocus]);
   const id = `${props.form}-${props.name}`;
   const errorId = `${id}-error`;
   const hintId = `${id}-hint`;
@@ -50,6 +61,8 @@ export function Field(props: FieldProps) {
     value: props.value,
     required: props.required,
     maxLength: props.maxLength,
+    inputMode: props.inputMode,
+    ref: input,
     'aria-invalid': invalid ? ('true' as const) : undefined,
     'aria-describedby': describedBy,
     onInput: (event: Event) => {
@@ -80,6 +93,37 @@ export function Field(props: FieldProps) {
             <li key={index}>{text}</li>
           ))}
         </ul>
+      )}
+    </div>
+  );
+}
+
+/** A labelled checkbox. */
+export function Checkbox(props: {
+  form: string;
+  name: string;
+  label: string;
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  hint?: string;
+}) {
+  const id = `${props.form}-${props.name}`;
+  const hintId = `${id}-hint`;
+  return (
+    <div class="field field--check" data-field={props.name}>
+      <input
+        type="checkbox"
+        id={id}
+        name={props.name}
+        checked={props.checked}
+        aria-describedby={props.hint ? hintId : undefined}
+        onChange={(event) => props.onChange(event.currentTarget.checked)}
+      />
+      <label for={id}>{props.label}</label>
+      {props.hint && (
+        <p class="field-hint" id={hintId}>
+          {props.hint}
+        </p>
       )}
     </div>
   );

@@ -75,9 +75,10 @@ export function useTitle(title: string): void {
  * A form's submission: `handle(run)` makes an onSubmit handler that prevents the
  * browser's own submission, marks the form busy, clears the previous errors, runs
  * `run`, and on failure puts each problem message under the field it names (among
- * `fields`) and the rest above the form.
+ * `fields`) and the rest above the form; `explain`, when given, sorts the errors
+ * instead (a page that words some problems itself).
  */
-export function useFormSubmit(fields: readonly string[]) {
+export function useFormSubmit(fields: readonly string[], explain?: (error: unknown) => FormErrors) {
   const [errors, setErrors] = useState<FormErrors>(noErrors);
   const [busy, setBusy] = useState(false);
   const handle = (run: () => Promise<void>) => async (event: Event) => {
@@ -87,10 +88,10 @@ export function useFormSubmit(fields: readonly string[]) {
     try {
       await run();
     } catch (error) {
-      setErrors(toFormErrors(error, fields));
+      setErrors(explain ? explain(error) : toFormErrors(error, fields));
     } finally {
       setBusy(false);
     }
   };
-  return { errors, busy, setBusy, handle };
+  return { errors, setErrors, busy, setBusy, handle };
 }

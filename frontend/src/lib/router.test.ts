@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { hrefFor, isPublic, parseRoute, safeNext, type Route } from './router';
+import { access, hrefFor, parseRoute, safeNext, type Route } from './router';
 
 const ID = '0b9ad0b2-8a51-4f6e-9d5e-2a3c1d4e5f60';
 
@@ -16,12 +16,23 @@ describe('parseRoute', () => {
     expect(parseRoute(`/groups/${ID}`)).toEqual({ name: 'group', id: ID });
     expect(parseRoute('/register')).toEqual({ name: 'register' });
     expect(parseRoute('/login', '?next=%2Fgroups')).toEqual({ name: 'login', next: '/groups' });
+    expect(parseRoute('/verify')).toEqual({ name: 'verify' });
+    expect(parseRoute('/recovery')).toEqual({ name: 'recovery' });
+    expect(parseRoute('/recovery/password')).toEqual({ name: 'new-password' });
+    expect(parseRoute('/settings')).toEqual({ name: 'settings' });
+    expect(parseRoute('/settings/sessions')).toEqual({ name: 'sessions' });
+  });
+
+  it('keeps flows and addresses out of the URL: a query on /verify changes nothing', () => {
+    expect(parseRoute('/verify', '?flow=0b9ad0b2-8a51-4f6e-9d5e-2a3c1d4e5f60')).toEqual({ name: 'verify' });
   });
 
   it('treats malformed ids and unknown paths as not found', () => {
     expect(parseRoute('/documents/42').name).toBe('not-found');
     expect(parseRoute(`/documents/${ID}/edit`).name).toBe('not-found');
     expect(parseRoute('/nowhere')).toEqual({ name: 'not-found', path: '/nowhere' });
+    expect(parseRoute('/settings/profile').name).toBe('not-found');
+    expect(parseRoute('/recovery/code').name).toBe('not-found');
   });
 });
 
@@ -38,6 +49,12 @@ describe('hrefFor', () => {
       { name: 'register' },
       { name: 'login', next: null },
       { name: 'login', next: `/documents/${ID}?x=1` },
+      { name: 'login', next: '/settings/sessions' },
+      { name: 'verify' },
+      { name: 'recovery' },
+      { name: 'new-password' },
+      { name: 'settings' },
+      { name: 'sessions' },
     ];
     for (const route of routes) {
       const url = new URL(hrefFor(route), 'http://app.test');
@@ -58,18 +75,27 @@ describe('safeNext', () => {
     }
   });
 
-  it('does not loop back to the login or registration screens', () => {
+  it('does not loop back to the screens for guests', () => {
     expect(safeNext('/login?next=/x')).toBeNull();
     expect(safeNext('/register')).toBeNull();
+    expect(safeNext('/recovery')).toBeNull();
+    expect(safeNext('/verify')).toBe('/verify');
+    expect(safeNext('/recovery/password')).toBe('/recovery/password');
     expect(parseRoute('/login', '?next=https%3A%2F%2Fevil.example')).toEqual({ name: 'login', next: null });
   });
 });
 
-describe('isPublic', () => {
-  it('needs a session everywhere but login and registration', () => {
-    expect(isPublic({ name: 'login', next: null })).toBe(true);
-    expect(isPublic({ name: 'register' })).toBe(true);
-    expect(isPublic({ name: 'documents', page: 1 })).toBe(false);
-    expect(isPublic({ name: 'not-found', path: '/x' })).toBe(false);
+describe('access', () => {
+  it('keeps guests’ screens for guests, lets verification work either way, guards the rest', () => {
+    expect(access({ name: 'login', next: null })).toBe('guest');
+    expect(access({ name: 'register' })).toBe('guest');
+    expect(access({ name: 'recovery' })).toBe('guest');
+    expect(access({ name: 'verify' })).toBe('any');
+    // Reached after the recovery code has signed the person in.
+    expect(access({ name: 'new-password' })).toBe('session');
+    expect(access({ name: 'settings' })).toBe('session');
+    expect(access({ name: 'sessions' })).toBe('session');
+    expect(access({ name: 'documents', page: 1 })).toBe('session');
+    expect(access({ name: 'not-found', path: '/x' })).toBe('session');
   });
 });

@@ -12,6 +12,11 @@ export type Route =
   | { name: 'sharing'; id: string }
   | { name: 'groups' }
   | { name: 'group'; id: string }
+  | { name: 'verify' }
+  | { name: 'recovery' }
+  | { name: 'new-password' }
+  | { name: 'settings' }
+  | { name: 'sessions' }
   | { name: 'not-found'; path: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -20,12 +25,12 @@ export function isUuid(value: string): boolean {
   return UUID.test(value);
 }
 
-/** A `next` target we are willing to go to after login: a path on this origin, not the login page itself. */
+/** A `next` target we are willing to go to after login: a path on this origin, not a screen for guests. */
 export function safeNext(value: string | null | undefined): string | null {
   if (!value?.startsWith('/') || value.startsWith('//') || value.includes('\\')) return null;
   for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) < 0x20) return null;
   const path = value.split(/[?#]/, 1)[0] ?? '';
-  if (path === '/login' || path === '/register') return null;
+  if (access(parseRoute(path)) === 'guest') return null;
   return value;
 }
 
@@ -41,11 +46,16 @@ export function parseRoute(pathname: string, search = ''): Route {
       if (first === 'register') return { name: 'register' };
       if (first === 'documents') return { name: 'documents', page: parsePage(query.get('page')) };
       if (first === 'groups') return { name: 'groups' };
+      if (first === 'verify') return { name: 'verify' };
+      if (first === 'recovery') return { name: 'recovery' };
+      if (first === 'settings') return { name: 'settings' };
       break;
     case 2:
       if (first === 'documents' && second === 'new') return { name: 'new-document' };
       if (first === 'documents' && second !== undefined && isUuid(second)) return { name: 'document', id: second };
       if (first === 'groups' && second !== undefined && isUuid(second)) return { name: 'group', id: second };
+      if (first === 'recovery' && second === 'password') return { name: 'new-password' };
+      if (first === 'settings' && second === 'sessions') return { name: 'sessions' };
       break;
     case 3:
       if (first === 'documents' && second !== undefined && isUuid(second) && third === 'sharing') {
@@ -74,14 +84,40 @@ export function hrefFor(route: Route): string {
       return '/groups';
     case 'group':
       return `/groups/${encodeURIComponent(route.id)}`;
+    case 'verify':
+      return '/verify';
+    case 'recovery':
+      return '/recovery';
+    case 'new-password':
+      return '/recovery/password';
+    case 'settings':
+      return '/settings';
+    case 'sessions':
+      return '/settings/sessions';
     case 'not-found':
       return route.path;
   }
 }
 
-/** Routes anyone may see; everything else needs a session. */
-export function isPublic(route: Route): boolean {
-  return route.name === 'login' || route.name === 'register';
+/**
+ * Who may see a route: `guest` screens are for people without a session (a
+ * logged-in person is sent on into the app), `any` screens work with or without
+ * one (verifying an address: where Kratos requires verified addresses, an
+ * unverified person cannot log in), and `session` screens need one.
+ */
+export type Access = 'guest' | 'any' | 'session';
+
+export function access(route: Route): Access {
+  switch (route.name) {
+    case 'login':
+    case 'register':
+    case 'recovery':
+      return 'guest';
+    case 'verify':
+      return 'any';
+    default:
+      return 'session';
+  }
 }
 
 const NAVIGATE = 'app:navigate';
@@ -90,10 +126,26 @@ export function currentLocation(): { pathname: string; search: string } {
   return { pathname: globalThis.location.pathname, search: globalThis.location.search };
 }
 
-export function navigate(href: string, options: { replace?: boolean } = {}): void {
-  if (options.replace) globalThis.history.replaceState(null, '', href);
-  else globalThis.history.pushState(null, '', href);
+/**
+ * Goes to `href` within the app. `state` travels with the history entry (it
+ * survives a reload of the tab and comes back with back/forward) and never
+ * appears in the URL: the pages keep a pending code's flow and address there.
+ */
+export function navigate(href: string, options: { replace?: boolean; state?: unknown } = {}): void {
+  const state = options.state ?? null;
+  if (options.replace) globalThis.history.replaceState(state, '', href);
+  else globalThis.history.pushState(state, '', href);
   globalThis.dispatchEvent(new Event(NAVIGATE));
+}
+
+/** The state of the current history entry (see `navigate`). */
+export function historyState(): unknown {
+  return globalThis.history.state as unknown;
+}
+
+/** Replaces the current history entry's state without navigating. */
+export function replaceHistoryState(state: unknown): void {
+  globalThis.history.replaceState(state, '');
 }
 
 /** Calls `listener` on back/forward and on `navigate`; returns the unsubscribe function. */

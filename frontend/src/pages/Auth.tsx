@@ -1,25 +1,44 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
+import { ApiError, describeError, toFormErrors } from '../api/problem';
 import { useAuth } from '../auth/session';
 import { Field, FormAlert, Link, Notice } from '../components/ui';
 import { useFormSubmit, useTitle } from '../lib/hooks';
-import { hrefFor } from '../lib/router';
+import { pendingState } from '../lib/pending';
+import { hrefFor, navigate } from '../lib/router';
 import type { SecondFactorPending } from '../api/types';
 import { SecondFactorStep } from './SecondFactor';
+import { sendVerificationCode } from './Verify';
+
+const LOGIN_FIELDS = ['identifier', 'password'] as const;
+
+// Where the server requires verified addresses, a login with an unverified one is
+// refused with `email_not_verified`: the page offers a code instead of an error.
+function loginErrors(error: unknown) {
+  if (error instanceof ApiError && error.code === 'email_not_verified') return { fields: {}, form: [] };
+  return toFormErrors(error, LOGIN_FIELDS);
+}
 
 export function LoginPage({ next, notice }: { next: string | null; notice: string | null }) {
   useTitle('Log in');
   const auth = useAuth();
   const [identifier, setIdentifier] = useState('');
   const [password, setPassword] = useState('');
-  const { errors, busy, handle } = useFormSubmit(['identifier', 'password']);
+  const [unverified, setUnverified] = useState<string | null>(null);
+  const { errors, busy, handle } = useFormSubmit(LOGIN_FIELDS, loginErrors);
   const [pending, setPending] = useState<SecondFactorPending | null>(null);
 
   const submit = handle(async () => {
-    const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
-    if ('second_factor' in response) setPending(response);
-    else auth.signIn(response);
+    setUnverified(null);
+    try {
+      const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
+      if ('second_factor' in response) setPending(response);
+      else auth.signIn(response);
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'email_not_verified') setUnverified(identifier.trim());
+      throw error;
+    }
   });
 
   if (pending) {
@@ -37,6 +56,7 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
       {notice && <Notice>{notice}</Notice>}
       <form id="login" onSubmit={(event) => void submit(event)} noValidate>
         <FormAlert id="login-alert" messages={errors.form} />
+        {unverified && <VerifyFirst email={unverified} />}
         <Field
           form="login"
           name="identifier"
@@ -64,10 +84,41 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
         </button>
       </form>
       <p>
+        <Link href={hrefFor({ name: 'recovery' })}>Forgot your password?</Link>
+      </p>
+      <p>
         No account yet? <Link href={hrefFor({ name: 'register' })}>Register</Link>
       </p>
       {next && <p class="muted">You will be taken back to the page you asked for.</p>}
     </main>
+  );
+}
+
+/** The login's answer to an unverified address: send a code and go verify it. */
+function VerifyFirst({ email }: { email: string }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string[]>([]);
+
+  const send = async () => {
+    setBusy(true);
+    setError([]);
+    try {
+      const pending = await sendVerificationCode(email);
+      navigate(hrefFor({ name: 'verify' }), { state: pendingState(pending) });
+    } catch (cause) {
+      setError([describeError(cause)]);
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="alert alert--info" id="login-unverified" role="alert">
+      <p>Your email address, {email}, is not verified yet. Verify it with a code we send to it, then log in.</p>
+      <FormAlert messages={error} />
+      <button type="button" disabled={busy} onClick={() => void send()}>
+        {busy ? 'Sending…' : 'Send me a code'}
+      </button>
+    </div>
   );
 }
 
@@ -81,7 +132,14 @@ export function RegisterPage() {
 
   const submit = handle(async () => {
     const response = await call(api.POST('/api/auth/registration', { body: { email, name, password } }));
-    auth.signIn(response);
+    const { verification } = response;
+    if (verification) {
+      // A code is on its way: straight to the page that takes it.
+      const pending = { flowId: verification.flow_id, email: verification.email };
+      auth.signIn(response, { href: hrefFor({ name: 'verify' }), state: pendingState(pending) });
+    } else {
+      auth.signIn(response);
+    }
   });
 
   return (

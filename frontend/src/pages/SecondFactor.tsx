@@ -40,7 +40,7 @@ export function SecondFactorStep({
     const response = await call(
       api.POST('/api/auth/second-factor', {
         body: { method, code, flow_id: pending.second_factor.flow_id },
-        headers: { Authorization: `Bearer ${pending.session_token}` },
+        headers: pending.session_token ? { Authorization: `Bearer ${pending.session_token}` } : {},
       }),
     );
     onSignedIn(response);

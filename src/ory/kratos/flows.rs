@@ -24,7 +24,7 @@ use super::{
     sessions::{AssuranceLevel, ClientInfo, NativeSession, Session, SessionToken},
     wire,
 };
-use crate::ory::{FlowError, KRATOS, OryError, SessionError};
+use crate::ory::{FlowError, KRATOS, SessionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowKind {
@@ -366,7 +366,7 @@ impl Kratos {
         let operation = kind.as_str();
         let answer = match response.bytes().await {
             Ok(body) => serde_json::from_slice::<wire::Answer>(&body).ok(),
-            Err(source) => return OryError::Unreachable { service: "Kratos", source }.into(),
+            Err(source) => return KRATOS.unreachable(source).into(),
         };
         let error_id = answer.as_ref().and_then(|a| a.error.as_ref()).and_then(|e| e.id.as_deref());
         match (status, error_id) {

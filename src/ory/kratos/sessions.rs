@@ -84,6 +84,11 @@ pub struct ClientInfo {
 }
 
 impl ClientInfo {
+    /// The client's address as text, for rate limits (`unknown` when there is none).
+    pub fn address(&self) -> String {
+        self.ip.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string())
+    }
+
     /// Kratos records `User-Agent` and the first `X-Forwarded-For` address on new
     /// sessions. Its public API is reachable only by us, so it may believe them;
     /// we set `X-Forwarded-For` to the one address we determined, never append to

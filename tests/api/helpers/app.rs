@@ -18,7 +18,8 @@ pub struct TestApp {
     pub database_url: String,
     /// The mail the Ory stack's courier delivered (its own Mailpit).
     pub mailbox: Mailbox,
-    _db_dir: TempDir,
+    /// Kept alive with the app that created the database (replicas share it).
+    _db_dir: Option<TempDir>,
 }
 
 /// A fresh database for one app.
@@ -43,11 +44,29 @@ pub async fn spawn_app() -> TestApp {
 
 /// A backend in front of `ory`, with extra `APP_*` settings.
 pub async fn spawn_app_on(ory: &OryStack, extra: &[(&str, &str)]) -> TestApp {
-    logs::init();
     let db_dir = tempfile::tempdir().unwrap();
     let database_url = fresh_database(&db_dir).await;
+    start(ory, database_url, Some(db_dir), extra).await
+}
+
+/// A second replica of `app`: another backend on the same database and Ory.
+pub async fn spawn_replica(app: &TestApp, ory: &OryStack, extra: &[(&str, &str)]) -> TestApp {
+    start(ory, app.database_url.clone(), None, extra).await
+}
+
+async fn start(ory: &OryStack, database_url: String, db_dir: Option<TempDir>, extra: &[(&str, &str)]) -> TestApp {
+    logs::init();
     let mut vars = vec![
         ("APP_BIND_ADDRESS".to_owned(), "127.0.0.1:0".to_owned()),
+        // Every test registers and logs in from 127.0.0.1; the throttling tests
+        // switch the limits they test back on.
+        ("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT".to_owned(), "off".to_owned()),
+        ("APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS".to_owned(), "off".to_owned()),
+        ("APP_LIMIT_REGISTRATIONS_PER_ADDRESS".to_owned(), "off".to_owned()),
+        ("APP_LIMIT_RECOVERY_PER_ADDRESS".to_owned(), "off".to_owned()),
+        ("APP_LIMIT_VERIFICATION_PER_ADDRESS".to_owned(), "off".to_owned()),
+        // The tests talk plain HTTP, where a `Secure` cookie would never come back.
+        ("APP_SESSION_COOKIE_SECURE".to_owned(), "false".to_owned()),
         ("APP_KRATOS_PUBLIC_URL".to_owned(), ory.kratos_public_url()),
         ("APP_KRATOS_ADMIN_URL".to_owned(), ory.kratos_admin_url()),
         ("APP_KETO_READ_URL".to_owned(), ory.keto_read_url()),

@@ -1,0 +1,406 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+import { tokens } from './auth/token';
+import { pendingState } from './lib/pending';
+import { Screen, json, problem, type Handler } from './testing/screen';
+
+// The account lifecycle screens against a fake server: verification, recovery,
+// settings (with the re-authenticate-and-retry dance) and sessions.
+
+const FLOW = '44444444-4444-4444-8444-444444444444';
+const FLOW_2 = '55555555-5555-4555-8555-555555555555';
+const OTHER_SESSION = '66666666-6666-4666-8666-666666666666';
+const ADA = { id: '11111111-1111-4111-8111-111111111111', email: 'ada@example.com', name: 'Ada', email_verified: false };
+const WRONG_CODE = 'The verification code is invalid or has already been used. Please try again.';
+
+function session(identity: typeof ADA) {
+  return { id: '77777777-7777-4777-8777-777777777777', assurance_level: 'aal1', identity };
+}
+
+function route(routes: Record<string, Handler>): Handler {
+  return (request) => {
+    const key = `${request.method} ${new URL(request.url).pathname}`;
+    const handler = routes[key];
+    return handler ? handler(request) : json(404, problem(404, 'not_found', `no fake for ${key}`));
+  };
+}
+
+async function body(request: Request): Promise<Record<string, unknown>> {
+  return (await request.clone().json()) as Record<string, unknown>;
+}
+
+let screen: Screen;
+
+beforeEach(() => {
+  sessionStorage.clear();
+  tokens.clear();
+  screen = new Screen();
+});
+
+afterEach(() => {
+  screen.stop();
+});
+
+describe('verification', () => {
+  it('follows registration to the code page, refuses a wrong code next to the field, and verifies', async () => {
+    let verified = false;
+    screen.serve(
+      route({
+        'POST /api/auth/registration': () =>
+          json(201, { session_token: 'tok-ada', session: session(ADA), verification: { flow_id: FLOW, email: ADA.email } }),
+        'POST /api/auth/verification/code': async (request) => {
+          const sent = await body(request);
+          if (sent.code !== '123456') {
+            return json(400, problem(400, 'validation_failed', 'Refused.', [{ field: 'code', id: 4070006, text: WRONG_CODE }]));
+          }
+          verified = true;
+          return json(204);
+        },
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: verified })),
+        'GET /api/documents': () => json(200, { items: [], page: 1, per_page: 20, total: 0 }),
+      }),
+    );
+    await screen.start('/register');
+    await screen.type('#register-email', ADA.email);
+    await screen.type('#register-name', ADA.name);
+    await screen.type('#register-password', 'a long enough passphrase');
+    await screen.click('#register button[type=submit]');
+
+    await screen.waitForElement('#verify-code');
+    expect(location.pathname).toBe('/verify');
+    // Neither the flow nor the address is in the URL.
+    expect(location.search).toBe('');
+    expect(screen.text('#verify-sent')).toContain(ADA.email);
+    expect(tokens.get()).toBe('tok-ada');
+    // On the page that fixes it, the "not verified" notice would only repeat it.
+    expect(screen.find('#unverified-notice')).toBeNull();
+
+    await screen.type('#verify-code', '000000');
+    await screen.click('#verify button[type=submit]');
+    const error = await screen.waitForElement('#verify-code-error');
+    expect(error.textContent).toBe(WRONG_CODE);
+    expect(screen.find('#verify-code')?.getAttribute('aria-describedby')).toContain('verify-code-error');
+
+    await screen.type('#verify-code', '123 456');
+    await screen.click('#verify button[type=submit]');
+    await screen.waitForElement('#verify-done');
+    expect(await screen.sent('POST', '/api/auth/verification/code')).toEqual([
+      { flow_id: FLOW, code: '000000' },
+      { flow_id: FLOW, code: '123456' },
+    ]);
+
+    await screen.click('main a[href="/documents"]');
+    await screen.waitForElement('.empty');
+    expect(screen.find('#unverified-notice')).toBeNull();
+  });
+
+  it('shows the notice on other screens while the address is not verified, and links to the page', async () => {
+    tokens.set('tok-ada');
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session(ADA)),
+        'GET /api/documents': () => json(200, { items: [], page: 1, per_page: 20, total: 0 }),
+        'POST /api/auth/verification': () => json(202, { flow_id: FLOW }),
+      }),
+    );
+    await screen.start('/documents');
+    const notice = await screen.waitForElement('#unverified-notice');
+    expect(notice.textContent).toContain(ADA.email);
+    await screen.click('#unverified-notice a');
+    expect(location.pathname).toBe('/verify');
+    // No code on its way yet: offer to send one to the session's address.
+    await screen.click('#verify-send button[type=submit]');
+    await screen.waitForElement('#verify-code');
+    expect(await screen.sent('POST', '/api/auth/verification')).toEqual([{ email: ADA.email, flow_id: null }]);
+  });
+
+  it('sends a new code on the same flow, and on a new flow when that one has expired', async () => {
+    let calls = 0;
+    screen.serve(
+      route({
+        'POST /api/auth/verification': async (request) => {
+          calls += 1;
+          const sent = await body(request);
+          if (sent.flow_id === FLOW && calls > 1) return json(410, problem(410, 'flow_expired', 'Start again without a flow_id.'));
+          return json(202, { flow_id: sent.flow_id ?? FLOW_2 });
+        },
+      }),
+    );
+    // Without a session (the login screen sent the person here), the code comes with the history entry.
+    await screen.start('/verify', pendingState({ flowId: FLOW, email: ADA.email }));
+    expect(screen.text('#verify-sent')).toContain(`If an account exists for ${ADA.email}`);
+    await screen.click('#verify-resend');
+    await screen.waitFor(() => screen.text('main').includes('We sent a new code'), 'the resend notice');
+    await screen.click('#verify-resend');
+    await screen.waitFor(() => calls === 3 || null, 'the fallback to a new flow');
+    expect(await screen.sent('POST', '/api/auth/verification')).toEqual([
+      { email: ADA.email, flow_id: FLOW },
+      { email: ADA.email, flow_id: FLOW },
+      { email: ADA.email, flow_id: null },
+    ]);
+    // The new flow is remembered with the history entry, for a reload.
+    await screen.waitFor(
+      () => (history.state as { pendingCode?: { flowId: string } } | null)?.pendingCode?.flowId === FLOW_2 || null,
+      'the new flow in history state',
+    );
+  });
+
+  it('says a used or expired code in its own words, not the API’s', async () => {
+    screen.serve(
+      route({
+        'POST /api/auth/verification/code': () =>
+          json(410, problem(410, 'flow_expired', 'The flow has expired. Start again without a flow_id.')),
+      }),
+    );
+    await screen.start('/verify', pendingState({ flowId: FLOW, email: ADA.email }));
+    await screen.type('#verify-code', '123456');
+    await screen.click('#verify button[type=submit]');
+    const alert = await screen.waitForElement('#verify-alert');
+    expect(alert.textContent).toBe('This code has expired. Send yourself a new one.');
+  });
+});
+
+describe('login with an unverified address', () => {
+  it('offers to send a code, then goes to the code page without a session', async () => {
+    screen.serve(
+      route({
+        'POST /api/auth/login': () =>
+          json(
+            403,
+            problem(403, 'email_not_verified', 'Verify your email address first (POST /api/auth/verification).', [
+              { id: 4000010, text: 'Account not active yet. Did you forget to verify your email address?' },
+            ]),
+          ),
+        'POST /api/auth/verification': () => json(202, { flow_id: FLOW }),
+      }),
+    );
+    await screen.start('/login');
+    await screen.type('#login-identifier', ADA.email);
+    await screen.type('#login-password', 'a long enough passphrase');
+    await screen.click('#login button[type=submit]');
+    const offer = await screen.waitForElement('#login-unverified');
+    expect(offer.textContent).toContain(ADA.email);
+    expect(screen.text('#login')).not.toContain('POST /api/');
+    await screen.click('#login-unverified button');
+    await screen.waitForElement('#verify-code');
+    expect(location.pathname).toBe('/verify');
+    expect(screen.text('#verify-sent')).toContain(ADA.email);
+    expect(tokens.get()).toBeNull();
+  });
+});
+
+describe('recovery', () => {
+  it('sends a code, signs in with it, sets a new password and lands in the app', async () => {
+    const recovered = { ...ADA, email_verified: true };
+    screen.serve(
+      route({
+        'POST /api/auth/recovery': () => json(202, { flow_id: FLOW }),
+        'POST /api/auth/recovery/code': () => json(200, { session_token: 'tok-recovered', session: session(recovered) }),
+        'PUT /api/account/password': () => json(200, { signed_out_sessions: 2 }),
+        'GET /api/documents': () => json(200, { items: [], page: 1, per_page: 20, total: 0 }),
+      }),
+    );
+    await screen.start('/login');
+    await screen.click('a[href="/recovery"]');
+    await screen.type('#recovery-send-email', ADA.email);
+    await screen.click('#recovery-send button[type=submit]');
+    const sent = await screen.waitForElement('#recovery-sent');
+    expect(sent.textContent).toContain(`If an account exists for ${ADA.email}, we sent a 6-digit code`);
+
+    await screen.type('#recovery-code', '654321');
+    await screen.click('#recovery button[type=submit]');
+    await screen.waitForElement('#new-password-password');
+    expect(location.pathname).toBe('/recovery/password');
+    expect(tokens.get()).toBe('tok-recovered');
+    expect(await screen.sent('POST', '/api/auth/recovery/code')).toEqual([{ flow_id: FLOW, code: '654321' }]);
+
+    await screen.type('#new-password-password', 'a brand new passphrase');
+    await screen.click('#new-password button[type=submit]');
+    const flash = await screen.waitForElement('#flash');
+    expect(flash.textContent).toBe('Your new password is saved. Your other sessions are signed out.');
+    expect(location.pathname).toBe('/documents');
+    expect(await screen.sent('PUT', '/api/account/password')).toEqual([
+      { password: 'a brand new passphrase', sign_out_other_sessions: true },
+    ]);
+  });
+});
+
+describe('recovery with a second factor', () => {
+  it('asks for the second factor after the code, then goes on to the new password', async () => {
+    screen.serve(
+      route({
+        'POST /api/auth/recovery/code': () =>
+          json(202, { session_token: 'tok-aal1', second_factor: { flow_id: FLOW_2, methods: ['totp', 'lookup_secret'] } }),
+        'POST /api/auth/second-factor': () =>
+          json(200, { session_token: 'tok-aal1', session: session({ ...ADA, email_verified: true }) }),
+      }),
+    );
+    await screen.start('/recovery', pendingState({ flowId: FLOW, email: ADA.email }));
+    await screen.type('#recovery-code', '654321');
+    await screen.click('#recovery button[type=submit]');
+    await screen.waitForElement('#second-factor-code');
+    expect(tokens.get()).toBeNull();
+    await screen.type('#second-factor-code', '112233');
+    await screen.click('#second-factor button[type=submit]');
+    await screen.waitForElement('#new-password-password');
+    expect(location.pathname).toBe('/recovery/password');
+    expect(tokens.get()).toBe('tok-aal1');
+    const second = screen.requests.find((r) => new URL(r.url).pathname === '/api/auth/second-factor');
+    expect(second?.headers.get('Authorization')).toBe('Bearer tok-aal1');
+    expect(await screen.sent('POST', '/api/auth/second-factor')).toEqual([{ method: 'totp', code: '112233', flow_id: FLOW_2 }]);
+  });
+});
+
+describe('settings', () => {
+  const REFUSED = 'The provided credentials are invalid, check for spelling mistakes in your password.';
+
+  function settingsServer(state: { recent: boolean }): Handler {
+    return route({
+      'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+      'GET /api/account/profile': () => json(200, { ...ADA, email_verified: true }),
+      'PATCH /api/account/profile': async (request) => {
+        const { name } = (await body(request)) as { name: string };
+        if (name.trim() === '') {
+          return json(400, problem(400, 'validation_failed', 'Refused.', [{ field: 'name', id: 4000003, text: 'length must be >= 1, but got 0' }]));
+        }
+        return json(200, { ...ADA, email_verified: true, name });
+      },
+      'PUT /api/account/password': () =>
+        state.recent
+          ? json(200, { signed_out_sessions: 1 })
+          : json(403, problem(403, 'session_refresh_required', 'This change needs a recent login.')),
+      'POST /api/auth/reauthenticate': async (request) => {
+        const { password } = (await body(request)) as { password: string };
+        if (password !== 'the old passphrase') {
+          return json(400, problem(400, 'invalid_credentials', 'Wrong.', [{ id: 4000006, text: REFUSED }]));
+        }
+        state.recent = true;
+        return json(200, { session_token: 'tok-ada', session: session({ ...ADA, email_verified: true }) });
+      },
+    });
+  }
+
+  it('changes the name, and the header follows', async () => {
+    tokens.set('tok-ada');
+    screen.serve(settingsServer({ recent: true }));
+    await screen.start('/settings');
+    await screen.waitForElement('#profile-name');
+    expect(screen.value('#profile-name')).toBe('Ada');
+    expect(screen.text('#profile-email-status')).toBe('Verified');
+
+    await screen.type('#profile-name', '');
+    await screen.click('#profile button[type=submit]');
+    expect((await screen.waitForElement('#profile-name-error')).textContent).toBe('length must be >= 1, but got 0');
+
+    await screen.type('#profile-name', 'Ada Lovelace');
+    await screen.click('#profile button[type=submit]');
+    await screen.waitFor(() => screen.text('.who-name') === 'Ada Lovelace' || null, 'the new name in the header');
+    expect(screen.find('#profile-name-error')).toBeNull();
+  });
+
+  it('asks for the current password when the login is too old, then sends the same change again', async () => {
+    tokens.set('tok-ada');
+    const state = { recent: false };
+    screen.serve(settingsServer(state));
+    await screen.start('/settings');
+    await screen.waitForElement('#password-password');
+    expect(screen.checked('#password-sign_out_other_sessions')).toBe(true);
+    await screen.click('#password-sign_out_other_sessions');
+    await screen.type('#password-password', 'a brand new passphrase');
+    await screen.click('#password button[type=submit]');
+
+    // The prompt opens; the change waits with what the person typed.
+    await screen.waitForElement('#reauthenticate-password');
+    expect(document.activeElement?.id).toBe('reauthenticate-password');
+    expect(screen.value('#password-password')).toBe('a brand new passphrase');
+    expect(screen.find('#password fieldset')?.hasAttribute('disabled')).toBe(true);
+
+    await screen.type('#reauthenticate-password', 'not it');
+    await screen.click('#reauthenticate button[type=submit]');
+    expect((await screen.waitForElement('#reauthenticate-alert')).textContent).toBe(REFUSED);
+    expect(await screen.sent('PUT', '/api/account/password')).toHaveLength(1);
+
+    await screen.type('#reauthenticate-password', 'the old passphrase');
+    await screen.click('#reauthenticate button[type=submit]');
+    await screen.waitFor(() => screen.text('main').includes('Your new password is saved.') || null, 'the success');
+    expect(screen.find('#reauthenticate')).toBeNull();
+    const change = { password: 'a brand new passphrase', sign_out_other_sessions: false };
+    expect(await screen.sent('PUT', '/api/account/password')).toEqual([change, change]);
+    expect(await screen.sent('POST', '/api/auth/reauthenticate')).toEqual([
+      { password: 'not it' },
+      { password: 'the old passphrase' },
+    ]);
+    expect(screen.value('#password-password')).toBe('');
+  });
+
+  it('leaves the password as it was when the prompt is cancelled', async () => {
+    tokens.set('tok-ada');
+    screen.serve(settingsServer({ recent: false }));
+    await screen.start('/settings');
+    await screen.waitForElement('#password-password');
+    await screen.type('#password-password', 'a brand new passphrase');
+    await screen.click('#password button[type=submit]');
+    await screen.waitForElement('#reauthenticate-password');
+    await screen.click('#reauthenticate button[type=button]');
+    await screen.waitFor(() => screen.text('#password').includes('Your password was not changed.') || null, 'the notice');
+    expect(screen.find('#reauthenticate')).toBeNull();
+    expect(screen.value('#password-password')).toBe('a brand new passphrase');
+    expect(screen.find('#password fieldset')?.hasAttribute('disabled')).toBe(false);
+  });
+});
+
+describe('sessions', () => {
+  it('lists them with this device first, signs one out, and signs out everywhere else', async () => {
+    tokens.set('tok-ada');
+    let others = [
+      {
+        id: OTHER_SESSION,
+        current: false,
+        issued_at: '2026-11-20T10:00:00Z',
+        expires_at: '2026-11-21T10:00:00Z',
+        assurance_level: 'aal1',
+        methods: ['password'],
+        user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+        ip_address: '203.0.113.7',
+      },
+    ];
+    const current = {
+      id: '77777777-7777-4777-8777-777777777777',
+      current: true,
+      issued_at: '2026-11-23T09:00:00Z',
+      expires_at: '2026-11-24T09:00:00Z',
+      assurance_level: 'aal1',
+      methods: ['password'],
+      user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+      ip_address: '198.51.100.2',
+    };
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+        'GET /api/account/sessions': () => json(200, [current, ...others]),
+        [`DELETE /api/account/sessions/${OTHER_SESSION}`]: () => {
+          others = [];
+          return json(204);
+        },
+        'DELETE /api/account/sessions': () => json(200, { revoked: 0 }),
+      }),
+    );
+    await screen.start('/settings/sessions');
+    const rows = await screen.waitFor(() => {
+      const found = screen.container.querySelectorAll('table.sessions tbody tr');
+      return found.length === 2 ? found : null;
+    }, 'two sessions');
+    expect(rows[0]?.textContent).toContain('Chrome on Linux');
+    expect(rows[0]?.textContent).toContain('This device');
+    expect(rows[0]?.querySelector('button')).toBeNull();
+    expect(rows[1]?.textContent).toContain('Firefox on Linux');
+    expect(rows[1]?.textContent).toContain('203.0.113.7');
+
+    await screen.click(`tr[data-id="${OTHER_SESSION}"] button`);
+    await screen.waitFor(() => screen.text('main').includes('Signed out Firefox on Linux.') || null, 'the notice');
+    await screen.waitFor(() => (screen.find(`tr[data-id="${OTHER_SESSION}"]`) ? null : true), 'the row to go');
+    expect(screen.text('main')).toContain('You are logged in nowhere else.');
+    expect(screen.find('#revoke-others')).toBeNull();
+    expect(tokens.get()).toBe('tok-ada');
+  });
+});

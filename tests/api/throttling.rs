@@ -1,0 +1,173 @@
+//! Rate limits: they trip, `Retry-After` tells the truth, a success after the
+//! window works, and replicas on one database share the count.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde_json::Value;
+
+use crate::helpers::{PASSWORD, TestApp, ory::OryStack, problem, spawn_app_on, spawn_replica, totp_code, unique_email};
+
+async fn shared() -> &'static OryStack {
+    tokio::task::spawn_blocking(OryStack::shared).await.unwrap()
+}
+
+/// Waits, if need be, so that at least `needed` of a `window`-second fixed
+/// window remain: counts made now then all land in one window.
+async fn fresh_window(window: u64, needed: Duration) {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let into = Duration::from_millis((now.as_millis() % (u128::from(window) * 1000)) as u64);
+    let left = Duration::from_secs(window) - into;
+    if left < needed {
+        tokio::time::sleep(left + Duration::from_millis(50)).await;
+    }
+}
+
+/// Asserts a 429 `rate_limited` and returns its `Retry-After` in seconds.
+async fn limited(response: reqwest::Response) -> u64 {
+    let retry_after: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let body = problem(response, 429, "rate_limited").await;
+    assert!(body["detail"].as_str().unwrap().contains(&retry_after.to_string()));
+    retry_after
+}
+
+#[tokio::test]
+async fn failed_logins_for_an_account_trip_the_limit_until_the_window_ends() {
+    let app = spawn_app_on(shared().await, &[("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "3/4s")]).await;
+    let ada = app.person("Ada").await;
+    fresh_window(4, Duration::from_millis(3500)).await;
+
+    for _ in 0..3 {
+        problem(app.login(&ada.email, "not the password at all").await, 400, "invalid_credentials").await;
+    }
+    // Even the right password waits: otherwise the limit would not stop a guess.
+    let retry_after = limited(app.login(&ada.email, PASSWORD).await).await;
+    assert!((1..=4).contains(&retry_after), "{retry_after}");
+
+    // Honest: once that many seconds have passed, the right password works.
+    tokio::time::sleep(Duration::from_secs(retry_after) + Duration::from_millis(100)).await;
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_successful_login_clears_the_accounts_failures() {
+    let app = spawn_app_on(shared().await, &[("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "2/1h")]).await;
+    let ada = app.person("Ada").await;
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    problem(app.login(&ada.email, "not the password at all").await, 400, "invalid_credentials").await;
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200);
+    problem(app.login(&ada.email, "not the password at all").await, 400, "invalid_credentials").await;
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200, "the first failure was forgotten");
+}
+
+#[tokio::test]
+async fn failed_logins_from_one_address_trip_its_limit_whatever_the_account() {
+    let app = spawn_app_on(shared().await, &[("APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS", "3/1h")]).await;
+    let ada = app.person("Ada").await;
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    for _ in 0..3 {
+        problem(app.login(&unique_email(), "not the password at all").await, 400, "invalid_credentials").await;
+    }
+    limited(app.login(&ada.email, PASSWORD).await).await;
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_database_share_the_count() {
+    let ory = shared().await;
+    let limit = [("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "3/1h")];
+    let first = spawn_app_on(ory, &limit).await;
+    let second = spawn_replica(&first, ory, &limit).await;
+    let ada = first.person("Ada").await;
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    problem(first.login(&ada.email, "wrong one").await, 400, "invalid_credentials").await;
+    problem(second.login(&ada.email, "wrong two").await, 400, "invalid_credentials").await;
+    problem(first.login(&ada.email, "wrong three").await, 400, "invalid_credentials").await;
+    limited(second.login(&ada.email, PASSWORD).await).await;
+    limited(first.login(&ada.email, PASSWORD).await).await;
+}
+
+#[tokio::test]
+async fn registrations_recovery_and_verification_requests_are_limited_per_address() {
+    let app = spawn_app_on(
+        shared().await,
+        &[
+            ("APP_LIMIT_REGISTRATIONS_PER_ADDRESS", "2/1h"),
+            ("APP_LIMIT_RECOVERY_PER_ADDRESS", "2/1h"),
+            ("APP_LIMIT_VERIFICATION_PER_ADDRESS", "2/1h"),
+        ],
+    )
+    .await;
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    let email = unique_email();
+    assert_eq!(app.register(&email, "Ada", PASSWORD).await.status(), 201);
+    assert_eq!(app.register(&unique_email(), "Bob", PASSWORD).await.status(), 201);
+    let refused = unique_email();
+    limited(app.register(&refused, "Eve", PASSWORD).await).await;
+
+    for _ in 0..2 {
+        assert_eq!(app.send_recovery_code(&email).await.status(), 202);
+    }
+    limited(app.send_recovery_code(&email).await).await;
+
+    for _ in 0..2 {
+        assert_eq!(app.send_verification_code(&email, None).await.status(), 202);
+    }
+    limited(app.send_verification_code(&email, None).await).await;
+
+    // The refused registration created nothing: the address is free elsewhere.
+    let other = spawn_app_on(shared().await, &[]).await;
+    assert_eq!(other.register(&refused, "Eve", PASSWORD).await.status(), 201);
+}
+
+#[tokio::test]
+async fn wrong_second_factor_codes_are_limited_per_session() {
+    let app = spawn_app_on(shared().await, &[("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "3/1h")]).await;
+    let ada = app.person("Ada").await;
+    let secret = app.enrol_totp(&ada.token).await;
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    let login: Value = app.login(&ada.email, PASSWORD).await.json().await.unwrap();
+    let half = login["session_token"].as_str().unwrap();
+    let flow = login["second_factor"]["flow_id"].as_str().unwrap();
+    for _ in 0..3 {
+        problem(app.second_factor(half, "totp", "000000", Some(flow)).await, 400, "validation_failed").await;
+    }
+    limited(app.second_factor(half, "totp", &totp_code(&secret), Some(flow)).await).await;
+}
+
+async fn wrong_login_from(app: &TestApp, forwarded_for: &str) -> reqwest::Response {
+    app.post("/api/auth/login")
+        .header("x-forwarded-for", forwarded_for)
+        .json(&serde_json::json!({ "identifier": unique_email(), "password": "not the password at all" }))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_client_address_comes_from_the_trusted_proxy_header_only_when_configured() {
+    let ory = shared().await;
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    // Behind a proxy that appends the address it saw to X-Forwarded-For.
+    let proxied = spawn_app_on(
+        ory,
+        &[("APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS", "2/1h"), ("APP_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")],
+    )
+    .await;
+    // The client's own (spoofed) entries come first; only the last one counts.
+    for _ in 0..2 {
+        problem(wrong_login_from(&proxied, "198.51.100.7, 203.0.113.1").await, 400, "invalid_credentials").await;
+    }
+    limited(wrong_login_from(&proxied, "198.51.100.8, 203.0.113.1").await).await;
+    problem(wrong_login_from(&proxied, "203.0.113.2").await, 400, "invalid_credentials").await;
+
+    // Without the setting the header is the client's own say, and ignored.
+    let direct = spawn_app_on(ory, &[("APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS", "2/1h")]).await;
+    problem(wrong_login_from(&direct, "203.0.113.10").await, 400, "invalid_credentials").await;
+    problem(wrong_login_from(&direct, "203.0.113.11").await, 400, "invalid_credentials").await;
+    limited(wrong_login_from(&direct, "203.0.113.12").await).await;
+}
