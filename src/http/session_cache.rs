@@ -151,6 +151,15 @@ impl SessionCache {
         }
     }
 
+    /// The identity behind this token, if it is cached here, changed without a
+    /// session-bound call (an address verified by code): see `refresh_identity`.
+    pub fn refresh_holder(&self, token: &SessionToken) {
+        let Some(inner) = self.inner.as_ref() else { return };
+        if let Some(entry) = inner.sessions.get(&key(token)) {
+            inner.bury(Tombstone::Identity(entry.session.identity.id), None);
+        }
+    }
+
     /// `identity` changed (its traits, its addresses): every session of it is
     /// confirmed with Kratos again on its next request, so nobody sees the old
     /// name for `ttl`.

@@ -124,3 +124,21 @@ async fn permissions_are_not_cached() {
     assert_eq!(app.call(reqwest::Method::DELETE, &revoke, Some(&ada.token), None).await.status(), 204);
     problem(app.call(reqwest::Method::GET, &path, Some(&grace.token), None).await, 404, "not_found").await;
 }
+
+#[tokio::test]
+async fn verifying_the_address_with_the_session_along_shows_it_verified_at_once() {
+    let app = app_with(&[LONG]).await;
+    let email = crate::helpers::unique_email();
+    let registered: serde_json::Value = app.register(&email, "Ada", PASSWORD).await.json().await.unwrap();
+    let token = registered["session_token"].as_str().unwrap();
+    let flow = registered["verification"]["flow_id"].as_str().unwrap();
+    let profile: serde_json::Value = app.profile(token).await.json().await.unwrap();
+    assert_eq!(profile["email_verified"], false, "cached unverified");
+
+    let code = app.mailbox.wait_for_code(&email, 1).await;
+    let body = json!({ "flow_id": flow, "code": code });
+    let verified = app.call(reqwest::Method::POST, "/api/auth/verification/code", Some(token), Some(body)).await;
+    assert_eq!(verified.status(), 204);
+    let profile: serde_json::Value = app.profile(token).await.json().await.unwrap();
+    assert_eq!(profile["email_verified"], true);
+}
