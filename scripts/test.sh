@@ -43,6 +43,9 @@ npm_ci keto
 step "OpenAPI: validate openapi/openapi.json as OpenAPI 3.1"
 bash scripts/openapi-validate.sh
 
+step "Schemathesis: the server against its own spec (property-based, real stack)"
+bash scripts/schemathesis.sh
+
 step "docker-compose.yml: parse and check with a Compose parser"
 bash scripts/compose-check.sh
 

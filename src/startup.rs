@@ -119,6 +119,10 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             // The last `wrap` is the outermost: the request id and the security
             // headers go on every response, CORS preflights (answered by `cors`)
             // and errors from any layer included.
+            // Before any handler's arguments are extracted: it acts on the paths of
+            // the OpenAPI document (the API and its health probes) and passes the
+            // rest (the SPA) through.
+            .wrap(from_fn(http::gate))
             .wrap(cors(&origins))
             .wrap(from_fn(http::security_headers))
             .wrap(from_fn(http::add_request_id_header))
@@ -145,9 +149,6 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
-                    // Innermost: runs after the headers below are in place, before
-                    // any handler's arguments are extracted.
-                    .wrap(from_fn(http::gate))
                     // Bodies here carry session tokens and private data; JSON is
                     // never a document, so it may load nothing and be framed nowhere.
                     .wrap(
@@ -187,6 +188,6 @@ fn cors(origins: &[String]) -> Cors {
             header::HeaderName::from_static("x-session-token"),
             header::HeaderName::from_static(http::MODE_HEADER),
         ])
-        .expose_headers([header::HeaderName::from_static("x-request-id")])
+        .expose_headers([header::HeaderName::from_static("x-request-id"), header::RETRY_AFTER])
         .max_age(3600)
 }

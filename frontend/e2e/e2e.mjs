@@ -11,11 +11,12 @@
 // at the repository root (or $SCREENSHOT_DIR). Prints one line per test and ends
 // with "N passed, N failed"; exits non-zero on any failure.
 
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { Secret, TOTP } from 'otpauth';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -230,6 +231,49 @@ function anotherCode(code) {
   return String((Number(code) + 1) % 1000000).padStart(6, '0');
 }
 
+// ---------------------------------------------------------------- a second factor
+
+/** The code an authenticator app would show now for `secret` (base32, spaces allowed). */
+function totpCode(secret) {
+  return new TOTP({ secret: Secret.fromBase32(secret.replace(/\s+/g, '')) }).generate();
+}
+
+/**
+ * Waits until the session in `page` is older than Kratos' privileged-session
+ * age, so that the next change needs the current password again.
+ */
+async function waitForStaleLogin(page) {
+  const session = await (await api('/api/auth/session', await sessionToken(page))).json();
+  const age = Date.now() - Date.parse(session.authenticated_at);
+  const wait = PRIVILEGED_AGE_S * 1000 + 1000 - age;
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}
+
+/**
+ * After a click on a change that may need a recent login: if the app asks for
+ * the current password, gives it. Resolves once `done` (a selector) shows;
+ * says whether the prompt was there.
+ */
+async function passReauthentication(page, person, done) {
+  const prompt = page.locator('#reauthenticate-password');
+  await page.locator(`${done}, #reauthenticate-password`).first().waitFor();
+  if (!(await prompt.isVisible())) return false;
+  await prompt.fill(person.password);
+  await page.click('#reauthenticate button[type=submit]');
+  await page.locator(done).waitFor();
+  return true;
+}
+
+/** Logs in with the password; the app asks for the second factor instead of signing in. */
+async function logInHalfway(page, person) {
+  await page.goto(`${BASE_URL}/login`);
+  await page.fill('#login-identifier', person.email);
+  await page.fill('#login-password', person.password);
+  await page.click('#login button[type=submit]');
+  await page.locator('#second-factor-code').waitFor();
+  assertEqual(await sessionToken(page), null, 'no session token before the second factor');
+}
+
 // ---------------------------------------------------------------- the run
 
 async function main() {
@@ -249,7 +293,10 @@ async function main() {
     headless: true,
     args: CHROMIUM_FLAGS,
     viewport: { width: 1100, height: 800 },
+    acceptDownloads: true,
   });
+  // "Copy" buttons: the test reads back what they put on the clipboard.
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
   const a = context.pages()[0] ?? (await context.newPage());
   const b = await context.newPage();
   const c = await context.newPage();
@@ -566,13 +613,10 @@ async function main() {
         return new NotRun(`Kratos' privileged-session age is ${PRIVILEGED_AGE_S} s here; scripts/e2e.sh sets 15 s`);
       }
       const token = await sessionToken(c);
-      const session = await (await api('/api/auth/session', token)).json();
-      const age = Date.now() - Date.parse(session.authenticated_at);
-      const wait = PRIVILEGED_AGE_S * 1000 + 1000 - age;
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      await waitForStaleLogin(c);
 
       await c.click('nav >> text=Settings');
-      await c.click('nav[aria-label="Settings"] >> text=Profile and password');
+      await c.click('nav[aria-label="Settings"] >> text=Profile and security');
       await c.waitForURL(`${BASE_URL}/settings`);
       const next = 'golden river slowly 64';
       await c.fill('#password-password', next);
@@ -584,7 +628,9 @@ async function main() {
       await shot(c, '25-reauthenticate');
       await c.fill('#reauthenticate-password', 'not my password at all');
       await c.click('#reauthenticate button[type=submit]');
-      await c.locator('#reauthenticate-alert').waitFor();
+      // Kratos' "wrong password" is about the one field typed: under it.
+      const wrong = await text(c, '#reauthenticate-password-error');
+      assert(/invalid|incorrect/i.test(wrong), `the message under the password field (got "${wrong}")`);
       await c.fill('#reauthenticate-password', carol.password);
       await c.click('#reauthenticate button[type=submit]');
       await c.locator('main [role="status"]', { hasText: 'Your new password is saved' }).waitFor();
@@ -599,6 +645,158 @@ async function main() {
       });
       assertEqual(login.status, 200, 'the new password works');
       tokensSeen.add((await login.json()).session_token);
+    });
+
+    // Carol's second factor: codes computed from the key the page shows, as an app would.
+    const secondFactor = { secret: null, codes: [] };
+
+    await test('two-factor: an authenticator app set up in settings; a tab logged in before is asked for a code', async () => {
+      // Another tab, logged in with the password alone before the app exists.
+      const e = await context.newPage();
+      watch(e, 'E');
+      try {
+        await logIn(e, carol);
+
+        await c.click('nav >> text=Settings');
+        await c.waitForURL(`${BASE_URL}/settings`);
+        assertEqual(await text(c, '#totp-status'), 'Off', 'no app yet');
+        assert((await text(c, '#two-factor-status')).includes('is off'), 'two-factor authentication is off');
+        await c.click('#totp-start');
+        await passReauthentication(c, carol, '#totp-qr');
+        const qr = c.locator('#totp-qr');
+        assert((await qr.getAttribute('src')).startsWith('data:image/png;base64,'), 'the QR code is a data: PNG');
+        assert(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code is shown (the CSP allows it)');
+        const shown = await text(c, '#totp-secret');
+        assert(/^([A-Z2-7]{4} )*[A-Z2-7]{1,4}$/.test(shown), `the key in groups of four (got "${shown}")`);
+        secondFactor.secret = shown.replace(/ /g, '');
+
+        await c.click('#totp-secret-copy');
+        await c.locator('#totp-secret-copy-result', { hasText: 'Copied.' }).waitFor();
+        assertEqual(await c.evaluate(() => navigator.clipboard.readText()), secondFactor.secret, 'the key on the clipboard');
+        await shot(c, '27-totp-setup');
+
+        await c.fill('#totp-confirm-code', anotherCode(totpCode(secondFactor.secret)));
+        await c.click('#totp-confirm button[type=submit]');
+        const refusal = await text(c, '#totp-confirm-code-error');
+        assert(/invalid/i.test(refusal), `Kratos' message next to the code field (got "${refusal}")`);
+        await c.fill('#totp-confirm-code', totpCode(secondFactor.secret));
+        await c.click('#totp-confirm button[type=submit]');
+        await passReauthentication(c, carol, '#totp-status:has-text("On")');
+        assert((await text(c, '#totp [role="status"]')).includes('Your authenticator app is set up'), 'the app says so');
+        assert((await text(c, '#two-factor-status')).includes('is on'), 'two-factor authentication is on');
+        const session = await (await api('/api/auth/session', await sessionToken(c))).json();
+        assertEqual(session.assurance_level, 'aal2', 'the session that set it up counts as having used it');
+        await shot(c, '28-totp-on');
+
+        // The other tab's session has not used the app: the API refuses it, and the app asks for a code.
+        await e.click('nav >> text=Groups');
+        await e.locator('#second-factor-required #second-factor-code').waitFor();
+        await shot(e, '29-step-up');
+        await e.fill('#second-factor-code', totpCode(secondFactor.secret));
+        await e.click('#second-factor button[type=submit]');
+        await e.locator('h1', { hasText: 'Groups' }).waitFor();
+        assertEqual(new URL(e.url()).pathname, '/groups', 'the screen asked for');
+      } finally {
+        await e.close();
+      }
+    });
+
+    await test('two-factor: recovery codes, after re-authenticating, copied, downloaded and saved', async () => {
+      const stale = PRIVILEGED_AGE_S <= 60;
+      if (stale) await waitForStaleLogin(c);
+      assertEqual(await text(c, '#recovery-codes-status'), 'Off', 'no recovery codes yet');
+      await c.click('#recovery-codes-generate');
+      const prompted = await passReauthentication(c, carol, '#recovery-codes-list');
+      if (stale) assert(prompted, 'a login older than the privileged age asks for the password');
+      const codes = await c.locator('#recovery-codes-list li').allTextContents();
+      assert(codes.length >= 10 && codes.every((code) => /^\S+$/.test(code)), `the codes (got ${JSON.stringify(codes)})`);
+      secondFactor.codes = codes;
+
+      await c.click('#recovery-codes-copy');
+      await c.locator('#recovery-codes-copy-result', { hasText: 'Copied.' }).waitFor();
+      assertEqual(await c.evaluate(() => navigator.clipboard.readText()), codes.join('\n'), 'the codes on the clipboard');
+
+      // The download: a blob: URL behind an <a download>, which the CSP leaves alone.
+      const [download] = await Promise.all([c.waitForEvent('download'), c.click('#recovery-codes-download')]);
+      assertEqual(download.suggestedFilename(), 'recovery-codes.txt', 'the file name');
+      const file = readFileSync(await download.path(), 'utf8');
+      assert(file.startsWith(`Recovery codes for ${carol.email} at ${BASE_URL}`), `the file says whose (got "${file}")`);
+      assert(codes.every((code) => file.split('\n').includes(code)), 'every code in the file, one a line');
+      await shot(c, '30-recovery-codes');
+
+      await c.click('#recovery-codes-confirm');
+      await passReauthentication(c, carol, '#recovery-codes-status:has-text("On")');
+      assertEqual(await c.locator('#recovery-codes-list').count(), 0, 'the codes are shown only once');
+      const status = await (await api('/api/account/second-factor', await sessionToken(c))).json();
+      assertEqual(JSON.stringify(status), JSON.stringify({ totp: true, recovery_codes: true }), 'the server agrees');
+      await shot(c, '31-two-factor-on');
+    });
+
+    await test('two-factor: a login asks for the app’s code after the password, and signs in with it', async () => {
+      await logOut(c);
+      await logInHalfway(c, carol);
+      assert((await text(c, '#second-factor-lead')).includes('authenticator app'), 'the app’s code first');
+      await c.fill('#second-factor-code', anotherCode(totpCode(secondFactor.secret)));
+      await c.click('#second-factor button[type=submit]');
+      const refusal = await text(c, '#second-factor-code-error');
+      assert(/invalid/i.test(refusal), `a wrong code is refused under the field (got "${refusal}")`);
+      await shot(c, '32-second-factor-wrong-code');
+      await c.fill('#second-factor-code', totpCode(secondFactor.secret));
+      await c.click('#second-factor button[type=submit]');
+      await c.waitForURL(`${BASE_URL}/documents`);
+      const token = await sessionToken(c);
+      assert(token, 'a session token after the second factor');
+      tokensSeen.add(token);
+      const session = await (await api('/api/auth/session', token)).json();
+      assertEqual(session.assurance_level, 'aal2', 'the session used both factors');
+    });
+
+    await test('two-factor: a login with a recovery code instead, which works once', async () => {
+      await logOut(c);
+      await logInHalfway(c, carol);
+      await c.click('#second-factor-switch');
+      await c.fill('#second-factor-code', secondFactor.codes[0]);
+      await shot(c, '33-second-factor-recovery-code');
+      await c.click('#second-factor button[type=submit]');
+      await c.waitForURL(`${BASE_URL}/documents`);
+      tokensSeen.add(await sessionToken(c));
+      assertEqual(await text(c, '.who-name'), carol.name, 'logged in');
+
+      await logOut(c);
+      await logInHalfway(c, carol);
+      await c.click('#second-factor-switch');
+      await c.fill('#second-factor-code', secondFactor.codes[0]);
+      await c.click('#second-factor button[type=submit]');
+      const refusal = await text(c, '#second-factor-code-error');
+      assert(/used/i.test(refusal), `a used recovery code is refused (got "${refusal}")`);
+      assertEqual(await sessionToken(c), null, 'not logged in');
+    });
+
+    await test('two-factor: removing the app and the codes (each after a confirmation) makes the password enough again', async () => {
+      // Still on the second step, with a recovery code asked for.
+      assertEqual(await text(c, '[data-field="code"] label'), 'Recovery code', 'the field');
+      await c.fill('#second-factor-code', secondFactor.codes[1]);
+      await c.click('#second-factor button[type=submit]');
+      await c.waitForURL(`${BASE_URL}/documents`);
+      tokensSeen.add(await sessionToken(c));
+
+      await c.click('nav >> text=Settings');
+      await c.waitForURL(`${BASE_URL}/settings`);
+      await c.click('#totp-remove');
+      await c.locator('#totp-remove-confirm').waitFor();
+      assert((await text(c, '#totp-remove-confirm')).includes('Your recovery codes stay'), 'the codes are mentioned');
+      await shot(c, '34-totp-remove-confirm');
+      await c.click('#totp-remove-confirm button.danger');
+      await passReauthentication(c, carol, '#totp-status:has-text("Off")');
+      await c.click('#recovery-codes-remove');
+      await c.click('#recovery-codes-remove-confirm button.danger');
+      await passReauthentication(c, carol, '#recovery-codes-status:has-text("Off")');
+      assert((await text(c, '#two-factor-status')).includes('is off'), 'two-factor authentication is off');
+      await shot(c, '35-two-factor-off');
+
+      await logOut(c);
+      await logIn(c, carol);
+      assertEqual(await text(c, '.who-name'), carol.name, 'the password alone logs in');
     });
 
     await test('Swagger UI renders under its own Content-Security-Policy, with the Authorize button', async () => {

@@ -5,6 +5,7 @@ import { api, call } from './api/client';
 import { ApiError, describeError } from './api/problem';
 import type { AuthResponse, Identity } from './api/types';
 import { AuthContext, SessionContext, type Auth, type Session } from './auth/session';
+import { stepUp } from './auth/stepUp';
 import { tokens } from './auth/token';
 import { FormAlert, Link, Loading, Notice } from './components/ui';
 import { useRoute, useTitle, useToken } from './lib/hooks';
@@ -14,6 +15,7 @@ import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
 import { GroupPage, GroupsPage } from './pages/Groups';
 import { NewPasswordPage, RecoveryPage } from './pages/Recovery';
+import { SecondFactorStep } from './pages/SecondFactor';
 import { SessionsPage } from './pages/Sessions';
 import { SettingsPage } from './pages/Settings';
 import { SharingPage } from './pages/Sharing';
@@ -24,6 +26,8 @@ const SESSION_ENDED = 'Your session has ended. Please log in again.';
 export function App() {
   const route = useRoute();
   const token = useToken(tokens);
+  // The API refused this token for want of a second factor (auth/stepUp.ts).
+  const needsSecondFactor = useToken(stepUp) === token && token !== null;
   const [identity, setIdentity] = useState<Identity | null>(null);
   const [whoamiError, setWhoamiError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -40,6 +44,7 @@ export function App() {
   useEffect(() => {
     if (token === null) {
       setIdentity(null);
+      stepUp.clear();
       if (hadToken.current && !leaving.current) setNotice(SESSION_ENDED);
       leaving.current = false;
     }
@@ -48,7 +53,7 @@ export function App() {
 
   // After a reload we have a token but not the identity: ask who we are.
   useEffect(() => {
-    if (token === null || identity !== null) return;
+    if (token === null || identity !== null || needsSecondFactor) return;
     let current = true;
     setWhoamiError(null);
     call(api.GET('/api/auth/session')).then(
@@ -56,14 +61,16 @@ export function App() {
         if (current) setIdentity(session.identity);
       },
       (error: unknown) => {
-        // A 401 has already dropped the token (see the client's middleware).
-        if (current && !(error instanceof ApiError && error.status === 401)) setWhoamiError(error);
+        // A 401 has already dropped the token, and a second_factor_required noted
+        // it for the code step (see the client's middleware).
+        const handled = error instanceof ApiError && (error.status === 401 || error.code === 'second_factor_required');
+        if (current && !handled) setWhoamiError(error);
       },
     );
     return () => {
       current = false;
     };
-  }, [token, identity, attempt]);
+  }, [token, identity, attempt, needsSecondFactor]);
 
   // Guard the protected screens, and keep logged-in people off the guests' ones.
   useEffect(() => {
@@ -110,6 +117,14 @@ export function App() {
     navigate(href);
   }, []);
 
+  // The session used its second factor: the same token, now good everywhere.
+  const steppedUp = useCallback((response: AuthResponse) => {
+    setIdentity(response.session.identity);
+    setWhoamiError(null);
+    stepUp.clear();
+    if (response.session_token) tokens.set(response.session_token);
+  }, []);
+
   const logOut = useCallback(async () => {
     leaving.current = true;
     try {
@@ -128,6 +143,14 @@ export function App() {
           <GuestScreen route={route} notice={notice} />
         </Shell>
       </AuthContext.Provider>
+    );
+  }
+
+  if (needsSecondFactor) {
+    return (
+      <Shell identity={null} onLogOut={null}>
+        <SecondFactorRequired token={token} onDone={steppedUp} onLogOut={logOut} />
+      </Shell>
     );
   }
 
@@ -181,6 +204,37 @@ function GuestScreen({ route, notice }: { route: Route; notice: string | null })
       // The guard is on its way to /login?next=…
       return <LoginPage next={null} notice={notice} />;
   }
+}
+
+/**
+ * A session that has not used the person's second factor (one was set up
+ * after this tab logged in, on another device perhaps): the API refuses it
+ * everywhere until a code steps it up. The screen asked for comes back after.
+ */
+function SecondFactorRequired(props: {
+  token: string;
+  onDone: (response: AuthResponse) => void;
+  onLogOut: () => Promise<void>;
+}) {
+  useTitle('Two-factor authentication');
+  // Which factors the person has is not known here (the API refuses to say
+  // until the code is in): the app's code first, a recovery code on request.
+  const challenge = useMemo(
+    () => ({ token: props.token, flowId: null, methods: ['totp', 'lookup_secret'] as const }),
+    [props.token],
+  );
+  return (
+    <main class="auth" id="second-factor-required">
+      <h1>Two-factor authentication</h1>
+      <SecondFactorStep
+        challenge={challenge}
+        reason="Your account now has two-factor authentication. To go on where you were, confirm it is you."
+        onSignedIn={props.onDone}
+        cancelLabel="Log out"
+        onCancel={() => void props.onLogOut()}
+      />
+    </main>
+  );
 }
 
 function UnverifiedNotice({ email }: { email: string }) {

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { tokens } from './auth/token';
 import { pendingState } from './lib/pending';
-import { Screen, json, problem, type Handler } from './testing/screen';
+import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
 // The account lifecycle screens against a fake server: verification, recovery,
 // settings (with the re-authenticate-and-retry dance) and sessions.
@@ -15,18 +15,6 @@ const WRONG_CODE = 'The verification code is invalid or has already been used. P
 
 function session(identity: typeof ADA) {
   return { id: '77777777-7777-4777-8777-777777777777', assurance_level: 'aal1', identity };
-}
-
-function route(routes: Record<string, Handler>): Handler {
-  return (request) => {
-    const key = `${request.method} ${new URL(request.url).pathname}`;
-    const handler = routes[key];
-    return handler ? handler(request) : json(404, problem(404, 'not_found', `no fake for ${key}`));
-  };
-}
-
-async function body(request: Request): Promise<Record<string, unknown>> {
-  return (await request.clone().json()) as Record<string, unknown>;
 }
 
 let screen: Screen;
@@ -272,7 +260,11 @@ describe('settings', () => {
       'POST /api/auth/reauthenticate': async (request) => {
         const { password } = (await body(request)) as { password: string };
         if (password !== 'the old passphrase') {
-          return json(400, problem(400, 'invalid_credentials', 'Wrong.', [{ id: 4000006, text: REFUSED }]));
+          // As the server says it: on the password, the only field of the prompt.
+          return json(
+            400,
+            problem(400, 'invalid_credentials', 'Wrong.', [{ field: 'password', id: 4000006, text: REFUSED }]),
+          );
         }
         state.recent = true;
         return json(200, { session_token: 'tok-ada', session: session({ ...ADA, email_verified: true }) });
@@ -317,7 +309,7 @@ describe('settings', () => {
 
     await screen.type('#reauthenticate-password', 'not it');
     await screen.click('#reauthenticate button[type=submit]');
-    expect((await screen.waitForElement('#reauthenticate-alert')).textContent).toBe(REFUSED);
+    expect((await screen.waitForElement('#reauthenticate-password-error')).textContent).toBe(REFUSED);
     expect(await screen.sent('PUT', '/api/account/password')).toHaveLength(1);
 
     await screen.type('#reauthenticate-password', 'the old passphrase');

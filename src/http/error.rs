@@ -137,7 +137,7 @@ impl ApiError {
                 ..plain(
                     S::TOO_MANY_REQUESTS,
                     C::RateLimited,
-                    &format!("Too many attempts. Try again in {retry_after_secs} seconds."),
+                    &format!("Too many attempts. Try again in {}.", wait_in_words(*retry_after_secs)),
                 )
             },
             Self::PayloadTooLarge { limit } => plain(
@@ -203,6 +203,15 @@ impl ResponseError for ApiError {
             response.insert_header(header);
         }
         response.body(serde_json::to_string(&problem).expect("a problem always serialises"))
+    }
+}
+
+/// "45 seconds", "15 minutes": the header says the seconds, people read this.
+fn wait_in_words(seconds: u64) -> String {
+    match seconds {
+        0..=1 => "a second".to_owned(),
+        2..=119 => format!("{seconds} seconds"),
+        _ => format!("{} minutes", seconds.div_ceil(60)),
     }
 }
 
@@ -321,5 +330,18 @@ impl From<crate::db::StoreError> for ApiError {
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
         ApiError::unavailable("the database", error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_in_seconds_then_minutes() {
+        assert_eq!(wait_in_words(1), "a second");
+        assert_eq!(wait_in_words(45), "45 seconds");
+        assert_eq!(wait_in_words(900), "15 minutes");
+        assert_eq!(wait_in_words(3599), "60 minutes");
     }
 }

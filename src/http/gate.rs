@@ -1,6 +1,6 @@
-//! The gate every `/api` request passes before its handler: the one place that
-//! knows, from the OpenAPI document, which methods a path allows and which
-//! operations need a session.
+//! The gate every request to one of the API's paths (`/api/…`, `/health/…`)
+//! passes before its handler: the one place that knows, from the OpenAPI
+//! document, which methods a path allows and which operations need a session.
 //!
 //! Two things the router cannot do by itself:
 //! - a wrong method on a known path is `405` with `Allow` (the router only knows
@@ -99,7 +99,8 @@ fn segments(path: &str) -> impl Iterator<Item = &str> {
     path.trim_end_matches('/').split('/').skip(1)
 }
 
-/// The middleware on the `/api` scope.
+/// The middleware, around the whole app; paths that are not operations of the
+/// spec (the SPA, Swagger UI) pass through.
 pub async fn gate(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,

@@ -135,3 +135,16 @@ async fn every_response_carries_the_security_headers_and_a_request_id() {
         assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{what}: {csp}");
     }
 }
+
+#[tokio::test]
+async fn a_flow_id_that_names_no_flow_is_404_whatever_its_value() {
+    let app = spawn_app().await;
+    let email = crate::helpers::unique_email();
+    assert_eq!(app.register(&email, "Ada", crate::helpers::PASSWORD).await.status(), 201);
+    for flow_id in [uuid::Uuid::nil(), uuid::Uuid::max(), uuid::Uuid::new_v4()] {
+        let login = json!({ "identifier": email, "password": crate::helpers::PASSWORD, "flow_id": flow_id });
+        problem(app.post("/api/auth/login").json(&login).send().await.unwrap(), 404, "not_found").await;
+        problem(app.verify_email(&flow_id.to_string(), "123456").await, 404, "not_found").await;
+        problem(app.recover(&flow_id.to_string(), "123456").await, 404, "not_found").await;
+    }
+}

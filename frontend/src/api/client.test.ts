@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { call, createApi } from './client';
 import { ApiError } from './problem';
+import { createStepUpStore } from '../auth/stepUp';
 import { createTokenStore } from '../auth/token';
 
 const PROBLEM_401 = {
@@ -83,6 +84,22 @@ describe('the API client', () => {
     expect(tokens.get()).toBe('valid');
   });
 
+  it('keeps Retry-After with the error', async () => {
+    const limited = { ...PROBLEM_401, status: 429, code: 'rate_limited', detail: 'Too many attempts. Try again in 60 seconds.' };
+    const { api } = setup(
+      () =>
+        new Response(JSON.stringify(limited), {
+          status: 429,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '60' },
+        }),
+    );
+    const error = await call(api.POST('/api/auth/login', { body: { identifier: 'a@b.c', password: 'x' } })).catch(
+      (e: unknown) => e,
+    );
+    expect((error as ApiError).code).toBe('rate_limited');
+    expect((error as ApiError).retryAfter).toBe(60);
+  });
+
   it('returns undefined for 204 and reports an unreachable server as status 0', async () => {
     const ok = setup(() => new Response(null, { status: 204 }));
     await expect(call(ok.api.POST('/api/auth/logout'))).resolves.toBeUndefined();
@@ -97,5 +114,43 @@ describe('the API client', () => {
     const { api, requests } = setup(() => json(200, { items: [], page: 2, per_page: 20, total: 0 }));
     await call(api.GET('/api/documents', { params: { query: { page: 2, per_page: 20 } } }));
     expect(new URL(requests[0]?.url ?? '').search).toBe('?page=2&per_page=20');
+  });
+});
+
+describe('a session that needs its second factor', () => {
+  const NEEDS_CODE = {
+    type: 'urn:ory-spa:problem:second_factor_required',
+    title: 'Second factor required',
+    status: 403,
+    detail: 'Enter a code from your authenticator app, or a recovery code, to continue.',
+    code: 'second_factor_required',
+  };
+
+  function withStepUp(respond: () => Response) {
+    const tokens = createTokenStore(null);
+    const stepUp = createStepUpStore();
+    const fetch = vi.fn(() => Promise.resolve(respond()));
+    const api = createApi({ baseUrl: 'http://app.test', fetch: fetch as unknown as typeof globalThis.fetch, tokens, stepUp });
+    return { api, tokens, stepUp };
+  }
+
+  it('notes the token the API refused with second_factor_required, and keeps it', async () => {
+    const { api, tokens, stepUp } = withStepUp(() => json(403, NEEDS_CODE, 'application/problem+json'));
+    tokens.set('half');
+    const error = await call(api.GET('/api/home')).catch((e: unknown) => e);
+    expect((error as ApiError).code).toBe('second_factor_required');
+    expect(stepUp.get()).toBe('half');
+    expect(tokens.get()).toBe('half');
+  });
+
+  it('notes nothing for other refusals, or for a request sent without the stored token', async () => {
+    const forbidden = withStepUp(() => json(403, { ...NEEDS_CODE, code: 'forbidden' }, 'application/problem+json'));
+    forbidden.tokens.set('full');
+    await call(forbidden.api.GET('/api/home')).catch(() => undefined);
+    expect(forbidden.stepUp.get()).toBeNull();
+
+    const guest = withStepUp(() => json(403, NEEDS_CODE, 'application/problem+json'));
+    await call(guest.api.GET('/api/home')).catch(() => undefined);
+    expect(guest.stepUp.get()).toBeNull();
   });
 });

@@ -4,18 +4,20 @@
 import createClient, { type Middleware } from 'openapi-fetch';
 
 import type { paths } from './schema';
-import { ApiError, isProblem } from './problem';
+import { ApiError, isProblem, parseRetryAfter } from './problem';
+import { stepUp as defaultStepUp, type StepUpStore } from '../auth/stepUp';
 import { tokens as defaultTokens, type TokenStore } from '../auth/token';
 
 /** Same origin unless VITE_API_BASE is set at build time (the spec's paths start with /api). */
 export const API_BASE: string = import.meta.env.VITE_API_BASE ?? '';
 
 /**
- * Adds `Authorization: Bearer <token>` to every request while there is a token,
- * and drops the token when the API answers 401 to a request that carried it,
- * which sends the app to the login screen.
+ * Adds `Authorization: Bearer <token>` to every request while there is a token.
+ * When the API refuses the token it carried (and we still hold it): a 401 drops
+ * it, which sends the app to the login screen; a 403 `second_factor_required`
+ * notes it in `stepUp`, and the app asks for a code.
  */
-export function authMiddleware(store: TokenStore): Middleware {
+export function authMiddleware(store: TokenStore, stepUp: StepUpStore): Middleware {
   const carried = new WeakSet<Request>();
   return {
     onRequest({ request }) {
@@ -26,19 +28,29 @@ export function authMiddleware(store: TokenStore): Middleware {
       }
       return request;
     },
-    onResponse({ request, response }) {
-      if (response.status === 401 && carried.has(request)) {
-        // Only if it is still the token that was refused (not a newer login).
-        const sent = request.headers.get('Authorization');
-        const token = store.get();
-        if (token !== null && sent === `Bearer ${token}`) store.clear();
+    async onResponse({ request, response }) {
+      if (!carried.has(request) || (response.status !== 401 && response.status !== 403)) return undefined;
+      // Only if it is still the token that was refused (not a newer login).
+      const sent = request.headers.get('Authorization');
+      const token = store.get();
+      if (token === null || sent !== `Bearer ${token}`) return undefined;
+      if (response.status === 401) {
+        store.clear();
+      } else {
+        const body: unknown = await response
+          .clone()
+          .json()
+          .catch(() => null);
+        if (isProblem(body) && body.code === 'second_factor_required') stepUp.require(token);
       }
       return undefined;
     },
   };
 }
 
-export function createApi(options: { baseUrl?: string; fetch?: typeof fetch; tokens?: TokenStore } = {}) {
+export function createApi(
+  options: { baseUrl?: string; fetch?: typeof fetch; tokens?: TokenStore; stepUp?: StepUpStore } = {},
+) {
   const client = createClient<paths>({
     baseUrl: options.baseUrl ?? (API_BASE || globalThis.location.origin),
     // Looked up on each call (not captured once), so tests can stub the global.
@@ -46,7 +58,7 @@ export function createApi(options: { baseUrl?: string; fetch?: typeof fetch; tok
     // Never let the browser add cookies: the token is the only credential.
     credentials: 'omit',
   });
-  client.use(authMiddleware(options.tokens ?? defaultTokens));
+  client.use(authMiddleware(options.tokens ?? defaultTokens, options.stepUp ?? defaultStepUp));
   return client;
 }
 
@@ -60,7 +72,8 @@ interface Outcome<D> {
 
 /**
  * Awaits an openapi-fetch call and returns its data, or throws an ApiError that
- * carries the problem document (status 0 when the server could not be reached).
+ * carries the problem document and `Retry-After` (status 0 when the server
+ * could not be reached).
  */
 export async function call<D>(request: Promise<Outcome<D>>): Promise<D> {
   let outcome: Outcome<D>;
@@ -71,7 +84,8 @@ export async function call<D>(request: Promise<Outcome<D>>): Promise<D> {
   }
   const { response } = outcome;
   if (response.ok) return outcome.data as D;
-  throw new ApiError(response.status, isProblem(outcome.error) ? outcome.error : null);
+  const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+  throw new ApiError(response.status, isProblem(outcome.error) ? outcome.error : null, undefined, retryAfter);
 }
 
 /** The app's client. */

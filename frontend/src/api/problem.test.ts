@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 
-import { ApiError, NETWORK_ERROR_TEXT, describeError, hasErrors, isProblem, toFormErrors, type Problem } from './problem';
+import {
+  ApiError,
+  NETWORK_ERROR_TEXT,
+  describeError,
+  hasErrors,
+  isProblem,
+  parseRetryAfter,
+  rateLimitedText,
+  toFormErrors,
+  waitText,
+  type Problem,
+} from './problem';
 
 function problem(overrides: Partial<Problem> = {}): Problem {
   return {
@@ -109,5 +120,45 @@ describe('describeError and hasErrors', () => {
     expect(hasErrors({ fields: { email: [] }, form: [] })).toBe(false);
     expect(hasErrors({ fields: { email: ['bad'] }, form: [] })).toBe(true);
     expect(hasErrors({ fields: {}, form: ['bad'] })).toBe(true);
+  });
+});
+
+describe('too many attempts', () => {
+  const limited = (retryAfter: number | null) =>
+    new ApiError(
+      429,
+      problem({ status: 429, code: 'rate_limited', detail: 'Too many attempts. Try again in 900 seconds.' }),
+      undefined,
+      retryAfter,
+    );
+
+  it('reads Retry-After in seconds, and nothing else', () => {
+    expect(parseRetryAfter('900')).toBe(900);
+    expect(parseRetryAfter(' 30 ')).toBe(30);
+    expect(parseRetryAfter(null)).toBeNull();
+    expect(parseRetryAfter('Wed, 21 Oct 2026 07:28:00 GMT')).toBeNull();
+    expect(parseRetryAfter('-5')).toBeNull();
+  });
+
+  it('says the wait in words, rounded up', () => {
+    expect(waitText(1)).toBe('in a second');
+    expect(waitText(40)).toBe('in 40 seconds');
+    expect(waitText(60)).toBe('in a minute');
+    expect(waitText(61)).toBe('in 2 minutes');
+    expect(waitText(900)).toBe('in 15 minutes');
+    expect(waitText(3600)).toBe('in about an hour');
+    expect(waitText(5000)).toBe('in about 2 hours');
+  });
+
+  it('words the problem for people, with or without Retry-After', () => {
+    expect(rateLimitedText(limited(900), 'wrong codes')).toBe(
+      'Too many wrong codes. For your security, please wait and try again in 15 minutes.',
+    );
+    expect(describeError(limited(null))).toBe('Too many attempts. For your security, please wait and try again later.');
+    // Above the form, even if the API had tied a message to a field.
+    expect(toFormErrors(limited(45), ['code'])).toEqual({
+      fields: {},
+      form: ['Too many attempts. For your security, please wait and try again in 45 seconds.'],
+    });
   });
 });

@@ -11,12 +11,15 @@ export type ProblemMessage = components['schemas']['Message'];
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem | null;
+  /** Seconds to wait before trying again (`Retry-After` of a 429 or 503), when the answer said. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, problem: Problem | null, message?: string) {
+  constructor(status: number, problem: Problem | null, message?: string, retryAfter: number | null = null) {
     super(message ?? problem?.detail ?? `The request failed (HTTP ${status}).`);
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter;
   }
 
   get code(): ProblemCode | null {
@@ -38,10 +41,40 @@ export function isProblem(value: unknown): value is Problem {
 
 export const NETWORK_ERROR_TEXT = 'The server could not be reached. Check your connection and try again.';
 
+/** `Retry-After` in seconds (the API sends seconds, never a date); null when absent or odd. */
+export function parseRetryAfter(value: string | null): number | null {
+  if (value === null || !/^\s*\d+\s*$/.test(value)) return null;
+  return Number(value);
+}
+
+/** "in 40 seconds", "in 15 minutes", "in about 2 hours": a wait, rounded up, for people. */
+export function waitText(seconds: number): string {
+  if (seconds < 60) return seconds <= 1 ? 'in a second' : `in ${seconds} seconds`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return minutes === 1 ? 'in a minute' : `in ${minutes} minutes`;
+  const hours = Math.ceil(minutes / 60);
+  return hours === 1 ? 'in about an hour' : `in about ${hours} hours`;
+}
+
+/**
+ * Too many attempts (429 `rate_limited`): the API's detail counts seconds
+ * ("Try again in 900 seconds"); people read "in 15 minutes". `what` names the
+ * attempts ("wrong codes"); without it they are just attempts.
+ */
+export function rateLimitedText(error: ApiError, what = 'attempts'): string {
+  const when = error.retryAfter === null ? 'later' : waitText(error.retryAfter);
+  return `Too many ${what}. For your security, please wait and try again ${when}.`;
+}
+
+function isRateLimited(error: unknown): boolean {
+  return error instanceof ApiError && error.code === 'rate_limited';
+}
+
 /** A sentence for people about an error of any kind. */
 export function describeError(error: unknown): string {
   if (error instanceof ApiError) {
     if (error.status === 0) return NETWORK_ERROR_TEXT;
+    if (error.code === 'rate_limited') return rateLimitedText(error);
     return error.problem?.detail ?? error.message;
   }
   if (error instanceof Error && error.name === 'TypeError') return NETWORK_ERROR_TEXT;
@@ -69,7 +102,7 @@ export function toFormErrors(
   aliases: Readonly<Record<string, string>> = {},
 ): FormErrors {
   const problem = error instanceof ApiError ? error.problem : isProblem(error) ? error : null;
-  if (!problem) return { fields: {}, form: [describeError(error)] };
+  if (!problem || isRateLimited(error)) return { fields: {}, form: [describeError(error)] };
 
   const result: FormErrors = { fields: {}, form: [] };
   const messages = problem.messages ?? [];

@@ -17,3 +17,6 @@ export type GroupView = Schemas['GroupView'];
 export type Member = Schemas['Member'];
 export type PasswordChanged = Schemas['PasswordChanged'];
 export type SessionListItem = Schemas['SessionListItem'];
+export type SecondFactorStatus = Schemas['SecondFactorStatus'];
+export type TotpSetup = Schemas['TotpSetup'];
+export type RecoveryCodesView = Schemas['RecoveryCodesView'];

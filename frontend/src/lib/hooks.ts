@@ -15,8 +15,8 @@ export function useRoute(): Route {
   return route;
 }
 
-/** The session token, kept in step with the store. */
-export function useToken(store: TokenStore): string | null {
+/** The session token, kept in step with the store (or another store of a token: see auth/stepUp.ts). */
+export function useToken(store: Pick<TokenStore, 'get' | 'subscribe'>): string | null {
   const [token, setToken] = useState(() => store.get());
   useEffect(() => {
     setToken(store.get());

@@ -7,8 +7,7 @@ import { Field, FormAlert, Link, Notice } from '../components/ui';
 import { useFormSubmit, useTitle } from '../lib/hooks';
 import { pendingState } from '../lib/pending';
 import { hrefFor, navigate } from '../lib/router';
-import type { SecondFactorPending } from '../api/types';
-import { SecondFactorStep } from './SecondFactor';
+import { SecondFactorStep, abandonChallenge, challengeFrom, type SecondFactorChallenge } from './SecondFactor';
 import { sendVerificationCode } from './Verify';
 
 const LOGIN_FIELDS = ['identifier', 'password'] as const;
@@ -27,13 +26,14 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
   const [password, setPassword] = useState('');
   const [unverified, setUnverified] = useState<string | null>(null);
   const { errors, busy, handle } = useFormSubmit(LOGIN_FIELDS, loginErrors);
-  const [pending, setPending] = useState<SecondFactorPending | null>(null);
+  // The password was right and a second factor is needed.
+  const [challenge, setChallenge] = useState<SecondFactorChallenge | null>(null);
 
   const submit = handle(async () => {
     setUnverified(null);
     try {
       const response = await call(api.POST('/api/auth/login', { body: { identifier, password } }));
-      if ('second_factor' in response) setPending(response);
+      if ('second_factor' in response) setChallenge(challengeFrom(response));
       else auth.signIn(response);
     } catch (error) {
       if (error instanceof ApiError && error.code === 'email_not_verified') setUnverified(identifier.trim());
@@ -41,11 +41,20 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
     }
   });
 
-  if (pending) {
+  if (challenge) {
     return (
       <main class="auth">
         <h1>Log in</h1>
-        <SecondFactorStep pending={pending} onSignedIn={auth.signIn} />
+        <SecondFactorStep
+          challenge={challenge}
+          onSignedIn={auth.signIn}
+          cancelLabel="Log in with another account"
+          onCancel={() => {
+            abandonChallenge(challenge);
+            setChallenge(null);
+            setPassword('');
+          }}
+        />
       </main>
     );
   }

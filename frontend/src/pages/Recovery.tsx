@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
-import type { AuthResponse, SecondFactorPending } from '../api/types';
+import type { AuthResponse } from '../api/types';
 import { useAuth, useSession } from '../auth/session';
 import { CodeForm } from '../components/CodeForm';
 import { PasswordForm, passwordChangedText } from '../components/PasswordForm';
@@ -9,7 +9,7 @@ import { Field, FormAlert, Link } from '../components/ui';
 import { useFormSubmit, useTitle } from '../lib/hooks';
 import { pendingState, readPendingCode, type PendingCode } from '../lib/pending';
 import { historyState, hrefFor, replaceHistoryState } from '../lib/router';
-import { SecondFactorStep } from './SecondFactor';
+import { SecondFactorStep, abandonChallenge, challengeFrom, type SecondFactorChallenge } from './SecondFactor';
 
 async function sendRecoveryCode(email: string): Promise<PendingCode> {
   const sent = await call(api.POST('/api/auth/recovery', { body: { email } }));
@@ -33,13 +33,13 @@ export function RecoveryPage() {
   }, [pending]);
 
   // With a second factor, the code from the email is not enough to sign in.
-  const [secondFactor, setSecondFactor] = useState<SecondFactorPending | null>(null);
+  const [secondFactor, setSecondFactor] = useState<SecondFactorChallenge | null>(null);
   const signIn = (response: AuthResponse) => auth.signIn(response, { href: hrefFor({ name: 'new-password' }) });
 
   const submitCode = async (code: string) => {
     if (!pending) return;
     const response = await call(api.POST('/api/auth/recovery/code', { body: { flow_id: pending.flowId, code } }));
-    if ('second_factor' in response) setSecondFactor(response);
+    if ('second_factor' in response) setSecondFactor(challengeFrom(response));
     else signIn(response);
   };
 
@@ -47,7 +47,15 @@ export function RecoveryPage() {
     return (
       <main class="auth">
         <h1>Forgot your password?</h1>
-        <SecondFactorStep pending={secondFactor} onSignedIn={signIn} />
+        <SecondFactorStep
+          challenge={secondFactor}
+          onSignedIn={signIn}
+          onCancel={() => {
+            abandonChallenge(secondFactor);
+            setSecondFactor(null);
+            setPending(null);
+          }}
+        />
       </main>
     );
   }

@@ -1,81 +1,183 @@
 import { useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
+import { ApiError, noErrors, rateLimitedText, toFormErrors, type FormErrors } from '../api/problem';
 import type { AuthResponse, SecondFactorMethod, SecondFactorPending } from '../api/types';
 import { Field, FormAlert } from '../components/ui';
+import { cleanCode, deadFlow } from '../lib/codes';
 import { useFormSubmit } from '../lib/hooks';
 
-const LABELS: Record<SecondFactorMethod, { field: string; hint: string; other: string }> = {
+/** What it takes to finish a sign-in whose password was right (or to step a session up). */
+export interface SecondFactorChallenge {
+  /**
+   * The password-only session's token; null where a cookie carries it (cookie
+   * mode, which this app does not use: the API leaves the token out then).
+   */
+  token: string | null;
+  /** The login flow to finish; null starts a new one (an existing session stepping up). */
+  flowId: string | null;
+  /** The factors the person has, in the order to offer them. */
+  methods: readonly SecondFactorMethod[];
+}
+
+/** The challenge in a login's (or recovery code's) 202 answer. */
+export function challengeFrom(pending: SecondFactorPending): SecondFactorChallenge {
+  return {
+    token: pending.session_token ?? null,
+    flowId: pending.second_factor.flow_id,
+    methods: pending.second_factor.methods,
+  };
+}
+
+// `switchTo`: the link that offers this method while the other one is shown.
+const LABELS: Record<SecondFactorMethod, { lead: string; field: string; hint: string; switchTo: string }> = {
   totp: {
+    lead: 'Open your authenticator app and enter the code it shows.',
     field: 'Code from your authenticator app',
-    hint: 'The 6 digits your app shows for this account.',
-    other: 'Use a code from your authenticator app instead',
+    hint: 'The 6 digits your app shows for this account; they change every 30 seconds.',
+    switchTo: 'Use a code from your authenticator app instead',
   },
   lookup_secret: {
+    lead: 'Enter one of the recovery codes you saved when you set up two-factor authentication.',
     field: 'Recovery code',
-    hint: 'One of the recovery codes you saved; each works once.',
-    other: 'Use a recovery code instead',
+    hint: 'Each code works once; cross it off your list after using it.',
+    switchTo: 'Use a recovery code instead',
   },
 };
 
+/** The header that presents the challenge's session, when it has a token. */
+function bearer(challenge: SecondFactorChallenge): Record<string, string> {
+  return challenge.token ? { Authorization: `Bearer ${challenge.token}` } : {};
+}
+
+/** What a person types, as the API wants it: digits only for an app's code. */
+function cleanFor(method: SecondFactorMethod, code: string): string {
+  const trimmed = code.trim();
+  return method === 'totp' ? cleanCode(trimmed) || trimmed : trimmed;
+}
+
+/** The second step's errors in people's words; a wrong code under the field. */
+export function secondFactorErrors(error: unknown): FormErrors {
+  if (error instanceof ApiError) {
+    if (error.code === 'rate_limited') return { fields: {}, form: [rateLimitedText(error, 'wrong codes')] };
+    if (error.status === 401) {
+      return { fields: {}, form: ['This login has timed out or was ended. Please log in again.'] };
+    }
+  }
+  return toFormErrors(error, ['code']);
+}
+
+/**
+ * Ends a password-only session that will not be completed (the person went
+ * back instead of entering a code). Best effort: Kratos ends it anyway when it
+ * expires.
+ */
+export function abandonChallenge(challenge: SecondFactorChallenge): void {
+  void call(api.POST('/api/auth/logout', { headers: bearer(challenge) })).catch(() => undefined);
+}
+
 /**
  * The second step of a login for a person with a second factor: the password
- * was right, and `pending` holds a password-only session that only a code can
- * complete. The token is sent with this one request and kept nowhere else.
+ * was right, and the challenge holds a password-only session that only a code
+ * can complete. The token is sent with these requests only and kept nowhere
+ * else. Also steps up a session the API refused with `second_factor_required`.
  */
 export function SecondFactorStep({
-  pending,
+  challenge,
   onSignedIn,
+  onCancel,
+  cancelLabel = 'Start over',
+  reason = 'Your account is protected with two-factor authentication.',
 }: {
-  pending: SecondFactorPending;
+  challenge: SecondFactorChallenge;
+  /** Why a code is asked for, before what to do. */
+  reason?: string;
   onSignedIn: (response: AuthResponse) => void;
+  /** Gives up on this sign-in (the page decides what that means). */
+  onCancel?: () => void;
+  cancelLabel?: string;
 }) {
-  const methods = pending.second_factor.methods;
+  const { methods } = challenge;
   const [method, setMethod] = useState<SecondFactorMethod>(methods[0] ?? 'totp');
   const [code, setCode] = useState('');
-  const { errors, busy, handle } = useFormSubmit(['code']);
+  // A login flow lives 10 minutes; past that, a new one for the same session.
+  const [flowId, setFlowId] = useState(challenge.flowId);
+  const { errors, setErrors, busy, handle } = useFormSubmit(['code'], secondFactorErrors);
   const other = methods.find((m) => m !== method);
 
   const submit = handle(async () => {
-    const response = await call(
-      api.POST('/api/auth/second-factor', {
-        body: { method, code, flow_id: pending.second_factor.flow_id },
-        headers: pending.session_token ? { Authorization: `Bearer ${pending.session_token}` } : {},
-      }),
-    );
+    const send = (flow: string | null) =>
+      call(
+        api.POST('/api/auth/second-factor', {
+          body: { method, code: cleanFor(method, code), flow_id: flow },
+          headers: bearer(challenge),
+        }),
+      );
+    let response: AuthResponse;
+    try {
+      response = await send(flowId);
+    } catch (error) {
+      if (flowId === null || deadFlow(error) === null) throw error;
+      setFlowId(null);
+      response = await send(null);
+    }
     onSignedIn(response);
   });
 
+  const labels = LABELS[method];
   return (
-    <form id="second-factor" onSubmit={(event) => void submit(event)} noValidate>
-      <p>Your account has two-factor authentication.</p>
-      <FormAlert id="second-factor-alert" messages={errors.form} />
-      <Field
-        form="second-factor"
-        name="code"
-        label={LABELS[method].field}
-        hint={LABELS[method].hint}
-        autoComplete="one-time-code"
-        required
-        value={code}
-        onInput={setCode}
-        errors={errors.fields.code}
-      />
-      <button type="submit" class="primary" disabled={busy}>
-        {busy ? 'Checking…' : 'Continue'}
-      </button>
-      {other && (
-        <button
-          type="button"
-          class="link"
-          onClick={() => {
-            setMethod(other);
-            setCode('');
-          }}
-        >
-          {LABELS[other].other}
+    <>
+      <p id="second-factor-lead">
+        {reason} {labels.lead}
+      </p>
+      <form id="second-factor" onSubmit={(event) => void submit(event)} noValidate>
+        <FormAlert id="second-factor-alert" messages={errors.form} />
+        <Field
+          // A new field for the other method: it takes the focus, empty.
+          key={method}
+          form="second-factor"
+          name="code"
+          label={labels.field}
+          hint={labels.hint}
+          autoComplete={method === 'totp' ? 'one-time-code' : 'off'}
+          inputMode={method === 'totp' ? 'numeric' : undefined}
+          maxLength={64}
+          required
+          autoFocus
+          value={code}
+          onInput={setCode}
+          errors={errors.fields.code}
+        />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Checking…' : 'Continue'}
         </button>
-      )}
-    </form>
+      </form>
+      <div class="after-form">
+        {other && (
+          <p>
+            <button
+              type="button"
+              class="link"
+              id="second-factor-switch"
+              disabled={busy}
+              onClick={() => {
+                setMethod(other);
+                setCode('');
+                setErrors(noErrors);
+              }}
+            >
+              {LABELS[other].switchTo}
+            </button>
+          </p>
+        )}
+        {onCancel && (
+          <p>
+            <button type="button" class="link" id="second-factor-cancel" disabled={busy} onClick={onCancel}>
+              {cancelLabel}
+            </button>
+          </p>
+        )}
+      </div>
+    </>
   );
 }

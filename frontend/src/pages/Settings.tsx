@@ -8,11 +8,12 @@ import { PasswordForm, passwordChangedText } from '../components/PasswordForm';
 import { Field, FormAlert, Link, Loading, Notice } from '../components/ui';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
+import { TwoFactorSection } from './TwoFactor';
 
 /** The tabs of the settings screens. */
 export function SettingsNav({ current }: { current: 'settings' | 'sessions' }) {
   const tabs = [
-    { name: 'settings', label: 'Profile and password' },
+    { name: 'settings', label: 'Profile and security' },
     { name: 'sessions', label: 'Your sessions' },
   ] as const;
   return (
@@ -61,6 +62,7 @@ export function SettingsPage() {
           onChanged={(result) => setPasswordChanged(passwordChangedText(result.signed_out_sessions))}
         />
       </section>
+      <TwoFactorSection />
     </main>
   );
 }

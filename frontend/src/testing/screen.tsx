@@ -6,6 +6,7 @@ import { act } from 'preact/test-utils';
 import { vi } from 'vitest';
 
 import { App } from '../App';
+import { stepUp } from '../auth/stepUp';
 
 export type Handler = (request: Request) => Response | Promise<Response>;
 
@@ -17,6 +18,20 @@ export function json(status: number, body?: unknown): Response {
 
 export function problem(status: number, code: string, detail: string, messages?: unknown[]) {
   return { type: `urn:ory-spa:problem:${code}`, title: code, status, detail, code, ...(messages ? { messages } : {}) };
+}
+
+/** A fake server from `"METHOD /path"` to handler; anything else is a 404 problem. */
+export function route(routes: Record<string, Handler>): Handler {
+  return (request) => {
+    const key = `${request.method} ${new URL(request.url).pathname}`;
+    const handler = routes[key];
+    return handler ? handler(request) : json(404, problem(404, 'not_found', `no fake for ${key}`));
+  };
+}
+
+/** A request's JSON body. */
+export async function body(request: Request): Promise<Record<string, unknown>> {
+  return (await request.clone().json()) as Record<string, unknown>;
 }
 
 /** The app on a fake server; `requests` are copies of what it sent, in order. */
@@ -36,6 +51,8 @@ export class Screen {
   }
 
   async start(path: string, state: unknown = null): Promise<void> {
+    // A note from an earlier test about a token that this one reuses would count.
+    stepUp.clear();
     history.replaceState(state, '', path);
     document.body.append(this.container);
     await act(() => {
