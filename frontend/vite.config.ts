@@ -1,8 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
 // In `vite dev`, /api goes to the backend (APP_BIND_ADDRESS of scripts/dev.sh);
-// set VITE_PROXY_TARGET to point it elsewhere. A build calls the API on its own
-// origin (relative `/api/...`) unless VITE_API_BASE is set at build time.
+// set VITE_PROXY_TARGET to point it elsewhere. The app always calls the API on
+// its own origin (cookie mode: README.md), here through the proxy, which keeps
+// the browser's Host (changeOrigin: false) so that the backend sees the
+// request's Origin as its own.
 const proxyTarget = process.env.VITE_PROXY_TARGET ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({

@@ -5,14 +5,21 @@
 //   (or: npm run e2e)
 //
 // Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) headless through
-// playwright-core, in a fresh user-data-dir. Two people, A and B, each in their
-// own tab: the session token lives in sessionStorage, which is per tab, so two
-// tabs are two independent sessions. Screenshots go to test-artifacts/screenshots/
-// at the repository root (or $SCREENSHOT_DIR). Prints one line per test and ends
-// with "N passed, N failed"; exits non-zero on any failure.
+// playwright-core. The SPA keeps its session in an HttpOnly cookie (cookie mode),
+// which every tab of a browser profile shares, so each person (and each further
+// session of one person) gets a browser context of their own: its own cookie
+// jar, like another browser. Screenshots go to test-artifacts/screenshots/ at the
+// repository root (or $SCREENSHOT_DIR). Prints one line per test and ends with
+// "N passed, N failed"; exits non-zero on any failure.
+//
+// The token must never be within the page's reach: after every sign-in the test
+// reads the cookie through the context (it must be HttpOnly, SameSite=Strict,
+// host-only) and fails if its value is in sessionStorage, localStorage or
+// document.cookie; it also fails on a token in a request URL or the console, and
+// on an API request without `X-Session-Mode: cookie`, or a change without our
+// Origin. It uses the token itself only for its own checks (as a bearer token).
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -101,7 +108,9 @@ function assertEqual(actual, expected, what) {
 // ---------------------------------------------------------------- browser helpers
 
 const tokensSeen = new Set();
-const problems = []; // CSP violations, page errors, tokens in URLs or the console
+const problems = []; // CSP violations, page errors, tokens in URLs or the console, cookie mode broken
+let apiRequestsChecked = 0;
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function watch(page, who) {
   page.setDefaultTimeout(TIMEOUT);
@@ -117,15 +126,73 @@ function watch(page, who) {
     for (const token of tokensSeen) {
       if (request.url().includes(token)) problems.push(`${who}: the session token appeared in a URL: ${request.url()}`);
     }
+    if (request.url().startsWith(`${BASE_URL}/api/`)) void checkApiRequest(request, who);
   });
+}
+
+/** Cookie mode as the server requires it: the header on every call, our Origin on every change, no token. */
+async function checkApiRequest(request, who) {
+  const what = `${who}: ${request.method()} ${new URL(request.url()).pathname}`;
+  let headers;
+  try {
+    headers = await request.allHeaders();
+  } catch {
+    return; // the page went away first
+  }
+  if (headers['x-session-mode'] !== 'cookie') problems.push(`${what} without X-Session-Mode: cookie`);
+  if (UNSAFE.has(request.method()) && headers.origin !== BASE_URL) {
+    problems.push(`${what} with Origin ${headers.origin ?? '(none)'}, not ${BASE_URL}`);
+  }
+  if ('authorization' in headers || 'x-session-token' in headers) problems.push(`${what} sent a token from the page`);
+  apiRequestsChecked += 1;
 }
 
 async function shot(page, name) {
   await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
 }
 
+// `ory_spa_session` where the server runs on plain HTTP (scripts/dev.sh), else `__Host-ory_spa_session`.
+const COOKIE_NAMES = ['ory_spa_session', '__Host-ory_spa_session'];
+
+/** The session cookie of the page's browser context, or null. */
+async function sessionCookie(page) {
+  const cookies = await page.context().cookies(BASE_URL);
+  return cookies.find((cookie) => COOKIE_NAMES.includes(cookie.name)) ?? null;
+}
+
+/** The session token in the page's cookie, or null: for the test's own API calls only. */
 async function sessionToken(page) {
-  return page.evaluate(() => sessionStorage.getItem('ory-spa.session-token'));
+  return (await sessionCookie(page))?.value ?? null;
+}
+
+/**
+ * After a sign-in: the session is in an HttpOnly, SameSite=Strict, host-only
+ * cookie, and its token is nowhere the page's scripts can read. Returns the token.
+ */
+async function cookieSession(page, when) {
+  const cookie = await sessionCookie(page);
+  assert(cookie, `a session cookie ${when}`);
+  tokensSeen.add(cookie.value);
+  assertEqual(cookie.httpOnly, true, `the session cookie is HttpOnly ${when}`);
+  assertEqual(cookie.sameSite, 'Strict', `the session cookie is SameSite=Strict ${when}`);
+  assertEqual(cookie.path, '/', `the session cookie's path ${when}`);
+  assertEqual(cookie.domain, new URL(BASE_URL).hostname, `the session cookie is host-only ${when}`);
+  assertEqual(cookie.secure, cookie.name.startsWith('__Host-'), `Secure goes with the __Host- name ${when}`);
+  await assertTokenOutOfReach(page, cookie.value, when);
+  return cookie.value;
+}
+
+/** What the page's scripts can read holds no token (checked without printing it). */
+async function assertTokenOutOfReach(page, token, when) {
+  const readable = await page.evaluate(() => ({
+    sessionStorage: Object.entries(sessionStorage),
+    localStorage: Object.entries(localStorage),
+    'document.cookie': globalThis.document.cookie,
+  }));
+  for (const [where, value] of Object.entries(readable)) {
+    assert(!JSON.stringify(value).includes(token), `the session token is not in ${where} ${when}`);
+  }
+  assert(!COOKIE_NAMES.some((name) => readable['document.cookie'].includes(name)), `document.cookie has no session cookie ${when}`);
 }
 
 async function text(page, selector) {
@@ -144,10 +211,7 @@ async function register(page, person) {
   await page.waitForURL(`${BASE_URL}/verify`);
   assert((await text(page, '#verify-sent')).includes(person.email), 'the code page names the address');
   assertEqual(await text(page, '.who-name'), person.name, 'the name in the header');
-  const token = await sessionToken(page);
-  assert(token, 'a session token in sessionStorage after registration');
-  tokensSeen.add(token);
-  return token;
+  return cookieSession(page, 'after registration');
 }
 
 /** Registers, then leaves the code for later and goes to the documents. */
@@ -165,15 +229,16 @@ async function logIn(page, person) {
   await page.fill('#login-password', person.password);
   await page.click('#login button[type=submit]');
   await page.waitForURL(`${BASE_URL}/documents`);
-  const token = await sessionToken(page);
-  assert(token, 'a session token after logging in');
-  tokensSeen.add(token);
-  return token;
+  return cookieSession(page, 'after logging in');
 }
 
+/** Logs out; the server ends the session and removes the cookie. */
 async function logOut(page) {
+  const token = await sessionToken(page);
   await page.click('#logout');
   await page.locator('#login').waitFor();
+  assertEqual(await sessionCookie(page), null, 'logging out removes the session cookie');
+  assertEqual((await api('/api/auth/session', token)).status, 401, 'the logged-out token is revoked');
 }
 
 /** The ids of the documents on the first page of the list, after a fresh load. */
@@ -264,14 +329,21 @@ async function passReauthentication(page, person, done) {
   return true;
 }
 
-/** Logs in with the password; the app asks for the second factor instead of signing in. */
+/**
+ * Logs in with the password; the app asks for the second factor instead of
+ * signing in. The password-only session is in the cookie already (out of the
+ * page's reach too), and the API refuses it for anything but the second factor.
+ */
 async function logInHalfway(page, person) {
   await page.goto(`${BASE_URL}/login`);
   await page.fill('#login-identifier', person.email);
   await page.fill('#login-password', person.password);
   await page.click('#login button[type=submit]');
   await page.locator('#second-factor-code').waitFor();
-  assertEqual(await sessionToken(page), null, 'no session token before the second factor');
+  const half = await cookieSession(page, 'after the password, before the second factor');
+  const refused = await api('/api/auth/session', half);
+  assertEqual(refused.status, 403, 'a password-only session is refused');
+  assertEqual((await refused.json()).code, 'second_factor_required', 'for want of the second factor');
 }
 
 // ---------------------------------------------------------------- the run
@@ -287,22 +359,20 @@ async function main() {
     process.exit(1);
   }
 
-  const profile = mkdtempSync(join(tmpdir(), 'ory-spa-e2e-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-    viewport: { width: 1100, height: 800 },
-    acceptDownloads: true,
-  });
-  // "Copy" buttons: the test reads back what they put on the clipboard.
-  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
-  const a = context.pages()[0] ?? (await context.newPage());
-  const b = await context.newPage();
-  const c = await context.newPage();
-  watch(a, 'A');
-  watch(b, 'B');
-  watch(c, 'C');
+  // Playwright gives the browser a fresh temporary profile of its own.
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+  /** A page in a new browser context: another person, or another browser of the same one. */
+  const newBrowser = async (who) => {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 800 }, acceptDownloads: true });
+    // "Copy" buttons: the test reads back what they put on the clipboard.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE_URL });
+    const page = await context.newPage();
+    watch(page, who);
+    return page;
+  };
+  const a = await newBrowser('A');
+  const b = await newBrowser('B');
+  const c = await newBrowser('C');
 
   let tokenA = null;
   let tokenB = null;
@@ -337,14 +407,14 @@ async function main() {
       assertEqual(field, 'password', 'the message sits in the password field');
       assertEqual(await a.getAttribute('#register-password', 'aria-invalid'), 'true', 'the password input is marked invalid');
       assertEqual(await a.locator('#register-email-error').count(), 0, 'no message next to the email field');
-      assertEqual(await sessionToken(a), null, 'no session token after a refused registration');
+      assertEqual(await sessionCookie(a), null, 'no session cookie after a refused registration');
       await shot(a, '01-register-short-password');
     });
 
     await test('two people register (unique emails) and each lands on their documents', async () => {
       tokenA = await registerAndSkipVerification(a, alice);
       tokenB = await registerAndSkipVerification(b, bob);
-      assert(tokenA !== tokenB, 'two tabs, two sessions');
+      assert(tokenA !== tokenB, 'two browsers, two sessions');
       await shot(b, '02-documents-empty-b');
     });
 
@@ -409,6 +479,7 @@ async function main() {
       const check = await api(`/api/documents/${docId}`, tokenA);
       assertEqual((await check.json()).title, docTitle, 'the title is unchanged');
       assertEqual(await sessionToken(b), tokenB, 'a 403 does not log B out');
+      assertEqual(await text(b, '.who-name'), bob.name, 'B is still logged in');
     });
 
     await test('A revokes; B no longer sees the document after reloading', async () => {
@@ -451,17 +522,15 @@ async function main() {
       assertEqual(await a.locator(`.group-list a:has-text("Reviewers ${run}")`).count(), 0, 'the group is gone');
     });
 
-    await test('both log out; their tokens stop working and the app asks them to log in', async () => {
+    await test('both log out; the cookie goes, the tokens stop working, and the app asks them to log in', async () => {
       for (const [page, token] of [
         [a, tokenA],
         [b, tokenB],
       ]) {
         await page.goto(`${BASE_URL}/documents`);
-        await page.click('#logout');
-        await page.locator('#login').waitFor();
+        assertEqual(await sessionToken(page), token, 'the same session after a page load');
+        await logOut(page);
         assert(/logged out/.test(await text(page, 'main [role="status"]')), 'the logged-out notice');
-        assertEqual(await sessionToken(page), null, 'the token is gone from sessionStorage');
-        assertEqual((await api('/api/auth/session', token)).status, 401, 'the old token is revoked');
         await page.goto(`${BASE_URL}/documents`);
         await page.waitForURL(/\/login\?next=%2Fdocuments$/);
       }
@@ -519,6 +588,23 @@ async function main() {
       assertEqual(await text(c, '.who-name'), carol.name, 'the new name after a reload');
     });
 
+    await test('another tab of the same browser shares its session; logging out there logs this tab out', async () => {
+      const tab = await c.context().newPage();
+      watch(tab, 'C, second tab');
+      try {
+        await tab.goto(`${BASE_URL}/documents`);
+        assertEqual(await text(tab, '.who-name'), carol.name, 'logged in in the new tab too');
+        await assertTokenOutOfReach(tab, await sessionToken(c), 'in the second tab');
+        await logOut(tab);
+        // The first tab hears of it (BroadcastChannel), asks the server, and is told.
+        await c.locator('#login').waitFor();
+        assert(/session has ended/i.test(await text(c, 'main [role="status"]')), 'the first tab says so');
+      } finally {
+        await tab.close();
+      }
+      await logIn(c, carol);
+    });
+
     await test('forgot password: a code by mail, a new password; the old one fails and the new one works', async () => {
       await logOut(c);
       await c.click('text=Forgot your password?');
@@ -534,7 +620,7 @@ async function main() {
       await c.fill('#recovery-code', code);
       await c.click('#recovery button[type=submit]');
       await c.waitForURL(`${BASE_URL}/recovery/password`);
-      tokensSeen.add(await sessionToken(c));
+      await cookieSession(c, 'after the recovery code');
       assert(await c.isChecked('#new-password-sign_out_other_sessions'), '"sign out my other sessions" is checked');
       await shot(c, '20-new-password');
 
@@ -551,15 +637,16 @@ async function main() {
       await c.fill('#login-password', old);
       await c.click('#login button[type=submit]');
       await c.locator('#login-alert').waitFor();
-      assertEqual(await sessionToken(c), null, 'the old password signs nobody in');
+      assertEqual(await sessionCookie(c), null, 'the old password signs nobody in');
       await shot(c, '22-old-password-refused');
       await logIn(c, carol);
       assertEqual(await text(c, '.who-name'), carol.name, 'logged in with the new password');
     });
 
-    await test('sessions: one signed out from here is refused in its own tab; "sign out everywhere else"', async () => {
-      const d = await context.newPage();
-      watch(d, 'D');
+    await test('sessions: one signed out from here is refused in its own browser; "sign out everywhere else"', async () => {
+      // Carol's second session: another browser (a context of its own), since
+      // every tab of one browser shares the cookie and so the session.
+      const d = await newBrowser('D');
       try {
         const tokenD = await logIn(d, carol);
         const sessionD = (await (await api('/api/auth/session', tokenD)).json()).id;
@@ -569,20 +656,22 @@ async function main() {
         await c.waitForURL(`${BASE_URL}/settings/sessions`);
         const rowD = c.locator(`tr[data-id="${sessionD}"]`);
         await rowD.waitFor();
-        assert(/Chrome/.test(await rowD.locator('td').first().textContent()), "the other tab's device is named");
+        assert(/Chrome/.test(await rowD.locator('td').first().textContent()), "the other browser's device is named");
         assert((await text(c, 'tr[data-current="true"]')).includes('This device'), 'this device is marked');
         assertEqual(await c.locator('tr[data-current="true"] button').count(), 0, 'no sign-out button for this device');
         await shot(c, '23-sessions');
 
         await rowD.locator('button', { hasText: 'Sign out' }).click();
         await rowD.waitFor({ state: 'detached' });
-        assertEqual((await api('/api/auth/session', tokenD)).status, 401, "the other tab's token is revoked");
+        assertEqual((await api('/api/auth/session', tokenD)).status, 401, "the other browser's token is revoked");
 
-        // The other tab's next action finds its session gone.
+        // The other browser's next action finds its session gone.
         await d.click('nav >> text=Groups');
         await d.locator('#login').waitFor();
-        assert(/session has ended/i.test(await text(d, 'main [role="status"]')), 'the other tab is told');
-        assertEqual(await sessionToken(d), null, "the other tab's token is forgotten");
+        assert(/session has ended/i.test(await text(d, 'main [role="status"]')), 'the other browser is told');
+        await d.reload();
+        await d.locator('#login').waitFor();
+        assertEqual(await d.locator('#logout').count(), 0, 'and stays logged out after a reload');
         await shot(d, '24-session-ended');
 
         // One more session (a script's), then "sign out everywhere else".
@@ -604,7 +693,7 @@ async function main() {
         assertEqual((await api('/api/auth/session', tokenE)).status, 401, "the script's token is revoked");
         assertEqual((await api('/api/auth/session', await sessionToken(c))).status, 200, 'this session stays');
       } finally {
-        await d.close();
+        await d.context().close();
       }
     });
 
@@ -650,10 +739,9 @@ async function main() {
     // Carol's second factor: codes computed from the key the page shows, as an app would.
     const secondFactor = { secret: null, codes: [] };
 
-    await test('two-factor: an authenticator app set up in settings; a tab logged in before is asked for a code', async () => {
-      // Another tab, logged in with the password alone before the app exists.
-      const e = await context.newPage();
-      watch(e, 'E');
+    await test('two-factor: an authenticator app set up in settings; a browser logged in before is asked for a code', async () => {
+      // Another browser, logged in with the password alone before the app exists.
+      const e = await newBrowser('E');
       try {
         await logIn(e, carol);
 
@@ -688,7 +776,7 @@ async function main() {
         assertEqual(session.assurance_level, 'aal2', 'the session that set it up counts as having used it');
         await shot(c, '28-totp-on');
 
-        // The other tab's session has not used the app: the API refuses it, and the app asks for a code.
+        // The other browser's session has not used the app: the API refuses it, and the app asks for a code.
         await e.click('nav >> text=Groups');
         await e.locator('#second-factor-required #second-factor-code').waitFor();
         await shot(e, '29-step-up');
@@ -696,8 +784,10 @@ async function main() {
         await e.click('#second-factor button[type=submit]');
         await e.locator('h1', { hasText: 'Groups' }).waitFor();
         assertEqual(new URL(e.url()).pathname, '/groups', 'the screen asked for');
+        const raised = await cookieSession(e, 'after stepping up');
+        assertEqual((await (await api('/api/auth/session', raised)).json()).assurance_level, 'aal2', 'the session is raised');
       } finally {
-        await e.close();
+        await e.context().close();
       }
     });
 
@@ -744,9 +834,7 @@ async function main() {
       await c.fill('#second-factor-code', totpCode(secondFactor.secret));
       await c.click('#second-factor button[type=submit]');
       await c.waitForURL(`${BASE_URL}/documents`);
-      const token = await sessionToken(c);
-      assert(token, 'a session token after the second factor');
-      tokensSeen.add(token);
+      const token = await cookieSession(c, 'after the second factor');
       const session = await (await api('/api/auth/session', token)).json();
       assertEqual(session.assurance_level, 'aal2', 'the session used both factors');
     });
@@ -759,7 +847,7 @@ async function main() {
       await shot(c, '33-second-factor-recovery-code');
       await c.click('#second-factor button[type=submit]');
       await c.waitForURL(`${BASE_URL}/documents`);
-      tokensSeen.add(await sessionToken(c));
+      await cookieSession(c, 'after a recovery code as the second factor');
       assertEqual(await text(c, '.who-name'), carol.name, 'logged in');
 
       await logOut(c);
@@ -769,7 +857,8 @@ async function main() {
       await c.click('#second-factor button[type=submit]');
       const refusal = await text(c, '#second-factor-code-error');
       assert(/used/i.test(refusal), `a used recovery code is refused (got "${refusal}")`);
-      assertEqual(await sessionToken(c), null, 'not logged in');
+      const half = await api('/api/auth/session', await sessionToken(c));
+      assertEqual(half.status, 403, 'not logged in: the cookie still holds the password-only session');
     });
 
     await test('two-factor: removing the app and the codes (each after a confirmation) makes the password enough again', async () => {
@@ -778,7 +867,7 @@ async function main() {
       await c.fill('#second-factor-code', secondFactor.codes[1]);
       await c.click('#second-factor button[type=submit]');
       await c.waitForURL(`${BASE_URL}/documents`);
-      tokensSeen.add(await sessionToken(c));
+      await cookieSession(c, 'after the second recovery code');
 
       await c.click('nav >> text=Settings');
       await c.waitForURL(`${BASE_URL}/settings`);
@@ -800,7 +889,7 @@ async function main() {
     });
 
     await test('Swagger UI renders under its own Content-Security-Policy, with the Authorize button', async () => {
-      const page = await context.newPage();
+      const page = await a.context().newPage();
       watch(page, 'Swagger UI');
       const response = await page.goto(`${BASE_URL}/swagger-ui/`);
       const csp = response?.headers()['content-security-policy'] ?? '';
@@ -811,12 +900,12 @@ async function main() {
       await page.close();
     });
 
-    await test('the run had no CSP violations, page errors, or leaked tokens', async () => {
+    await test('the run had no CSP violations, page errors, leaked tokens, or requests outside cookie mode', async () => {
+      assert(apiRequestsChecked > 0, 'the API requests were checked');
       assert(problems.length === 0, `problems seen:\n${problems.join('\n')}`);
     });
   } finally {
-    await context.close().catch(() => undefined);
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close().catch(() => undefined);
   }
 
   const count = (status) => results.filter((r) => r.status === status).length;

@@ -1,7 +1,8 @@
 import { act } from 'preact/test-utils';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { TOKEN_KEY, tokens } from './auth/token';
+import { SESSION_CHANNEL } from './auth/otherTabs';
+import { sessions } from './auth/sessionState';
 import { Screen, json, problem, type Handler } from './testing/screen';
 
 // Screen-level tests: the real App, with the network replaced by a fake server.
@@ -26,8 +27,6 @@ async function start(path: string) {
 }
 
 beforeEach(() => {
-  sessionStorage.clear();
-  tokens.clear();
   screen = new Screen();
   container = screen.container;
 });
@@ -57,17 +56,21 @@ describe('registration', () => {
     expect(container.querySelector('#register-email-error')).toBeNull();
     expect(container.querySelector('#register-alert')).toBeNull();
 
-    const sent = (await requests[0]?.json()) as Record<string, string>;
-    expect(requests[0]?.url).toMatch(/\/api\/auth\/registration$/);
-    expect(sent).toEqual({ email: 'ada@example.com', name: 'Ada', password: 'abc' });
-    expect(sessionStorage.getItem(TOKEN_KEY)).toBeNull();
+    // The page first asked whether the browser has a session (it had none).
+    expect(requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
+      'GET /api/auth/session',
+      'POST /api/auth/registration',
+    ]);
+    expect(await requests[1]?.json()).toEqual({ email: 'ada@example.com', name: 'Ada', password: 'abc' });
+    expect(screen.cookie).toBeNull();
+    expect(sessions.get()).toBeNull();
   });
 
-  it('stores the token in sessionStorage and opens the documents', async () => {
+  it('signs in by the cookie the answer set, and opens the documents', async () => {
     serve((request) => {
       const path = new URL(request.url).pathname;
       if (path === '/api/auth/registration') {
-        return json(201, { session_token: 'tok-1', session: { id: 's', identity: ME } });
+        return json(201, { session: { id: 's', identity: ME } });
       }
       if (path === '/api/documents') return json(200, { items: [], page: 1, per_page: 20, total: 0 });
       return json(404, problem(404, 'not_found', 'no'));
@@ -81,10 +84,11 @@ describe('registration', () => {
     });
     await waitFor(() => container.querySelector('.empty'), 'the empty document list');
     expect(location.pathname).toBe('/documents');
-    expect(sessionStorage.getItem(TOKEN_KEY)).toBe('tok-1');
+    expect(screen.cookie).not.toBeNull();
     expect(container.querySelector('.who-name')?.textContent).toBe('Bob');
     const listCall = requests.find((r) => new URL(r.url).pathname === '/api/documents');
-    expect(listCall?.headers.get('Authorization')).toBe('Bearer tok-1');
+    expect(listCall?.headers.get('X-Session-Mode')).toBe('cookie');
+    // The harness fails the test on any token the page sent or stored (testing/screen.tsx).
   });
 });
 
@@ -112,7 +116,7 @@ describe('a document shared as viewer', () => {
   }
 
   it('is read-only, and a forced save shows the 403 message', async () => {
-    tokens.set('tok-b');
+    screen.withSessionCookie();
     serve(viewerServer(403));
     await start(`/documents/${DOC_ID}`);
     const title = await waitFor(() => container.querySelector<HTMLInputElement>('#document-title'), 'the title');
@@ -135,18 +139,193 @@ describe('a document shared as viewer', () => {
     expect(alert.textContent).toBe('You do not have permission to do this.');
     const patch = requests.find((r) => r.method === 'PATCH');
     expect(await patch?.json()).toEqual({ title: 'Hijacked' });
-    expect(tokens.get()).toBe('tok-b');
+    expect(typeof sessions.get()).toBe('number');
   });
 
   it('sends the viewer to the login screen when the session has expired', async () => {
-    tokens.set('tok-expired');
-    serve(() => json(401, problem(401, 'unauthenticated', 'The session token is unknown, expired or revoked.')));
+    screen.withSessionCookie();
+    const expired = json(401, problem(401, 'unauthenticated', 'The session token is unknown, expired or revoked.'));
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      return expired.clone();
+    });
     await start(`/documents/${DOC_ID}`);
     await waitFor(() => container.querySelector('#login'), 'the login form');
     // The login form shows at once; the guard then moves the URL to /login?next=….
     await waitFor(() => location.pathname === '/login' || null, 'the URL of the login screen');
-    expect(tokens.get()).toBeNull();
+    expect(sessions.get()).toBeNull();
     expect(new URLSearchParams(location.search).get('next')).toBe(`/documents/${DOC_ID}`);
     expect(container.textContent).toContain('Your session has ended');
+  });
+});
+
+describe('a reload', () => {
+  it('asks the server whether the browser has a session, and shows the screen', async () => {
+    screen.withSessionCookie();
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      if (path === '/api/documents') return json(200, { items: [], page: 1, per_page: 20, total: 0 });
+      return json(404, problem(404, 'not_found', 'no'));
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelector('.empty'), 'the empty document list');
+    expect(container.querySelector('.who-name')?.textContent).toBe('Bob');
+    expect(requests[0]?.url).toMatch(/\/api\/auth\/session$/);
+  });
+
+  it('without a session cookie goes to the login screen, saying nothing about an ended session', async () => {
+    serve(() => json(404, problem(404, 'not_found', 'no')));
+    await start('/documents');
+    await waitFor(() => location.pathname === '/login' || null, 'the login screen');
+    await waitFor(() => container.querySelector('#login'), 'the login form');
+    expect(new URLSearchParams(location.search).get('next')).toBe('/documents');
+    expect(container.textContent).not.toContain('Your session has ended');
+  });
+
+  it('shows what went wrong when the server cannot say, and tries again', async () => {
+    screen.withSessionCookie();
+    let down = true;
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') {
+        return down
+          ? json(503, problem(503, 'service_unavailable', 'The service is unavailable. Try again shortly.'))
+          : json(200, { id: 's', identity: ME });
+      }
+      return json(200, { items: [], page: 1, per_page: 20, total: 0 });
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelector('[role="alert"]'), 'the error');
+    expect(container.querySelector('#login')).toBeNull();
+    down = false;
+    await act(() => {
+      container.querySelector<HTMLButtonElement>('main button')?.click();
+    });
+    await waitFor(() => container.querySelector('.empty'), 'the documents');
+  });
+});
+
+describe('logging out', () => {
+  function server(logout: () => Response): Handler {
+    return (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      if (path === '/api/auth/logout') return logout();
+      return json(200, { items: [], page: 1, per_page: 20, total: 0 });
+    };
+  }
+
+  it('ends the session at the server, which clears the cookie', async () => {
+    screen.withSessionCookie();
+    serve(server(() => json(204)));
+    await start('/documents');
+    await waitFor(() => container.querySelector('#logout'), 'the logout button');
+    await act(() => {
+      container.querySelector<HTMLButtonElement>('#logout')?.click();
+    });
+    await waitFor(() => container.querySelector('#login'), 'the login form');
+    expect(container.textContent).toContain('You have logged out.');
+    expect(screen.cookie).toBeNull();
+  });
+
+  it('does not claim to have logged out when the server could not end the session', async () => {
+    screen.withSessionCookie();
+    serve(server(() => json(503, problem(503, 'service_unavailable', 'The service is unavailable. Try again shortly.'))));
+    await start('/documents');
+    await waitFor(() => container.querySelector('#logout'), 'the logout button');
+    await act(() => {
+      container.querySelector<HTMLButtonElement>('#logout')?.click();
+    });
+    const alert = await waitFor(() => container.querySelector('#logout-error'), 'the error');
+    expect(alert.textContent).toContain('You are still logged in');
+    expect(container.querySelector('#login')).toBeNull();
+    expect(typeof sessions.get()).toBe('number');
+  });
+});
+
+describe('another tab of the same browser', () => {
+  const ALICE = { id: '44444444-4444-4444-8444-444444444444', email: 'alice@example.com', name: 'Alice', email_verified: true };
+  const EMPTY = { items: [], page: 1, per_page: 20, total: 0 };
+
+  /** Plays the other tab: says on the app's channel that it signed in or out. */
+  function otherTab(change: 'signed-in' | 'signed-out') {
+    const channel = new BroadcastChannel(SESSION_CHANNEL);
+    channel.postMessage(change);
+    channel.close();
+  }
+
+  it('logging in as someone else there makes this tab start over as them', async () => {
+    screen.withSessionCookie();
+    let who = ME;
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: who });
+      return json(200, EMPTY);
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelector('.who-name')?.textContent === 'Bob' || null, 'Bob');
+    const before = sessions.get();
+    // The other tab's login replaced the cookie.
+    who = ALICE;
+    screen.withSessionCookie();
+    otherTab('signed-in');
+    await waitFor(() => container.querySelector('.who-name')?.textContent === 'Alice' || null, 'Alice');
+    expect(sessions.get()).not.toBe(before);
+    expect(location.pathname).toBe('/documents');
+  });
+
+  it('logging out there sends this tab to the login screen', async () => {
+    screen.withSessionCookie();
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      return json(200, EMPTY);
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelector('.who-name'), 'the header');
+    screen.cookie = null;
+    otherTab('signed-out');
+    await waitFor(() => container.querySelector('#login'), 'the login form');
+    expect(sessions.get()).toBeNull();
+  });
+
+  it('logging in there takes this tab off the login screen', async () => {
+    serve((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      return json(200, EMPTY);
+    });
+    await start('/login');
+    await waitFor(() => container.querySelector('#login'), 'the login form');
+    screen.withSessionCookie();
+    otherTab('signed-in');
+    await waitFor(() => container.querySelector('.empty'), 'the documents');
+    expect(location.pathname).toBe('/documents');
+  });
+
+  it('hears from this tab when it signs in, and sends nothing but which', async () => {
+    const heard: unknown[] = [];
+    const listener = new BroadcastChannel(SESSION_CHANNEL);
+    listener.onmessage = (event: MessageEvent<unknown>) => heard.push(event.data);
+    try {
+      serve((request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/api/auth/login') return json(200, { session: { id: 's', identity: ME } });
+        return json(200, EMPTY);
+      });
+      await start('/login');
+      await type('#login-identifier', ME.email);
+      await type('#login-password', 'a long enough passphrase');
+      await act(() => {
+        container.querySelector<HTMLButtonElement>('#login button[type=submit]')?.click();
+      });
+      await waitFor(() => container.querySelector('.empty'), 'the documents');
+      await waitFor(() => heard.length > 0 || null, 'the message');
+      expect(heard).toEqual(['signed-in']);
+    } finally {
+      listener.close();
+    }
   });
 });

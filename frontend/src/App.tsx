@@ -4,18 +4,19 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'preact/hooks'
 import { api, call } from './api/client';
 import { ApiError, describeError } from './api/problem';
 import type { AuthResponse, Identity } from './api/types';
+import { openSessionChannel, type SessionChange, type SessionChannel } from './auth/otherTabs';
 import { AuthContext, SessionContext, type Auth, type Session } from './auth/session';
+import { sessions } from './auth/sessionState';
 import { stepUp } from './auth/stepUp';
-import { tokens } from './auth/token';
 import { FormAlert, Link, Loading, Notice } from './components/ui';
-import { useRoute, useTitle, useToken } from './lib/hooks';
+import { useRoute, useStore, useTitle } from './lib/hooks';
 import { access, currentLocation, hrefFor, navigate, type Route } from './lib/router';
 import { LoginPage, RegisterPage } from './pages/Auth';
 import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
 import { GroupPage, GroupsPage } from './pages/Groups';
 import { NewPasswordPage, RecoveryPage } from './pages/Recovery';
-import { SecondFactorStep } from './pages/SecondFactor';
+import { SecondFactorStep, type SecondFactorChallenge } from './pages/SecondFactor';
 import { SessionsPage } from './pages/Sessions';
 import { SettingsPage } from './pages/Settings';
 import { SharingPage } from './pages/Sharing';
@@ -23,66 +24,121 @@ import { VerifyPage } from './pages/Verify';
 
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
 
+// Stepping up a session: a new login flow, and which factors the person has is
+// not known here (the API refuses to say until the code is in): the app's code
+// first, a recovery code on request. The session itself is in the cookie.
+const STEP_UP: SecondFactorChallenge = { flowId: null, methods: ['totp', 'lookup_secret'] };
+
 export function App() {
   const route = useRoute();
-  const token = useToken(tokens);
-  // The API refused this token for want of a second factor (auth/stepUp.ts).
-  const needsSecondFactor = useToken(stepUp) === token && token !== null;
+  // A mark while signed in, null when not, undefined until the server has said
+  // (the session is an HttpOnly cookie the page cannot see: auth/sessionState.ts).
+  const mark = useStore(sessions);
+  // The API refused this session for want of a second factor (auth/stepUp.ts).
+  const needsSecondFactor = useStore(stepUp) === mark && typeof mark === 'number';
   const [identity, setIdentity] = useState<Identity | null>(null);
   const [whoamiError, setWhoamiError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  const [logOutError, setLogOutError] = useState<unknown>(null);
   // A success message for one screen (see Session.announce).
   const [flash, setFlash] = useState<{ text: string; href: string } | null>(null);
   const [attempt, setAttempt] = useState(0);
-  // Set while we end the session ourselves, so that losing the token is not
-  // reported as "your session has ended".
+  // Set while we end the session ourselves, so that losing it is not reported
+  // as "your session has ended".
   const leaving = useRef(false);
-  // The last token we had, to tell "dropped after a 401" from "never had one".
-  const hadToken = useRef(token !== null);
-
-  // Losing the token (a 401 anywhere, or logging out) forgets who we were.
+  // Whether we had a session, to tell "ended by a 401" from "never had one".
+  const hadSession = useRef(typeof mark === 'number');
+  // To the browser's other tabs, which share the session cookie (auth/otherTabs.ts).
+  const otherTabs = useRef<SessionChannel | null>(null);
+  const identityRef = useRef(identity);
   useEffect(() => {
-    if (token === null) {
+    identityRef.current = identity;
+  }, [identity]);
+
+  // Another tab signed in or out, which did it for this tab too: ask the server
+  // who is signed in now, and start over if it is someone else.
+  useEffect(() => {
+    const changed = async (change: SessionChange) => {
+      const known = sessions.get();
+      if (known === undefined || (known === null && change === 'signed-out')) return;
+      if (known === null) {
+        sessions.forget();
+        return;
+      }
+      try {
+        const answer = await call(api.GET('/api/auth/session'));
+        if (sessions.get() === known && answer.identity.id !== identityRef.current?.id) {
+          setIdentity(null);
+          stepUp.clear();
+          sessions.forget();
+        }
+      } catch {
+        // A 401 has ended the session (the login screen), a second_factor_required
+        // noted it for the code step, and anything else changes nothing here.
+      }
+    };
+    const channel = openSessionChannel((change) => void changed(change));
+    otherTabs.current = channel;
+    return () => {
+      otherTabs.current = null;
+      channel.close();
+    };
+  }, []);
+
+  // Losing the session (a 401 anywhere, or logging out) forgets who we were.
+  useEffect(() => {
+    if (mark === null) {
       setIdentity(null);
+      setLogOutError(null);
       stepUp.clear();
-      if (hadToken.current && !leaving.current) setNotice(SESSION_ENDED);
+      if (hadSession.current && !leaving.current) setNotice(SESSION_ENDED);
       leaving.current = false;
     }
-    hadToken.current = token !== null;
-  }, [token]);
+    hadSession.current = typeof mark === 'number';
+  }, [mark]);
 
-  // After a reload we have a token but not the identity: ask who we are.
+  // Who is signed in: when the page starts, only the server knows (it reads the
+  // cookie); later, after a step-up that left us without the identity.
   useEffect(() => {
-    if (token === null || identity !== null || needsSecondFactor) return;
+    if (mark === null || identity !== null || needsSecondFactor) return;
     let current = true;
     setWhoamiError(null);
     call(api.GET('/api/auth/session')).then(
-      (session) => {
-        if (current) setIdentity(session.identity);
+      (answer) => {
+        if (!current) return;
+        setIdentity(answer.identity);
+        if (sessions.get() === undefined) sessions.begin();
       },
       (error: unknown) => {
-        // A 401 has already dropped the token, and a second_factor_required noted
-        // it for the code step (see the client's middleware).
+        if (!current) return;
+        // When the page starts, the client's middleware has no session to end
+        // or to note for the code step (it acts only on one the page knew of).
+        if (sessions.get() === undefined && error instanceof ApiError) {
+          if (error.status === 401) sessions.end();
+          else if (error.code === 'second_factor_required') stepUp.require(sessions.begin());
+        }
+        // Otherwise a 401 has already ended the session, and a
+        // second_factor_required noted it for the code step.
         const handled = error instanceof ApiError && (error.status === 401 || error.code === 'second_factor_required');
-        if (current && !handled) setWhoamiError(error);
+        if (!handled) setWhoamiError(error);
       },
     );
     return () => {
       current = false;
     };
-  }, [token, identity, attempt, needsSecondFactor]);
+  }, [mark, identity, attempt, needsSecondFactor]);
 
   // Guard the protected screens, and keep logged-in people off the guests' ones.
   useEffect(() => {
     const who = access(route);
-    if (token === null && who === 'session') {
+    if (mark === null && who === 'session') {
       const { pathname, search } = currentLocation();
       navigate(hrefFor({ name: 'login', next: `${pathname}${search}` }), { replace: true });
-    } else if (token !== null && who === 'guest') {
+    } else if (typeof mark === 'number' && who === 'guest') {
       const next = route.name === 'login' ? route.next : null;
       navigate(next ?? hrefFor({ name: 'documents', page: 1 }), { replace: true });
     }
-  }, [token, route]);
+  }, [mark, route]);
 
   // An announcement belongs to the screen it was made for.
   useEffect(() => {
@@ -94,10 +150,11 @@ export function App() {
       signIn(response: AuthResponse, next?: { href: string; state?: unknown }) {
         setNotice(null);
         setIdentity(response.session.identity);
-        // Before the token, so the guard never sees a guest screen with a session.
+        // Before the session, so the guard never sees a guest screen with a session.
         if (next) navigate(next.href, { replace: true, state: next.state });
-        // Always present while the SPA uses token mode (no X-Session-Mode header).
-        if (response.session_token) tokens.set(response.session_token);
+        // The server has set the session cookie; the answer carries no token.
+        sessions.begin();
+        otherTabs.current?.tell('signed-in');
       },
     }),
     [],
@@ -105,10 +162,10 @@ export function App() {
 
   const refresh = useCallback(async () => {
     try {
-      const session = await call(api.GET('/api/auth/session'));
-      setIdentity(session.identity);
+      const answer = await call(api.GET('/api/auth/session'));
+      setIdentity(answer.identity);
     } catch {
-      // A 401 has dropped the token already; otherwise the copy we have stays.
+      // A 401 has ended the session already; otherwise the copy we have stays.
     }
   }, []);
 
@@ -117,26 +174,42 @@ export function App() {
     navigate(href);
   }, []);
 
-  // The session used its second factor: the same token, now good everywhere.
+  // The session used its second factor: the same session (and cookie), now good everywhere.
   const steppedUp = useCallback((response: AuthResponse) => {
     setIdentity(response.session.identity);
     setWhoamiError(null);
     stepUp.clear();
-    if (response.session_token) tokens.set(response.session_token);
   }, []);
 
   const logOut = useCallback(async () => {
     leaving.current = true;
+    setLogOutError(null);
     try {
       await call(api.POST('/api/auth/logout'));
-    } catch {
-      // The token is forgotten either way; an expired one is already gone.
+    } catch (error) {
+      // A 401: the session had ended already. Anything else (the server could
+      // not be reached, or Kratos failed): the cookie, which only the server can
+      // remove, may still hold a live session, so we do not say "logged out".
+      if (!(error instanceof ApiError && error.status === 401)) {
+        leaving.current = false;
+        setLogOutError(error);
+        return;
+      }
     }
-    tokens.clear();
+    sessions.end();
+    otherTabs.current?.tell('signed-out');
     setNotice('You have logged out.');
   }, []);
 
-  if (token === null || access(route) === 'guest') {
+  const logOutAlert = logOutError ? (
+    <div class="notices" id="logout-error">
+      <FormAlert messages={[`You are still logged in: ${describeError(logOutError)}`]} />
+    </div>
+  ) : null;
+
+  // Until the server has said (mark undefined), not even a guest screen: a
+  // person with a session would see the login form flash by.
+  if (mark === null || (mark !== undefined && access(route) === 'guest')) {
     return (
       <AuthContext.Provider value={auth}>
         <Shell identity={null} onLogOut={null}>
@@ -149,7 +222,8 @@ export function App() {
   if (needsSecondFactor) {
     return (
       <Shell identity={null} onLogOut={null}>
-        <SecondFactorRequired token={token} onDone={steppedUp} onLogOut={logOut} />
+        {logOutAlert}
+        <SecondFactorRequired key={mark} onDone={steppedUp} onLogOut={logOut} />
       </Shell>
     );
   }
@@ -177,6 +251,7 @@ export function App() {
   return (
     <SessionContext.Provider value={session}>
       <Shell identity={identity} onLogOut={logOut}>
+        {logOutAlert}
         {!identity.email_verified && route.name !== 'verify' && <UnverifiedNotice email={identity.email} />}
         {flash && (
           <div class="notices" id="flash">
@@ -212,22 +287,15 @@ function GuestScreen({ route, notice }: { route: Route; notice: string | null })
  * everywhere until a code steps it up. The screen asked for comes back after.
  */
 function SecondFactorRequired(props: {
-  token: string;
   onDone: (response: AuthResponse) => void;
   onLogOut: () => Promise<void>;
 }) {
   useTitle('Two-factor authentication');
-  // Which factors the person has is not known here (the API refuses to say
-  // until the code is in): the app's code first, a recovery code on request.
-  const challenge = useMemo(
-    () => ({ token: props.token, flowId: null, methods: ['totp', 'lookup_secret'] as const }),
-    [props.token],
-  );
   return (
     <main class="auth" id="second-factor-required">
       <h1>Two-factor authentication</h1>
       <SecondFactorStep
-        challenge={challenge}
+        challenge={STEP_UP}
         reason="Your account now has two-factor authentication. To go on where you were, confirm it is you."
         onSignedIn={props.onDone}
         cancelLabel="Log out"

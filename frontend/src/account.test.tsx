@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { tokens } from './auth/token';
+import { sessions } from './auth/sessionState';
 import { pendingState } from './lib/pending';
 import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
@@ -20,8 +20,6 @@ function session(identity: typeof ADA) {
 let screen: Screen;
 
 beforeEach(() => {
-  sessionStorage.clear();
-  tokens.clear();
   screen = new Screen();
 });
 
@@ -35,7 +33,7 @@ describe('verification', () => {
     screen.serve(
       route({
         'POST /api/auth/registration': () =>
-          json(201, { session_token: 'tok-ada', session: session(ADA), verification: { flow_id: FLOW, email: ADA.email } }),
+          json(201, { session: session(ADA), verification: { flow_id: FLOW, email: ADA.email } }),
         'POST /api/auth/verification/code': async (request) => {
           const sent = await body(request);
           if (sent.code !== '123456') {
@@ -59,7 +57,8 @@ describe('verification', () => {
     // Neither the flow nor the address is in the URL.
     expect(location.search).toBe('');
     expect(screen.text('#verify-sent')).toContain(ADA.email);
-    expect(tokens.get()).toBe('tok-ada');
+    expect(typeof sessions.get()).toBe('number');
+    expect(screen.cookie).not.toBeNull();
     // On the page that fixes it, the "not verified" notice would only repeat it.
     expect(screen.find('#unverified-notice')).toBeNull();
 
@@ -83,7 +82,7 @@ describe('verification', () => {
   });
 
   it('shows the notice on other screens while the address is not verified, and links to the page', async () => {
-    tokens.set('tok-ada');
+    screen.withSessionCookie();
     screen.serve(
       route({
         'GET /api/auth/session': () => json(200, session(ADA)),
@@ -173,7 +172,8 @@ describe('login with an unverified address', () => {
     await screen.waitForElement('#verify-code');
     expect(location.pathname).toBe('/verify');
     expect(screen.text('#verify-sent')).toContain(ADA.email);
-    expect(tokens.get()).toBeNull();
+    expect(sessions.get()).toBeNull();
+    expect(screen.cookie).toBeNull();
   });
 });
 
@@ -183,7 +183,7 @@ describe('recovery', () => {
     screen.serve(
       route({
         'POST /api/auth/recovery': () => json(202, { flow_id: FLOW }),
-        'POST /api/auth/recovery/code': () => json(200, { session_token: 'tok-recovered', session: session(recovered) }),
+        'POST /api/auth/recovery/code': () => json(200, { session: session(recovered) }),
         'PUT /api/account/password': () => json(200, { signed_out_sessions: 2 }),
         'GET /api/documents': () => json(200, { items: [], page: 1, per_page: 20, total: 0 }),
       }),
@@ -199,7 +199,8 @@ describe('recovery', () => {
     await screen.click('#recovery button[type=submit]');
     await screen.waitForElement('#new-password-password');
     expect(location.pathname).toBe('/recovery/password');
-    expect(tokens.get()).toBe('tok-recovered');
+    expect(typeof sessions.get()).toBe('number');
+    expect(screen.cookie).not.toBeNull();
     expect(await screen.sent('POST', '/api/auth/recovery/code')).toEqual([{ flow_id: FLOW, code: '654321' }]);
 
     await screen.type('#new-password-password', 'a brand new passphrase');
@@ -218,23 +219,25 @@ describe('recovery with a second factor', () => {
     screen.serve(
       route({
         'POST /api/auth/recovery/code': () =>
-          json(202, { session_token: 'tok-aal1', second_factor: { flow_id: FLOW_2, methods: ['totp', 'lookup_secret'] } }),
+          json(202, { second_factor: { flow_id: FLOW_2, methods: ['totp', 'lookup_secret'] } }),
         'POST /api/auth/second-factor': () =>
-          json(200, { session_token: 'tok-aal1', session: session({ ...ADA, email_verified: true }) }),
+          json(200, { session: session({ ...ADA, email_verified: true }) }),
       }),
     );
     await screen.start('/recovery', pendingState({ flowId: FLOW, email: ADA.email }));
     await screen.type('#recovery-code', '654321');
     await screen.click('#recovery button[type=submit]');
     await screen.waitForElement('#second-factor-code');
-    expect(tokens.get()).toBeNull();
+    // The code signed nobody in yet; the password-only session is in the cookie.
+    expect(sessions.get()).toBeNull();
+    const passwordOnly = screen.cookie;
+    expect(passwordOnly).not.toBeNull();
     await screen.type('#second-factor-code', '112233');
     await screen.click('#second-factor button[type=submit]');
     await screen.waitForElement('#new-password-password');
     expect(location.pathname).toBe('/recovery/password');
-    expect(tokens.get()).toBe('tok-aal1');
-    const second = screen.requests.find((r) => new URL(r.url).pathname === '/api/auth/second-factor');
-    expect(second?.headers.get('Authorization')).toBe('Bearer tok-aal1');
+    expect(typeof sessions.get()).toBe('number');
+    expect(screen.cookie).toBe(passwordOnly);
     expect(await screen.sent('POST', '/api/auth/second-factor')).toEqual([{ method: 'totp', code: '112233', flow_id: FLOW_2 }]);
   });
 });
@@ -267,13 +270,13 @@ describe('settings', () => {
           );
         }
         state.recent = true;
-        return json(200, { session_token: 'tok-ada', session: session({ ...ADA, email_verified: true }) });
+        return json(200, { session: session({ ...ADA, email_verified: true }) });
       },
     });
   }
 
   it('changes the name, and the header follows', async () => {
-    tokens.set('tok-ada');
+    screen.withSessionCookie();
     screen.serve(settingsServer({ recent: true }));
     await screen.start('/settings');
     await screen.waitForElement('#profile-name');
@@ -291,7 +294,7 @@ describe('settings', () => {
   });
 
   it('asks for the current password when the login is too old, then sends the same change again', async () => {
-    tokens.set('tok-ada');
+    screen.withSessionCookie();
     const state = { recent: false };
     screen.serve(settingsServer(state));
     await screen.start('/settings');
@@ -326,7 +329,7 @@ describe('settings', () => {
   });
 
   it('leaves the password as it was when the prompt is cancelled', async () => {
-    tokens.set('tok-ada');
+    screen.withSessionCookie();
     screen.serve(settingsServer({ recent: false }));
     await screen.start('/settings');
     await screen.waitForElement('#password-password');
@@ -343,7 +346,7 @@ describe('settings', () => {
 
 describe('sessions', () => {
   it('lists them with this device first, signs one out, and signs out everywhere else', async () => {
-    tokens.set('tok-ada');
+    screen.withSessionCookie();
     let others = [
       {
         id: OTHER_SESSION,
@@ -393,6 +396,6 @@ describe('sessions', () => {
     await screen.waitFor(() => (screen.find(`tr[data-id="${OTHER_SESSION}"]`) ? null : true), 'the row to go');
     expect(screen.text('main')).toContain('You are logged in nowhere else.');
     expect(screen.find('#revoke-others')).toBeNull();
-    expect(tokens.get()).toBe('tok-ada');
+    expect(typeof sessions.get()).toBe('number');
   });
 });

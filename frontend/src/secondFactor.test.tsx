@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
-import { tokens } from './auth/token';
+import { sessions } from './auth/sessionState';
 import { Screen, body, json, problem, route } from './testing/screen';
 
-// The second factor when signing in: the login's second step, and a stored
-// session that the API refuses with `second_factor_required` (stepping up).
+// The second factor when signing in: the login's second step, and a session
+// that the API refuses with `second_factor_required` (stepping up). In cookie
+// mode the password-only session is in the cookie from the 202 on.
 
 const FLOW = '44444444-4444-4444-8444-444444444444';
 const ADA = { id: '11111111-1111-4111-8111-111111111111', email: 'ada@example.com', name: 'Ada', email_verified: true };
@@ -12,22 +13,19 @@ const WRONG_TOTP = 'The provided authentication code is invalid, please try agai
 const EMPTY_PAGE = { items: [], page: 1, per_page: 20, total: 0 };
 const NEEDS_CODE = problem(403, 'second_factor_required', 'Enter a code from your authenticator app, or a recovery code, to continue.');
 
-function signedIn(token: string) {
+function signedIn() {
   return {
-    session_token: token,
     session: { id: '77777777-7777-4777-8777-777777777777', assurance_level: 'aal2', identity: ADA },
   };
 }
 
 function halfway(methods: string[]) {
-  return json(202, { session_token: 'tok-half', second_factor: { flow_id: FLOW, methods } });
+  return json(202, { second_factor: { flow_id: FLOW, methods } });
 }
 
 let screen: Screen;
 
 beforeEach(() => {
-  sessionStorage.clear();
-  tokens.clear();
   screen = new Screen();
 });
 
@@ -52,7 +50,7 @@ describe('the login’s second step', () => {
           if ((await body(request)).code !== '123456') {
             return json(400, problem(400, 'validation_failed', 'Refused.', [{ field: 'code', id: 4000008, text: WRONG_TOTP }]));
           }
-          return json(200, signedIn('tok-half'));
+          return json(200, signedIn());
         },
         'GET /api/documents': () => json(200, EMPTY_PAGE),
       }),
@@ -65,8 +63,11 @@ describe('the login’s second step', () => {
     expect(input.getAttribute('autocomplete')).toBe('one-time-code');
     // Only an app: nothing to switch to.
     expect(screen.find('#second-factor-switch')).toBeNull();
-    // Halfway is not logged in: the password-only token is not stored.
-    expect(tokens.get()).toBeNull();
+    // Halfway is not logged in: the password-only session is in the cookie,
+    // and only the code step may use it.
+    expect(sessions.get()).toBeNull();
+    const passwordOnly = screen.cookie;
+    expect(passwordOnly).not.toBeNull();
 
     await screen.type('#second-factor-code', '000000');
     await screen.click('#second-factor button[type=submit]');
@@ -80,9 +81,9 @@ describe('the login’s second step', () => {
     await screen.click('#second-factor button[type=submit]');
     await screen.waitForElement('.empty');
     expect(location.pathname).toBe('/documents');
-    expect(tokens.get()).toBe('tok-half');
-    const sent = screen.requests.filter((r) => new URL(r.url).pathname === '/api/auth/second-factor');
-    expect(sent.map((r) => r.headers.get('Authorization'))).toEqual(['Bearer tok-half', 'Bearer tok-half']);
+    expect(typeof sessions.get()).toBe('number');
+    // The same session, raised: the cookie the 202 set.
+    expect(screen.cookie).toBe(passwordOnly);
     expect(await screen.sent('POST', '/api/auth/second-factor')).toEqual([
       { method: 'totp', code: '000000', flow_id: FLOW },
       { method: 'totp', code: '123456', flow_id: FLOW },
@@ -125,7 +126,7 @@ describe('the login’s second step', () => {
         'POST /api/auth/second-factor': async (request) =>
           (await body(request)).flow_id === FLOW
             ? json(410, problem(410, 'flow_expired', 'The flow has expired. Start again without a flow_id.'))
-            : json(200, signedIn('tok-half')),
+            : json(200, signedIn()),
         'GET /api/documents': () => json(200, EMPTY_PAGE),
       }),
     );
@@ -152,21 +153,21 @@ describe('the login’s second step', () => {
     expect(screen.value('#login-identifier')).toBe(ADA.email);
     expect(screen.value('#login-password')).toBe('');
     await screen.waitFor(() => screen.requests.some((r) => new URL(r.url).pathname === '/api/auth/logout'), 'the logout');
-    const logout = screen.requests.find((r) => new URL(r.url).pathname === '/api/auth/logout');
-    expect(logout?.headers.get('Authorization')).toBe('Bearer tok-half');
+    // The logout went with the cookie, and cleared it.
+    expect(screen.cookie).toBeNull();
   });
 });
 
 describe('a session that has not used the second factor', () => {
   it('asks for a code after a reload, then shows the screen asked for', async () => {
-    tokens.set('tok-old');
+    screen.withSessionCookie();
     let steppedUp = false;
     screen.serve(
       route({
-        'GET /api/auth/session': () => (steppedUp ? json(200, signedIn('tok-old').session) : json(403, NEEDS_CODE)),
+        'GET /api/auth/session': () => (steppedUp ? json(200, signedIn().session) : json(403, NEEDS_CODE)),
         'POST /api/auth/second-factor': () => {
           steppedUp = true;
-          return json(200, signedIn('tok-old'));
+          return json(200, signedIn());
         },
         'GET /api/account/profile': () => json(200, ADA),
         'GET /api/account/second-factor': () => json(200, { totp: true, recovery_codes: false }),
@@ -186,24 +187,22 @@ describe('a session that has not used the second factor', () => {
     expect(screen.find('#second-factor-required')).toBeNull();
     expect(screen.text('.who-name')).toBe(ADA.name);
     expect(await screen.sent('POST', '/api/auth/second-factor')).toEqual([{ method: 'totp', code: '654321', flow_id: null }]);
-    const step = screen.requests.find((r) => new URL(r.url).pathname === '/api/auth/second-factor');
-    expect(step?.headers.get('Authorization')).toBe('Bearer tok-old');
   });
 
   it('asks for a code when any request is refused for it, and reloads the screen afterwards', async () => {
-    tokens.set('tok-old');
+    screen.withSessionCookie();
     let steppedUp = false;
     let listed = 0;
     screen.serve(
       route({
-        'GET /api/auth/session': () => json(200, signedIn('tok-old').session),
+        'GET /api/auth/session': () => json(200, signedIn().session),
         'GET /api/documents': () => {
           listed += 1;
           return steppedUp ? json(200, EMPTY_PAGE) : json(403, NEEDS_CODE);
         },
         'POST /api/auth/second-factor': () => {
           steppedUp = true;
-          return json(200, signedIn('tok-old'));
+          return json(200, signedIn());
         },
       }),
     );
@@ -213,11 +212,11 @@ describe('a session that has not used the second factor', () => {
     await screen.click('#second-factor button[type=submit]');
     await screen.waitForElement('.empty');
     expect(listed).toBe(2);
-    expect(tokens.get()).toBe('tok-old');
+    expect(typeof sessions.get()).toBe('number');
   });
 
   it('can log out instead', async () => {
-    tokens.set('tok-old');
+    screen.withSessionCookie();
     screen.serve(
       route({
         'GET /api/auth/session': () => json(403, NEEDS_CODE),
@@ -228,7 +227,8 @@ describe('a session that has not used the second factor', () => {
     await screen.waitForElement('#second-factor-required');
     await screen.click('#second-factor-cancel');
     await screen.waitForElement('#login');
-    expect(tokens.get()).toBeNull();
+    expect(sessions.get()).toBeNull();
+    expect(screen.cookie).toBeNull();
     expect(screen.text('main [role="status"]')).toBe('You have logged out.');
   });
 });

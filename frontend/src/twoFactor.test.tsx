@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
-import { tokens } from './auth/token';
 import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
 // Settings' two-factor section against a fake server: an authenticator app
@@ -39,10 +38,9 @@ async function openSettings() {
 }
 
 beforeEach(() => {
-  sessionStorage.clear();
-  tokens.set('tok-ada');
   factors = { totp: false, recovery_codes: false };
   screen = new Screen();
+  screen.withSessionCookie();
 });
 
 afterEach(() => {
@@ -121,7 +119,7 @@ describe('an authenticator app', () => {
         started += 1;
         return started === 1 ? json(403, REFRESH) : json(201, { flow_id: FLOW, qr_code: QR, secret: SECRET });
       },
-      'POST /api/auth/reauthenticate': () => json(200, { session_token: 'tok-ada', session: session() }),
+      'POST /api/auth/reauthenticate': () => json(200, { session: session() }),
     });
     await openSettings();
     await screen.click('#totp-start');

@@ -5,43 +5,46 @@ import createClient, { type Middleware } from 'openapi-fetch';
 
 import type { paths } from './schema';
 import { ApiError, isProblem, parseRetryAfter } from './problem';
+import { sessions as defaultSessions, type SessionMark, type SessionStore } from '../auth/sessionState';
 import { stepUp as defaultStepUp, type StepUpStore } from '../auth/stepUp';
-import { tokens as defaultTokens, type TokenStore } from '../auth/token';
-
-/** Same origin unless VITE_API_BASE is set at build time (the spec's paths start with /api). */
-export const API_BASE: string = import.meta.env.VITE_API_BASE ?? '';
 
 /**
- * Adds `Authorization: Bearer <token>` to every request while there is a token.
- * When the API refuses the token it carried (and we still hold it): a 401 drops
- * it, which sends the app to the login screen; a 403 `second_factor_required`
- * notes it in `stepUp`, and the app asks for a code.
+ * Cookie mode, on every request: the session token travels in the HttpOnly
+ * cookie the server sets when we sign in with this header, never through the
+ * page. The server also wants the header (and our `Origin`, which the browser
+ * adds) on every change a cookie authenticates, so it is simply always sent.
  */
-export function authMiddleware(store: TokenStore, stepUp: StepUpStore): Middleware {
-  const carried = new WeakSet<Request>();
+export const SESSION_MODE = { header: 'X-Session-Mode', value: 'cookie' } as const;
+
+/**
+ * Puts `X-Session-Mode: cookie` on every request. When the API refuses the
+ * session a request went with (and the page has not signed in anew since): a
+ * 401 ends it, which sends the app to the login screen; a 403
+ * `second_factor_required` notes it in `stepUp`, and the app asks for a code.
+ */
+export function sessionMiddleware(sessions: SessionStore, stepUp: StepUpStore): Middleware {
+  const sentWith = new WeakMap<Request, SessionMark>();
   return {
     onRequest({ request }) {
-      const token = store.get();
-      if (token !== null) {
-        request.headers.set('Authorization', `Bearer ${token}`);
-        carried.add(request);
-      }
+      request.headers.set(SESSION_MODE.header, SESSION_MODE.value);
+      const session = sessions.get();
+      if (typeof session === 'number') sentWith.set(request, session);
       return request;
     },
     async onResponse({ request, response }) {
-      if (!carried.has(request) || (response.status !== 401 && response.status !== 403)) return undefined;
-      // Only if it is still the token that was refused (not a newer login).
-      const sent = request.headers.get('Authorization');
-      const token = store.get();
-      if (token === null || sent !== `Bearer ${token}`) return undefined;
+      if (response.status !== 401 && response.status !== 403) return undefined;
+      // Only about the page's current session: not a newer login, and not a
+      // guest's request (a 401 there is the form's business).
+      const session = sentWith.get(request);
+      if (session === undefined || session !== sessions.get()) return undefined;
       if (response.status === 401) {
-        store.clear();
+        sessions.end();
       } else {
         const body: unknown = await response
           .clone()
           .json()
           .catch(() => null);
-        if (isProblem(body) && body.code === 'second_factor_required') stepUp.require(token);
+        if (isProblem(body) && body.code === 'second_factor_required') stepUp.require(session);
       }
       return undefined;
     },
@@ -49,16 +52,18 @@ export function authMiddleware(store: TokenStore, stepUp: StepUpStore): Middlewa
 }
 
 export function createApi(
-  options: { baseUrl?: string; fetch?: typeof fetch; tokens?: TokenStore; stepUp?: StepUpStore } = {},
+  options: { baseUrl?: string; fetch?: typeof fetch; sessions?: SessionStore; stepUp?: StepUpStore } = {},
 ) {
   const client = createClient<paths>({
-    baseUrl: options.baseUrl ?? (API_BASE || globalThis.location.origin),
+    // The page's own origin: the session cookie is host-only and SameSite=Strict,
+    // and `npm run dev` proxies /api, so the API is always same-origin.
+    baseUrl: options.baseUrl ?? globalThis.location.origin,
     // Looked up on each call (not captured once), so tests can stub the global.
     fetch: options.fetch ?? ((request: Request) => globalThis.fetch(request)),
-    // Never let the browser add cookies: the token is the only credential.
-    credentials: 'omit',
+    // The session cookie goes with our own requests and nowhere else.
+    credentials: 'same-origin',
   });
-  client.use(authMiddleware(options.tokens ?? defaultTokens, options.stepUp ?? defaultStepUp));
+  client.use(sessionMiddleware(options.sessions ?? defaultSessions, options.stepUp ?? defaultStepUp));
   return client;
 }
 

@@ -1,7 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 
 import { currentLocation, onLocationChange, parseRoute, type Route } from './router';
-import type { TokenStore } from '../auth/token';
 import { noErrors, toFormErrors, type FormErrors } from '../api/problem';
 
 /** The current route; re-renders on navigation and on back/forward. */
@@ -15,14 +14,14 @@ export function useRoute(): Route {
   return route;
 }
 
-/** The session token, kept in step with the store (or another store of a token: see auth/stepUp.ts). */
-export function useToken(store: Pick<TokenStore, 'get' | 'subscribe'>): string | null {
-  const [token, setToken] = useState(() => store.get());
+/** A store's value (the session state, a step-up note), kept in step with the store. */
+export function useStore<T>(store: { get(): T; subscribe(listener: (value: T) => void): () => void }): T {
+  const [value, setValue] = useState(() => store.get());
   useEffect(() => {
-    setToken(store.get());
-    return store.subscribe(setToken);
+    setValue(store.get());
+    return store.subscribe(setValue);
   }, [store]);
-  return token;
+  return value;
 }
 
 export type Resource<T> =

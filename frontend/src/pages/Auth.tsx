@@ -50,7 +50,7 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
           onSignedIn={auth.signIn}
           cancelLabel="Log in with another account"
           onCancel={() => {
-            abandonChallenge(challenge);
+            abandonChallenge();
             setChallenge(null);
             setPassword('');
           }}

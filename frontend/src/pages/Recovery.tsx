@@ -51,7 +51,7 @@ export function RecoveryPage() {
           challenge={secondFactor}
           onSignedIn={signIn}
           onCancel={() => {
-            abandonChallenge(secondFactor);
+            abandonChallenge();
             setSecondFactor(null);
             setPending(null);
           }}

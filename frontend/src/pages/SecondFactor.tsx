@@ -7,13 +7,12 @@ import { Field, FormAlert } from '../components/ui';
 import { cleanCode, deadFlow } from '../lib/codes';
 import { useFormSubmit } from '../lib/hooks';
 
-/** What it takes to finish a sign-in whose password was right (or to step a session up). */
+/**
+ * What it takes to finish a sign-in whose password was right (or to step a
+ * session up). The password-only session itself is in the session cookie,
+ * which the server set with the 202.
+ */
 export interface SecondFactorChallenge {
-  /**
-   * The password-only session's token; null where a cookie carries it (cookie
-   * mode, which this app does not use: the API leaves the token out then).
-   */
-  token: string | null;
   /** The login flow to finish; null starts a new one (an existing session stepping up). */
   flowId: string | null;
   /** The factors the person has, in the order to offer them. */
@@ -23,7 +22,6 @@ export interface SecondFactorChallenge {
 /** The challenge in a login's (or recovery code's) 202 answer. */
 export function challengeFrom(pending: SecondFactorPending): SecondFactorChallenge {
   return {
-    token: pending.session_token ?? null,
     flowId: pending.second_factor.flow_id,
     methods: pending.second_factor.methods,
   };
@@ -45,11 +43,6 @@ const LABELS: Record<SecondFactorMethod, { lead: string; field: string; hint: st
   },
 };
 
-/** The header that presents the challenge's session, when it has a token. */
-function bearer(challenge: SecondFactorChallenge): Record<string, string> {
-  return challenge.token ? { Authorization: `Bearer ${challenge.token}` } : {};
-}
-
 /** What a person types, as the API wants it: digits only for an app's code. */
 function cleanFor(method: SecondFactorMethod, code: string): string {
   const trimmed = code.trim();
@@ -69,18 +62,19 @@ export function secondFactorErrors(error: unknown): FormErrors {
 
 /**
  * Ends a password-only session that will not be completed (the person went
- * back instead of entering a code). Best effort: Kratos ends it anyway when it
- * expires.
+ * back instead of entering a code), which also clears the session cookie. Best
+ * effort: Kratos ends it anyway when it expires, and the next sign-in replaces
+ * the cookie.
  */
-export function abandonChallenge(challenge: SecondFactorChallenge): void {
-  void call(api.POST('/api/auth/logout', { headers: bearer(challenge) })).catch(() => undefined);
+export function abandonChallenge(): void {
+  void call(api.POST('/api/auth/logout')).catch(() => undefined);
 }
 
 /**
  * The second step of a login for a person with a second factor: the password
- * was right, and the challenge holds a password-only session that only a code
- * can complete. The token is sent with these requests only and kept nowhere
- * else. Also steps up a session the API refused with `second_factor_required`.
+ * was right, and the session cookie holds a password-only session that only a
+ * code can complete. Also steps up a session the API refused with
+ * `second_factor_required`.
  */
 export function SecondFactorStep({
   challenge,
@@ -110,7 +104,6 @@ export function SecondFactorStep({
       call(
         api.POST('/api/auth/second-factor', {
           body: { method, code: cleanFor(method, code), flow_id: flow },
-          headers: bearer(challenge),
         }),
       );
     let response: AuthResponse;
