@@ -12,7 +12,8 @@
 #   ORY_SPA_KETO_READ_PORT      4466     ORY_SPA_KETO_WRITE_PORT    4467
 #   ORY_SPA_KETO_OPL_PORT       4469     ORY_SPA_KETO_METRICS_PORT  4468
 #   ORY_SPA_MAILPIT_SMTP_PORT   1025     ORY_SPA_MAILPIT_UI_PORT    8025
-#   ORY_SPA_BACKEND_PORT        8080
+#   ORY_SPA_BACKEND_PORT        8080     ORY_SPA_METRICS_PORT       9464
+#                               (the backend's Prometheus metrics, loopback only)
 #   ORY_SPA_PROFILE             cargo profile for the backend (release)
 #   ORY_SPA_REQUIRE_VERIFIED_EMAIL=1
 #                               Kratos refuses to log in a person whose address is
@@ -36,6 +37,7 @@ keto_metrics_port=${ORY_SPA_KETO_METRICS_PORT:-4468}
 mailpit_smtp_port=${ORY_SPA_MAILPIT_SMTP_PORT:-1025}
 mailpit_ui_port=${ORY_SPA_MAILPIT_UI_PORT:-8025}
 backend_port=${ORY_SPA_BACKEND_PORT:-8080}
+metrics_port=${ORY_SPA_METRICS_PORT:-9464}
 detach=${ORY_SPA_DETACH:-0}
 require_verified_email=${ORY_SPA_REQUIRE_VERIFIED_EMAIL:-0}
 [[ $require_verified_email == 0 || $require_verified_email == 1 ]] ||
@@ -163,6 +165,7 @@ wait_ready Kratos "$kratos_public/health/ready" "$state/kratos.log"
 wait_ready Keto "$keto_read/health/ready" "$state/keto.log"
 
 APP_BIND_ADDRESS="127.0.0.1:$backend_port" \
+APP_METRICS_BIND_ADDRESS="127.0.0.1:$metrics_port" \
 APP_KRATOS_PUBLIC_URL="$kratos_public/" \
 APP_KRATOS_ADMIN_URL="$kratos_admin/" \
 APP_KETO_READ_URL="$keto_read/" \
@@ -194,6 +197,7 @@ Everything is up (logs in $state/*.log):
   Swagger UI         $backend/swagger-ui/
   OpenAPI spec       $backend/api-docs/openapi.json
   Health             $backend/health/ready
+  Metrics            http://127.0.0.1:$metrics_port/metrics   (Prometheus; not on the API port)
   Kratos public API  $kratos_public/   (the backend's; admin on 127.0.0.1:$kratos_admin_port)
   Keto read API      $keto_read/   (write API on 127.0.0.1:$keto_write_port)
   Mail (Mailpit)     $mailpit_ui/   (SMTP on 127.0.0.1:$mailpit_smtp_port)$verified_note

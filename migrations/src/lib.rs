@@ -1,11 +1,13 @@
-//! The backend's own tables. Membership and sharing are not here: they live in
-//! Keto, which alone decides access. Rate-limit counters are here so that every
+//! The backend's own tables. Membership and sharing live in Keto, which alone
+//! decides access; `access_index` is a copy of our tuples for finding list
+//! candidates, never for deciding. Rate-limit counters are here so that every
 //! replica sees the same counts.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_documents_and_groups;
 mod m20261123_000002_rate_limits;
+mod m20261124_000001_access_index;
 
 pub struct Migrator;
 
@@ -15,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_documents_and_groups::Migration),
             Box::new(m20261123_000002_rate_limits::Migration),
+            Box::new(m20261124_000001_access_index::Migration),
         ]
     }
 }

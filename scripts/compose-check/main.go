@@ -1,11 +1,13 @@
 // Command compose-check loads docker-compose.yml with compose-go, the parser
 // Docker Compose v2 uses (schema validation and interpolation included), since no
 // Docker engine runs where the tests do. It then checks this project's invariants:
-// only the backend publishes ports, except Mailpit's web UI (local mail) on the
-// host's loopback only; Kratos' admin API and Keto's write API are never published;
-// Kratos runs its courier (without --watch-courier it sends no mail and says
-// nothing); Kratos and Keto read the repository's own kratos/ and keto/ files, and
-// every Ory service and the backend point at the postgres service.
+// only the proxy in front of the backend replicas publishes ports, except Mailpit's
+// web UI (local mail) on the host's loopback only; Kratos' admin API and Keto's
+// write API are never published; the backend runs as at least two replicas; some
+// Kratos process runs the courier (`serve --watch-courier` or `courier watch`;
+// without one Kratos sends no mail and says nothing); Kratos and Keto read the
+// repository's own kratos/ and keto/ files, and every Ory service and the backend
+// point at the postgres service.
 package main
 
 import (
@@ -59,6 +61,7 @@ func check(file string) ([]string, error) {
 	}
 
 	var problems []string
+	courier := false
 	names := make([]string, 0, len(project.Services))
 	for name := range project.Services {
 		names = append(names, name)
@@ -71,27 +74,34 @@ func check(file string) ([]string, error) {
 		case strings.HasPrefix(name, "kratos"):
 			problems = append(problems, mounts(service, filepath.Join(root, "kratos"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
-			if name == "kratos" && !slices.Contains(service.Command, "--watch-courier") {
-				problems = append(problems, "service kratos: its command lacks --watch-courier, so no mail is ever sent")
+			if slices.Contains(service.Command, "--watch-courier") ||
+				(slices.Contains(service.Command, "courier") && slices.Contains(service.Command, "watch")) {
+				courier = true
 			}
 		case strings.HasPrefix(name, "keto"):
 			problems = append(problems, mounts(service, filepath.Join(root, "keto"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
-		case name == "backend":
+		case strings.HasPrefix(name, "backend"):
 			problems = append(problems, dsnOnPostgres(service, "APP_DATABASE_URL")...)
 			if service.Build == nil {
-				problems = append(problems, "service backend has no build section")
+				problems = append(problems, "service "+name+" has no build section")
+			}
+			if name == "backend" && service.GetScale() < 2 {
+				problems = append(problems, "service backend runs fewer than two replicas")
 			}
 		}
 	}
-	for _, want := range []string{"postgres", "kratos-migrate", "kratos", "keto-migrate", "keto", "backend"} {
+	if !courier {
+		problems = append(problems, "no Kratos service runs the courier (serve --watch-courier or courier watch), so no mail is ever sent")
+	}
+	for _, want := range []string{"postgres", "kratos-migrate", "kratos", "keto-migrate", "keto", "backend-migrate", "backend", "proxy"} {
 		if _, ok := project.Services[want]; !ok {
 			problems = append(problems, "missing service "+want)
 		}
 	}
 	if len(problems) == 0 {
-		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only backend publishes ports, "+
-			"and mailpit its web UI on 127.0.0.1; kratos watches its courier; "+
+		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only the proxy publishes ports, "+
+			"and mailpit its web UI on 127.0.0.1; the backend runs replicas; a Kratos process watches its courier; "+
 			"Ory services mount ./kratos and ./keto; every DSN points at postgres\n", file, strings.Join(names, ", "))
 	}
 	return problems, nil
@@ -101,8 +111,8 @@ func check(file string) ([]string, error) {
 // publishes them: Kratos' admin API and Keto's write API.
 var neverPublished = map[uint32]string{4434: "Kratos' admin API", 4467: "Keto's write API"}
 
-// ports: the backend may publish; mailpit only its web UI (8025) on 127.0.0.1, for
-// reading local mail; every other service nothing.
+// ports: the proxy in front of the backend replicas may publish; mailpit only its
+// web UI (8025) on 127.0.0.1, for reading local mail; every other service nothing.
 func ports(service types.ServiceConfig) []string {
 	var problems []string
 	for _, port := range service.Ports {
@@ -110,14 +120,14 @@ func ports(service types.ServiceConfig) []string {
 			problems = append(problems, fmt.Sprintf("service %s publishes port %d (%s); it must never be published", service.Name, port.Target, api))
 		}
 		switch service.Name {
-		case "backend":
+		case "proxy":
 		case "mailpit":
 			if port.Target != 8025 || port.HostIP != "127.0.0.1" {
 				problems = append(problems, fmt.Sprintf("service mailpit publishes %s:%s->%d; only its web UI, 127.0.0.1:…->8025, may be",
 					port.HostIP, port.Published, port.Target))
 			}
 		default:
-			problems = append(problems, fmt.Sprintf("service %s publishes ports; only the backend (and mailpit's web UI on 127.0.0.1) may", service.Name))
+			problems = append(problems, fmt.Sprintf("service %s publishes ports; only the proxy (and mailpit's web UI on 127.0.0.1) may", service.Name))
 		}
 	}
 	return problems

@@ -3,30 +3,32 @@
 # detached mode.
 #
 #   stack_start            sets STACK_URL, STACK_MAILPIT_URL (Mailpit's web UI and
-#                          HTTP API), STACK_STATE and STACK_BACKEND_PID
+#                          HTTP API), STACK_METRICS_URL (the backend's metrics),
+#                          STACK_KRATOS_PUBLIC_URL, STACK_KETO_READ_URL,
+#                          STACK_KETO_WRITE_URL, STACK_STATE and STACK_BACKEND_PID
 #   stack_stop [LOG_DIR]   stops it, keeps the logs in LOG_DIR if given, removes the state
 
 stack_start() {
   STACK_STATE=$(mktemp -d "${TMPDIR:-/tmp}/ory-spa-stack.XXXXXX")
   local ports
-  # Nine distinct free ports, held open together while they are picked.
+  # Ten distinct free ports, held open together while they are picked.
   ports=$(node -e '
     const net = require("node:net");
     const servers = [];
-    for (let i = 0; i < 9; i++) {
+    for (let i = 0; i < 10; i++) {
       const server = net.createServer();
       server.listen(0, "127.0.0.1", () => {
         servers.push(server);
-        if (servers.length === 9) {
+        if (servers.length === 10) {
           console.log(servers.map((s) => s.address().port).join(" "));
           for (const s of servers) s.close();
         }
       });
     }
   ')
-  local kratos_public kratos_admin keto_read keto_write keto_opl keto_metrics mailpit_smtp mailpit_ui backend
+  local kratos_public kratos_admin keto_read keto_write keto_opl keto_metrics mailpit_smtp mailpit_ui backend metrics
   read -r kratos_public kratos_admin keto_read keto_write keto_opl keto_metrics mailpit_smtp mailpit_ui backend \
-    <<< "$ports"
+    metrics <<< "$ports"
   ORY_SPA_STATE_DIR=$STACK_STATE \
   ORY_SPA_KRATOS_PUBLIC_PORT=$kratos_public \
   ORY_SPA_KRATOS_ADMIN_PORT=$kratos_admin \
@@ -37,10 +39,15 @@ stack_start() {
   ORY_SPA_MAILPIT_SMTP_PORT=$mailpit_smtp \
   ORY_SPA_MAILPIT_UI_PORT=$mailpit_ui \
   ORY_SPA_BACKEND_PORT=$backend \
+  ORY_SPA_METRICS_PORT=$metrics \
   ORY_SPA_DETACH=1 \
     bash scripts/dev.sh
   STACK_URL=http://127.0.0.1:$backend
   STACK_MAILPIT_URL=http://127.0.0.1:$mailpit_ui
+  STACK_METRICS_URL=http://127.0.0.1:$metrics/metrics
+  STACK_KRATOS_PUBLIC_URL=http://127.0.0.1:$kratos_public
+  STACK_KETO_READ_URL=http://127.0.0.1:$keto_read
+  STACK_KETO_WRITE_URL=http://127.0.0.1:$keto_write
   STACK_BACKEND_PID=$(tail -n 1 "$STACK_STATE/pids")
 }
 
