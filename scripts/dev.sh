@@ -16,7 +16,8 @@
 #   ORY_SPA_MAILPIT_SMTP_PORT   1025     ORY_SPA_MAILPIT_UI_PORT    8025
 #   ORY_SPA_HYDRA_PUBLIC_PORT   4444     ORY_SPA_HYDRA_ADMIN_PORT   4445
 #   ORY_SPA_PROVIDER_UI_PORT    4446     (the provider's login and consent pages)
-#   ORY_SPA_BACKEND_PORT        8080
+#   ORY_SPA_BACKEND_PORT        8080     ORY_SPA_METRICS_PORT       9464
+#                               (the backend's Prometheus metrics, loopback only)
 #   ORY_SPA_PROVIDER_PASSWORD   the local provider's password (any email address is
 #                               a user there); generated into the state dir if unset
 #   ORY_SPA_PROFILE             cargo profile for the backend (release)
@@ -45,6 +46,7 @@ hydra_public_port=${ORY_SPA_HYDRA_PUBLIC_PORT:-4444}
 hydra_admin_port=${ORY_SPA_HYDRA_ADMIN_PORT:-4445}
 provider_ui_port=${ORY_SPA_PROVIDER_UI_PORT:-4446}
 backend_port=${ORY_SPA_BACKEND_PORT:-8080}
+metrics_port=${ORY_SPA_METRICS_PORT:-9464}
 detach=${ORY_SPA_DETACH:-0}
 require_verified_email=${ORY_SPA_REQUIRE_VERIFIED_EMAIL:-0}
 [[ $require_verified_email == 0 || $require_verified_email == 1 ]] ||
@@ -223,6 +225,7 @@ wait_ready Kratos "$kratos_public/health/ready" "$state/kratos.log"
 wait_ready Keto "$keto_read/health/ready" "$state/keto.log"
 
 APP_BIND_ADDRESS="127.0.0.1:$backend_port" \
+APP_METRICS_BIND_ADDRESS="127.0.0.1:$metrics_port" \
 APP_KRATOS_PUBLIC_URL="$kratos_public/" \
 APP_KRATOS_ADMIN_URL="$kratos_admin/" \
 APP_KETO_READ_URL="$keto_read/" \
@@ -255,6 +258,7 @@ Everything is up (logs in $state/*.log):
   Swagger UI         $backend/swagger-ui/
   OpenAPI spec       $backend/api-docs/openapi.json
   Health             $backend/health/ready
+  Metrics            http://127.0.0.1:$metrics_port/metrics   (Prometheus; not on the API port)
   Kratos public API  $kratos_public/   (the backend's; admin on 127.0.0.1:$kratos_admin_port)
   Keto read API      $keto_read/   (write API on 127.0.0.1:$keto_write_port)
   Mail (Mailpit)     $mailpit_ui/   (SMTP on 127.0.0.1:$mailpit_smtp_port)

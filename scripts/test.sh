@@ -20,9 +20,21 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "cargo test: unit tests, and integration tests against the real Kratos and Keto (SQLite)"
 cargo test --workspace --locked
 
+step "cargo test: the session suites again with the session cache off"
+TEST_SESSION_CACHE_TTL_MS=0 \
+  cargo test --locked --test api -- \
+    auth:: account:: extractor:: home:: expiry:: verification:: recovery:: second_factor:: documents:: matrix::
+
 step "cargo test: the resource tests again with the backend on PostgreSQL"
-TEST_POSTGRES_URL=$(bash scripts/postgres.sh) \
-  cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling::
+postgres=$(bash scripts/postgres.sh)
+TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling::
+
+step "cargo test: two replicas on PostgreSQL behind HAProxy"
+if ! command -v haproxy > /dev/null && [[ ! -x /usr/sbin/haproxy ]]; then
+  echo "installing Debian's haproxy"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy > /dev/null
+fi
+TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- --ignored replicas::
 
 step "Keto namespaces (Ory Permission Language) type-check"
 npm_ci keto

@@ -45,12 +45,28 @@ pub struct Settings {
     /// over plain HTTP (local runs only).
     pub session_cookie: SessionCookie,
     pub social: SocialSettings,
+    pub session_cache: SessionCacheSettings,
+    /// Where the Prometheus metrics listener binds; `None` serves no metrics.
+    /// Never the API's address: metrics are for the operator's network only.
+    pub metrics_bind_address: Option<SocketAddr>,
+    /// Password submissions (login, registration, re-authentication, password
+    /// change) this replica lets wait on Kratos at once; more answer 503 at once.
+    pub password_submissions_in_flight: usize,
 }
 
 #[derive(Debug, Clone)]
 pub struct SocialSettings {
     /// Where a social sign-in may send the browser back to; the first is the default.
     pub return_urls: ReturnUrls,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SessionCacheSettings {
+    /// How long a session Kratos confirmed is trusted without asking again: the
+    /// bound on how late a revocation made elsewhere is honoured here. Zero: off.
+    pub ttl: Duration,
+    /// At most this many sessions are remembered.
+    pub capacity: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -150,6 +166,27 @@ impl Settings {
                     _ => Err("expected a zxcvbn score from 0 (off) to 4".into()),
                 })?,
             },
+            // 5 s: a revocation made on another replica or in Kratos' admin API is
+            // honoured within 5 s, close enough to "at once" for a person, while
+            // an SPA that makes several calls per page view asks Kratos once.
+            session_cache: SessionCacheSettings {
+                ttl: parse(&mut take, "SESSION_CACHE_TTL_MS", "5000", |v| {
+                    v.parse::<u64>().map(Duration::from_millis).map_err(|e| format!("expected milliseconds: {e}"))
+                })?,
+                capacity: parse(&mut take, "SESSION_CACHE_CAPACITY", "10000", |v| {
+                    v.parse::<u64>().map_err(|e| format!("expected a number of sessions: {e}"))
+                })?,
+            },
+            metrics_bind_address: parse(&mut take, "METRICS_BIND_ADDRESS", "", |v| {
+                if v.is_empty() { Ok(None) } else { v.parse::<SocketAddr>().map(Some).map_err(|e| e.to_string()) }
+            })?,
+            password_submissions_in_flight: parse(&mut take, "PASSWORD_SUBMISSIONS_IN_FLIGHT", "4", |v| {
+                match v.parse::<usize>() {
+                    Ok(0) => Err("must be greater than 0".into()),
+                    Ok(n) => Ok(n),
+                    Err(e) => Err(format!("expected a whole number: {e}")),
+                }
+            })?,
             // Per account, low enough that guessing a password is hopeless, high
             // enough that a person who mistypes is not locked out; per address,
             // higher, since many people can share one address.
@@ -282,6 +319,17 @@ mod tests {
         assert_eq!(err.variable, "APP_KETO_READ_URL");
         let err = Settings::from_vars(vars(&[("APP_ORY_TIMEOUT_MS", "0")])).unwrap_err();
         assert_eq!(err.variable, "APP_ORY_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn the_session_cache_is_on_for_five_seconds_unless_set_to_zero() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(settings.session_cache.ttl, Duration::from_secs(5));
+        let off = Settings::from_vars(vars(&[("APP_SESSION_CACHE_TTL_MS", "0")])).unwrap();
+        assert!(off.session_cache.ttl.is_zero());
+        assert!(settings.metrics_bind_address.is_none(), "no metrics listener unless configured");
+        let err = Settings::from_vars(vars(&[("APP_PASSWORD_SUBMISSIONS_IN_FLIGHT", "0")])).unwrap_err();
+        assert_eq!(err.variable, "APP_PASSWORD_SUBMISSIONS_IN_FLIGHT");
     }
 
     #[test]

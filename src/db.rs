@@ -105,12 +105,12 @@ where
     A: ActiveModelTrait + ActiveModelBehavior + Send,
     A::Entity: Stateful,
     ModelOf<A>: IntoActiveModel<A>,
-    F: Future<Output = Result<(), crate::ory::OryError>>,
+    F: Future<Output = Result<(), StoreError>>,
 {
     let mut model = row.insert(db).await?;
     if let Err(error) = write_tuples.await {
         let _ = A::Entity::delete_many().filter(<A::Entity as Stateful>::ID.eq(id)).exec(db).await;
-        return Err(error.into());
+        return Err(error);
     }
     set_state::<A::Entity>(db, id, RowState::Pending, RowState::Active).await?;
     <A::Entity as Stateful>::activate(&mut model);

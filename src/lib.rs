@@ -11,6 +11,8 @@ pub mod groups;
 pub mod health;
 pub mod home;
 pub mod http;
+pub mod memory;
+pub mod monitoring;
 pub mod openapi;
 pub mod ory;
 pub mod reconcile;

@@ -45,7 +45,7 @@ fn main() -> ExitCode {
                     settings.keto.read_url,
                     settings.keto.write_url,
                 );
-                let repaired = reconcile::run_once(&db, &Authorizer::new(keto), reconcile::GRACE).await?;
+                let repaired = reconcile::run_once(&db, &Authorizer::new(keto, db.clone()), reconcile::GRACE).await?;
                 tracing::info!(repaired, "reconciled");
             }
             _ => {

@@ -13,7 +13,8 @@ pub const INTERVAL: Duration = Duration::from_secs(60);
 /// Rows younger than this may belong to a request still in flight; leave them.
 pub const GRACE: chrono::Duration = chrono::Duration::seconds(60);
 
-/// One pass over documents and groups; returns how many rows it repaired.
+/// One pass over documents, groups and the access index; returns how many rows
+/// it repaired.
 pub async fn run_once(
     db: &DatabaseConnection,
     authz: &Authorizer,
@@ -21,7 +22,8 @@ pub async fn run_once(
 ) -> Result<usize, StoreError> {
     let documents = documents::store::reconcile(db, authz, grace).await?;
     let groups = groups::store::reconcile(db, authz, grace).await?;
-    Ok(documents + groups)
+    let index = authz.reconcile_index(grace).await?;
+    Ok(documents + groups + index)
 }
 
 /// Runs [`run_once`] forever; errors (Keto or the database down) wait for the next tick.

@@ -21,7 +21,8 @@ use crate::{
     authz::Authorizer,
     config::Settings,
     db, documents, groups, health, home,
-    http::{self, RequestSpan},
+    http::{self, PasswordGate, RequestSpan, SessionCache},
+    memory, monitoring,
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
     reconcile, social, spa,
@@ -39,6 +40,7 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    metrics_port: Option<u16>,
 }
 
 impl Application {
@@ -51,12 +53,29 @@ impl Application {
         let db = db::connect(&settings.database_url).await?;
         db::migrate(&db).await?;
 
+        let metrics_port = match settings.metrics_bind_address {
+            Some(address) => {
+                let bind_error = |source| StartupError::Bind { address, source };
+                let listener = TcpListener::bind(address).map_err(bind_error)?;
+                let port = listener.local_addr().map_err(bind_error)?.port();
+                // Stops with the process; the API server owns the signals.
+                tokio::spawn(monitoring::serve(listener).map_err(bind_error)?);
+                Some(port)
+            }
+            None => None,
+        };
+
         let server = server(listener, settings, db).map_err(bind_error)?;
-        Ok(Application { port, server })
+        Ok(Application { port, server, metrics_port })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// The metrics listener's port, when one is configured.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics_port
     }
 
     /// Runs until SIGINT or SIGTERM, then stops accepting connections and lets
@@ -74,10 +93,12 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
         settings.kratos.admin_url.clone(),
     ));
     let keto = Keto::new(http_client, settings.keto.read_url.clone(), settings.keto.write_url.clone());
-    let authorizer = Authorizer::new(keto.clone());
-    // The reconciler lives as long as the server's runtime.
+    let authorizer = Authorizer::new(keto.clone(), db.clone());
+    // The reconciler and the memory trim live as long as the server's runtime.
     tokio::spawn(reconcile::run_forever(db.clone(), authorizer.clone()));
+    tokio::spawn(memory::trim_forever());
     let authorizer = web::Data::new(authorizer);
+    let sessions = web::Data::new(SessionCache::new(settings.session_cache.ttl, settings.session_cache.capacity));
     let keto = web::Data::new(keto);
     let throttle = Throttle::new(db.clone(), settings.limits);
     tokio::spawn(throttle.clone().prune_forever());
@@ -88,6 +109,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let session_cookie = web::Data::new(settings.session_cookie);
     let allowed_origins = web::Data::new(http::AllowedOrigins(settings.cors_allowed_origins.clone()));
     let account_policy = web::Data::new(settings.account);
+    let password_gate = web::Data::new(PasswordGate::new(settings.password_submissions_in_flight));
     let password_policy = web::Data::new(settings.password);
     let social_settings = web::Data::new(settings.social.clone());
     let origins = settings.cors_allowed_origins.clone();
@@ -105,6 +127,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .wrap(cors(&origins))
             .wrap(from_fn(http::security_headers))
             .wrap(from_fn(http::add_request_id_header))
+            .wrap(from_fn(monitoring::record))
             .wrap(TracingLogger::<RequestSpan>::new())
             .app_data(http::json_config(http::DEFAULT_JSON_LIMIT))
             .app_data(http::path_config())
@@ -112,8 +135,10 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(kratos.clone())
             .app_data(keto.clone())
             .app_data(authorizer.clone())
+            .app_data(sessions.clone())
             .app_data(db.clone())
             .app_data(account_policy.clone())
+            .app_data(password_gate.clone())
             .app_data(password_policy.clone())
             .app_data(throttle.clone())
             .app_data(client_address.clone())

@@ -1,14 +1,15 @@
 // Command compose-check loads docker-compose.yml with compose-go, the parser
 // Docker Compose v2 uses (schema validation and interpolation included), since no
 // Docker engine runs where the tests do. It then checks this project's invariants:
-// only the backend publishes ports, except Mailpit's web UI (local mail) on the
-// host's loopback only; Kratos' APIs (public and admin) and Keto's write API are
-// never published (browsers reach Kratos' social sign-in callback only through the
-// backend's relay); Kratos runs its courier (without --watch-courier it sends no
-// mail and says nothing); Kratos' cipher secret and its sign-in provider's client
-// id and secret come from the environment; Kratos and Keto read the repository's
-// own kratos/ and keto/ files, and every Ory service and the backend point at the
-// postgres service.
+// only the proxy in front of the backend replicas publishes ports, except Mailpit's
+// web UI (local mail) on the host's loopback only; Kratos' APIs (public and admin)
+// and Keto's write API are never published (browsers reach Kratos' social sign-in
+// callback only through the backend's relay); the backend runs as at least two
+// replicas; some Kratos process runs the courier (`serve --watch-courier` or
+// `courier watch`; without one Kratos sends no mail and says nothing); Kratos'
+// cipher secret and its sign-in provider's client id and secret come from the
+// environment; Kratos and Keto read the repository's own kratos/ and keto/ files,
+// and every Ory service and the backend point at the postgres service.
 package main
 
 import (
@@ -70,6 +71,7 @@ func check(file string) ([]string, error) {
 	}
 
 	var problems []string
+	courier := false
 	names := make([]string, 0, len(project.Services))
 	for name := range project.Services {
 		names = append(names, name)
@@ -82,8 +84,9 @@ func check(file string) ([]string, error) {
 		case strings.HasPrefix(name, "kratos"):
 			problems = append(problems, mounts(service, filepath.Join(root, "kratos"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
-			if name == "kratos" && !slices.Contains(service.Command, "--watch-courier") {
-				problems = append(problems, "service kratos: its command lacks --watch-courier, so no mail is ever sent")
+			if slices.Contains(service.Command, "--watch-courier") ||
+				(slices.Contains(service.Command, "courier") && slices.Contains(service.Command, "watch")) {
+				courier = true
 			}
 			if name == "kratos" {
 				problems = append(problems, fromEnvironment(service, map[string]string{
@@ -95,25 +98,31 @@ func check(file string) ([]string, error) {
 		case strings.HasPrefix(name, "keto"):
 			problems = append(problems, mounts(service, filepath.Join(root, "keto"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
-		case name == "backend":
+		case strings.HasPrefix(name, "backend"):
 			problems = append(problems, dsnOnPostgres(service, "APP_DATABASE_URL")...)
-			if value, ok := service.Environment["APP_SOCIAL_RETURN_URLS"]; !ok || value == nil || *value == "" {
+			if value, ok := service.Environment["APP_SOCIAL_RETURN_URLS"]; name == "backend" && (!ok || value == nil || *value == "") {
 				problems = append(problems, "service backend: APP_SOCIAL_RETURN_URLS is not set (where social sign-in comes back to)")
 			}
 			if service.Build == nil {
-				problems = append(problems, "service backend has no build section")
+				problems = append(problems, "service "+name+" has no build section")
+			}
+			if name == "backend" && service.GetScale() < 2 {
+				problems = append(problems, "service backend runs fewer than two replicas")
 			}
 		}
 	}
-	for _, want := range []string{"postgres", "kratos-migrate", "kratos", "keto-migrate", "keto", "backend"} {
+	if !courier {
+		problems = append(problems, "no Kratos service runs the courier (serve --watch-courier or courier watch), so no mail is ever sent")
+	}
+	for _, want := range []string{"postgres", "kratos-migrate", "kratos", "keto-migrate", "keto", "backend-migrate", "backend", "proxy"} {
 		if _, ok := project.Services[want]; !ok {
 			problems = append(problems, "missing service "+want)
 		}
 	}
 	if len(problems) == 0 {
-		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only backend publishes ports, "+
-			"and mailpit its web UI on 127.0.0.1; kratos watches its courier; kratos' cipher secret and "+
-			"sign-in client id and secret come from the environment; "+
+		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only the proxy publishes ports, "+
+			"and mailpit its web UI on 127.0.0.1; the backend runs replicas; a Kratos process watches its courier; "+
+			"kratos' cipher secret and sign-in client id and secret come from the environment; "+
 			"Ory services mount ./kratos and ./keto; every DSN points at postgres\n", file, strings.Join(names, ", "))
 	}
 	return problems, nil
@@ -150,8 +159,8 @@ func fromEnvironment(service types.ServiceConfig, want map[string]string) []stri
 	return problems
 }
 
-// ports: the backend may publish; mailpit only its web UI (8025) on 127.0.0.1, for
-// reading local mail; every other service nothing.
+// ports: the proxy in front of the backend replicas may publish; mailpit only its
+// web UI (8025) on 127.0.0.1, for reading local mail; every other service nothing.
 func ports(service types.ServiceConfig) []string {
 	var problems []string
 	for _, port := range service.Ports {
@@ -159,14 +168,14 @@ func ports(service types.ServiceConfig) []string {
 			problems = append(problems, fmt.Sprintf("service %s publishes port %d (%s); it must never be published", service.Name, port.Target, api))
 		}
 		switch service.Name {
-		case "backend":
+		case "proxy":
 		case "mailpit":
 			if port.Target != 8025 || port.HostIP != "127.0.0.1" {
 				problems = append(problems, fmt.Sprintf("service mailpit publishes %s:%s->%d; only its web UI, 127.0.0.1:…->8025, may be",
 					port.HostIP, port.Published, port.Target))
 			}
 		default:
-			problems = append(problems, fmt.Sprintf("service %s publishes ports; only the backend (and mailpit's web UI on 127.0.0.1) may", service.Name))
+			problems = append(problems, fmt.Sprintf("service %s publishes ports; only the proxy (and mailpit's web UI on 127.0.0.1) may", service.Name))
 		}
 	}
 	return problems

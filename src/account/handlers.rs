@@ -4,7 +4,7 @@ use uuid::Uuid;
 use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
 use crate::{
     auth::{IdentityView, PasswordPolicy, SessionListItem},
-    http::{ApiError, Authenticated, Delivery, Problem},
+    http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
     ory::{Kratos, SessionSummary, Traits},
 };
 
@@ -32,6 +32,7 @@ pub async fn profile(auth: Authenticated) -> web::Json<IdentityView> {
 #[patch("/profile")]
 pub async fn update_profile(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     body: web::Json<ProfileUpdate>,
 ) -> Result<web::Json<IdentityView>, ApiError> {
@@ -39,6 +40,8 @@ pub async fn update_profile(
     // Kratos' profile method replaces all traits: send the email unchanged.
     let traits = Traits { email: auth.session.identity.traits.email.clone(), name };
     let identity = kratos.update_traits(&auth.token, &traits).await?;
+    // Cached sessions carry the identity: the old name must not outlive the change.
+    cache.refresh_identity(auth.user.0);
     Ok(web::Json(identity.into()))
 }
 
@@ -59,7 +62,9 @@ pub async fn update_profile(
 )]
 #[put("/password")]
 pub async fn change_password(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     policy: web::Data<AccountPolicy>,
     passwords: web::Data<PasswordPolicy>,
     auth: Authenticated,
@@ -74,7 +79,7 @@ pub async fn change_password(
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.
     let signed_out_sessions = if form.sign_out_other_sessions.unwrap_or(policy.password_change_signs_out_others) {
-        sign_out_others(&kratos, &auth).await?
+        sign_out_others(&kratos, &cache, &auth).await?
     } else {
         0
     };
@@ -112,6 +117,7 @@ pub async fn sessions(
 #[delete("/sessions/{id}")]
 pub async fn revoke_session(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     delivery: Delivery,
     id: web::Path<Uuid>,
@@ -121,6 +127,7 @@ pub async fn revoke_session(
     if id == auth.session.id() {
         // Kratos refuses to revoke the current session by id; logout does it.
         kratos.logout(&auth.token).await?;
+        cache.forget_token(&auth.token);
         if let Delivery::Cookie(cookie) = delivery {
             cookie.clear(&mut response);
         }
@@ -132,6 +139,7 @@ pub async fn revoke_session(
             return Err(ApiError::NotFound("None of your active sessions has this id.".into()));
         }
         kratos.revoke_session(&auth.token, id).await?;
+        cache.revoke_session(id);
     }
     tracing::info!(user = %auth.user, session = %id, "signed out a session");
     Ok(response)
@@ -146,9 +154,10 @@ pub async fn revoke_session(
 #[delete("/sessions")]
 pub async fn revoke_other_sessions(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
 ) -> Result<web::Json<SessionsRevoked>, ApiError> {
-    let revoked = sign_out_others(&kratos, &auth).await?;
+    let revoked = sign_out_others(&kratos, &cache, &auth).await?;
     tracing::info!(user = %auth.user, revoked, "signed out the other sessions");
     Ok(web::Json(SessionsRevoked { revoked }))
 }
@@ -156,8 +165,10 @@ pub async fn revoke_other_sessions(
 /// Revokes every other session and says how many were active. Kratos' own count
 /// includes sessions that had already ended, which is not what a person means by
 /// "signed out 3 other sessions".
-async fn sign_out_others(kratos: &Kratos, auth: &Authenticated) -> Result<u64, ApiError> {
+async fn sign_out_others(kratos: &Kratos, cache: &SessionCache, auth: &Authenticated) -> Result<u64, ApiError> {
     let active = kratos.other_sessions(&auth.token).await?.len() as u64;
     kratos.revoke_other_sessions(&auth.token).await?;
+    // Evicted on this replica at once; the others' caches expire within their time.
+    cache.revoke_others(auth.user.0, auth.session.id());
     Ok(active)
 }

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     auth::parse_code,
-    http::{ApiError, Authenticated, Problem},
+    http::{ApiError, Authenticated, Problem, SessionCache},
     ory::Kratos,
 };
 
@@ -113,12 +113,16 @@ pub async fn start_totp(kratos: web::Data<Kratos>, auth: Authenticated) -> Resul
 #[post("/second-factor/totp/confirm")]
 pub async fn confirm_totp(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     body: web::Json<TotpConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     let request = body.into_inner();
     let code = parse_code(request.code)?;
     kratos.confirm_totp(&auth.token, request.flow_id, &code).await?;
+    // Kratos now asks every session of this person for the second factor
+    // (`highest_available`): a cached one-factor session must not skip that.
+    cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "set up TOTP");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -134,12 +138,17 @@ pub async fn confirm_totp(
     )
 )]
 #[delete("/second-factor/totp")]
-pub async fn remove_totp(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+pub async fn remove_totp(
+    kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     // Kratos answers removing a TOTP that is not there with a bare 400; say what it is.
     if !kratos.second_factors(auth.user.0).await?.totp {
         return Err(ApiError::NotFound("No authenticator app is set up.".into()));
     }
     kratos.remove_totp(&auth.token).await?;
+    cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "removed TOTP");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -174,10 +183,12 @@ pub async fn generate_recovery_codes(kratos: web::Data<Kratos>, auth: Authentica
 #[post("/second-factor/recovery-codes/confirm")]
 pub async fn confirm_recovery_codes(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     auth: Authenticated,
     body: web::Json<RecoveryCodesConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     kratos.confirm_recovery_codes(&auth.token, body.into_inner().flow_id).await?;
+    cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "set up recovery codes");
     Ok(HttpResponse::NoContent().finish())
 }
@@ -193,11 +204,16 @@ pub async fn confirm_recovery_codes(
     )
 )]
 #[delete("/second-factor/recovery-codes")]
-pub async fn remove_recovery_codes(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<HttpResponse, ApiError> {
+pub async fn remove_recovery_codes(
+    kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
     if !kratos.second_factors(auth.user.0).await?.recovery_codes {
         return Err(ApiError::NotFound("No recovery codes are set up.".into()));
     }
     kratos.disable_recovery_codes(&auth.token).await?;
+    cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "removed recovery codes");
     Ok(HttpResponse::NoContent().finish())
 }

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
-    http::{ApiError, Authenticated, Delivery, Problem},
+    http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
     ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
     throttle::{Bucket, Throttle},
 };
@@ -28,7 +28,10 @@ use crate::{
     )
 )]
 #[post("/registration")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn register(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     passwords: web::Data<PasswordPolicy>,
@@ -75,6 +78,7 @@ pub async fn register(
 )]
 #[post("/login")]
 pub async fn login(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
@@ -111,8 +115,12 @@ pub async fn login(
     )
 )]
 #[post("/reauthenticate")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn reauthenticate(
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     throttle: web::Data<Throttle>,
     auth: Authenticated,
     client: ClientInfo,
@@ -128,6 +136,8 @@ pub async fn reauthenticate(
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
     let result = kratos.reauthenticate(&auth.token, email, &password, &client).await;
     let session = attempt.end(result).await.map_err(on_password_field)?;
+    // The same token now stands for a more recent login: confirm it afresh.
+    cache.forget_token(&auth.token);
     tracing::info!(user = %auth.user, "re-authenticated");
     Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }
@@ -148,10 +158,12 @@ pub async fn reauthenticate(
 #[post("/logout")]
 pub async fn logout(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     token: SessionToken,
     delivery: Delivery,
 ) -> Result<HttpResponse, ApiError> {
     kratos.logout(&token).await?;
+    cache.forget_token(&token);
     let mut response = HttpResponse::NoContent().finish();
     if let Delivery::Cookie(cookie) = delivery {
         cookie.clear(&mut response);
@@ -183,7 +195,7 @@ pub(crate) async fn ensure_home(authz: &Authorizer, user: UserId) {
             authz.grant(&App::Home, AppRelation::Viewers, user).await?;
             tracing::warn!(%user, "granted the home page that an interrupted registration left out");
         }
-        Ok::<_, crate::ory::OryError>(())
+        Ok::<_, crate::db::StoreError>(())
     };
     if let Err(error) = repaired.await {
         tracing::warn!(%user, %error, "could not confirm the home page grant; retrying at the next sign-in");

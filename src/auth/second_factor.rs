@@ -13,7 +13,7 @@ use super::{
 };
 use crate::{
     authz::Authorizer,
-    http::{ApiError, Delivery, Problem},
+    http::{ApiError, Delivery, Problem, SessionCache},
     ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
     throttle::Throttle,
 };
@@ -51,9 +51,12 @@ pub struct SecondFactorRequest {
     )
 )]
 #[post("/second-factor")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
+    cache: web::Data<SessionCache>,
     throttle: web::Data<Throttle>,
     token: SessionToken,
     client: ClientInfo,
@@ -69,6 +72,8 @@ pub async fn complete(
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_CODE).await?;
     let result = kratos.complete_second_factor(&token, request.flow_id, request.method.into(), &code, &client).await;
     let session = attempt.end(result).await?;
+    // The same token may now stand for a two-factor session: confirm it afresh.
+    cache.forget_token(&token);
     let user = UserId(session.session.identity.id);
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;

@@ -11,8 +11,8 @@ use uuid::Uuid;
 
 use super::{CodeForm, CodeRequest, EmailAddress, VerificationRequest};
 use crate::{
-    http::{ApiError, Problem},
-    ory::{ClientInfo, Kratos},
+    http::{ApiError, Problem, SessionCache},
+    ory::{ClientInfo, Kratos, SessionToken},
     throttle::{Bucket, Throttle},
 };
 
@@ -71,11 +71,18 @@ pub async fn send_code(
 pub async fn submit_code(
     kratos: web::Data<Kratos>,
     throttle: web::Data<Throttle>,
+    cache: web::Data<SessionCache>,
     client: ClientInfo,
+    // Not required: a code is enough. A signed-in client (the SPA) sends its
+    // session along, and that session must show the address verified at once.
+    token: Option<SessionToken>,
     body: web::Json<CodeRequest>,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::VerificationPerAddress, &client.address()).await?;
     let form = CodeForm::try_from(body.into_inner())?;
     kratos.verify_address(form.flow_id, &form.code).await?;
+    if let Some(token) = token {
+        cache.refresh_holder(&token);
+    }
     Ok(HttpResponse::NoContent().finish())
 }

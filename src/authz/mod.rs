@@ -7,13 +7,18 @@
 //! through [`Authorizer`] (or the `Permitted` extractor, which uses it).
 
 mod app;
+pub mod index;
 
 use std::fmt;
 
 pub use app::{App, AppPermission, AppRelation};
 
+use sea_orm::DatabaseConnection;
+
+use self::index::AccessIndex;
 use crate::{
     auth::UserId,
+    db::StoreError,
     groups::{GroupId, GroupRelation},
     ory::{Keto, OryError, RelationTuple, Subject, keto::TupleChange},
 };
@@ -107,15 +112,18 @@ pub enum VisibleError {
     Ory(#[from] OryError),
 }
 
-/// The guard: asks Keto whether a user may do something to a resource.
+/// The guard: asks Keto whether a user may do something to a resource. It is
+/// also the one writer of tuples, and keeps the access index (`index`) in step
+/// with every write.
 #[derive(Clone)]
 pub struct Authorizer {
     keto: Keto,
+    index: AccessIndex,
 }
 
 impl Authorizer {
-    pub fn new(keto: Keto) -> Self {
-        Authorizer { keto }
+    pub fn new(keto: Keto, db: DatabaseConnection) -> Self {
+        Authorizer { keto, index: AccessIndex::new(db) }
     }
 
     pub async fn check<R: Resource>(
@@ -194,38 +202,87 @@ impl Authorizer {
     }
 
     /// Every tuple naming `namespace:object`, and every tuple whose subject is
-    /// `principal` in `subject_namespace`, as delete changes (for one atomic patch).
+    /// `principal` in `subject_namespace`, as delete changes (for one atomic
+    /// patch): what Keto holds, and what the index holds that Keto may not.
     pub async fn tuples_to_forget(
         &self,
         namespace: &'static str,
         object: &str,
         principal: Option<(&'static str, Principal)>,
-    ) -> Result<Vec<TupleChange>, OryError> {
+    ) -> Result<Vec<TupleChange>, StoreError> {
         let mut tuples = self.keto.list(namespace, Some(object), None).await?;
+        tuples.extend(self.index.tuples_on(namespace, object).await?);
         if let Some((subject_namespace, principal)) = principal {
-            tuples.extend(self.keto.list(subject_namespace, None, Some(&principal.into())).await?);
+            let subject = principal.into();
+            tuples.extend(self.keto.list(subject_namespace, None, Some(&subject)).await?);
+            tuples.extend(self.index.tuples_naming(subject_namespace, &subject).await?);
         }
+        let mut seen = std::collections::HashSet::new();
+        tuples.retain(|tuple| seen.insert(tuple.clone()));
         Ok(tuples.into_iter().map(TupleChange::Delete).collect())
     }
 
-    /// Applies inserts and deletes in one Keto transaction.
-    pub async fn apply(&self, changes: &[TupleChange]) -> Result<(), OryError> {
-        self.keto.patch(changes).await
+    /// Applies inserts and deletes in one Keto transaction, with the index
+    /// written before and after it (see `index`).
+    pub async fn apply(&self, changes: &[TupleChange]) -> Result<(), StoreError> {
+        self.indexed(changes, self.keto.patch(changes)).await
     }
 
-    /// Removes every tuple on `resource` (idempotent).
-    pub async fn forget<R: Resource>(&self, resource: &R) -> Result<(), OryError> {
-        self.keto.delete_object(R::NAMESPACE, &resource.object_id()).await
+    /// Removes every tuple on `resource` (idempotent), and its index rows.
+    pub async fn forget<R: Resource>(&self, resource: &R) -> Result<(), StoreError> {
+        let object = resource.object_id();
+        self.index.prepare_forget(R::NAMESPACE, &object).await?;
+        if let Err(error) = self.keto.delete_object(R::NAMESPACE, &object).await {
+            if let Err(undo) = self.index.undo_forget(R::NAMESPACE, &object).await {
+                tracing::warn!(error = %undo, "could not restore index rows; the reconciler will");
+            }
+            return Err(error.into());
+        }
+        self.index.confirm_forget(R::NAMESPACE, &object).await?;
+        Ok(())
     }
 
-    /// Writes `resource#relation@subject` (idempotent).
+    /// Writes `resource#relation@subject` (idempotent), and its index row.
     pub async fn grant<R: Resource>(
         &self,
         resource: &R,
         relation: R::Relation,
         subject: impl Into<Subject>,
-    ) -> Result<(), OryError> {
-        self.keto.insert(&relation_tuple(resource, relation, subject)).await
+    ) -> Result<(), StoreError> {
+        let tuple = relation_tuple(resource, relation, subject);
+        let changes = [TupleChange::Insert(tuple.clone())];
+        self.indexed(&changes, self.keto.insert(&tuple)).await
+    }
+
+    /// The ordered index-and-Keto write: index rows first (`pending`/`deleting`),
+    /// then Keto, then the rows confirmed. If Keto fails, step 1 is undone; if
+    /// the undo fails too, or the process dies, the reconciler settles the rows.
+    async fn indexed(
+        &self,
+        changes: &[TupleChange],
+        keto_write: impl Future<Output = Result<(), OryError>>,
+    ) -> Result<(), StoreError> {
+        let prepared = self.index.prepare(changes).await?;
+        if let Err(error) = keto_write.await {
+            if let Err(undo) = self.index.undo(prepared).await {
+                tracing::warn!(error = %undo, "could not undo index rows; the reconciler will");
+            }
+            return Err(error.into());
+        }
+        self.index.confirm(changes).await?;
+        Ok(())
+    }
+
+    /// Settles index rows that a crash left `pending` or `deleting` for longer
+    /// than `grace`: each becomes what Keto holds. Returns how many.
+    pub async fn reconcile_index(&self, grace: chrono::Duration) -> Result<usize, StoreError> {
+        let unsettled = self.index.unsettled(grace).await?;
+        for tuple in &unsettled {
+            let in_keto = self.keto.exists(tuple).await?;
+            self.index.settle(tuple, in_keto).await?;
+            tracing::warn!(namespace = %tuple.namespace, object = %tuple.object, in_keto, "settled an access index row");
+        }
+        Ok(unsettled.len())
     }
 }
 

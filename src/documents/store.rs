@@ -5,8 +5,6 @@
 //! them, so a tuple never points at nothing, and a row without its owner tuple is
 //! never `active`.
 
-use std::collections::BTreeSet;
-
 use chrono::Utc;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -21,9 +19,8 @@ use super::{
 };
 use crate::{
     auth::UserId,
-    authz::{Authorizer, Principal},
+    authz::{Authorizer, Resource, index::AccessIndex},
     db::{self, RowState, StoreError},
-    groups::GroupId,
 };
 
 pub async fn create(
@@ -68,20 +65,21 @@ pub async fn update(
 }
 
 pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: DocumentId) -> Result<(), StoreError> {
-    db::delete::<Documents, _>(db, id.0, async { Ok(authz.forget(&id).await?) }).await
+    db::delete::<Documents, _>(db, id.0, authz.forget(&id)).await
 }
 
-/// The candidates come from Keto (the documents the user or one of their groups
-/// has a relation on); the database only orders and pages them. The caller
-/// re-checks `view` for the page in one batch.
-pub async fn page_of(
+/// A page of the documents `user` may view, newest first, and how many there
+/// are. The candidates come from the access index (what `user` holds directly
+/// or through a group), so the cost follows the page, not everything the person
+/// can see; the caller re-checks `view` for the page in Keto, which decides.
+pub async fn page_for(
     db: &DatabaseConnection,
-    candidates: &BTreeSet<Uuid>,
+    user: UserId,
     page: &Page,
 ) -> Result<(Vec<entity::Model>, u64), StoreError> {
-    let ids: Vec<Uuid> = candidates.iter().copied().collect();
-    let query =
-        Documents::find().filter(entity::Column::State.eq(RowState::Active)).filter(entity::Column::Id.is_in(ids));
+    let query = Documents::find()
+        .filter(entity::Column::State.eq(RowState::Active))
+        .filter(entity::Column::Id.in_subquery(AccessIndex::reachable(DocumentId::NAMESPACE, user)));
     let total = query.clone().count(db).await?;
     let rows = query
         .order_by_desc(entity::Column::UpdatedAt)
@@ -91,22 +89,6 @@ pub async fn page_of(
         .all(db)
         .await?;
     Ok((rows, total))
-}
-
-/// The ids of every document `user` has a relation on, directly or through a
-/// group: one Keto list for the user's documents and one for their groups, then
-/// one per group, all concurrently.
-pub async fn candidates_for(authz: &Authorizer, user: UserId) -> Result<BTreeSet<Uuid>, StoreError> {
-    let (direct, groups) = tokio::try_join!(
-        authz.held_by::<DocumentId>(Principal::User(user)),
-        authz.held_by::<GroupId>(Principal::User(user)),
-    )?;
-    let groups: BTreeSet<GroupId> = groups.into_iter().map(|(id, _)| GroupId(id)).collect();
-    let via_groups = futures_util::future::try_join_all(
-        groups.into_iter().map(|group| authz.held_by::<DocumentId>(Principal::GroupMembers(group))),
-    )
-    .await?;
-    Ok(direct.into_iter().chain(via_groups.into_iter().flatten()).map(|(id, _)| id).collect())
 }
 
 /// Finishes or undoes what a crash left behind: rows stuck in `pending` or

@@ -80,6 +80,9 @@ pub enum ApiError {
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// More password submissions than Kratos can hash at once; shed at the door.
+    #[error("too many password submissions in flight")]
+    Overloaded,
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -202,6 +205,14 @@ impl ApiError {
                     S::SERVICE_UNAVAILABLE,
                     C::ServiceUnavailable,
                     &format!("{service} is unavailable at the moment. Try again shortly."),
+                )
+            },
+            Self::Overloaded => Facts {
+                header: Some((header::RETRY_AFTER, "1".to_owned())),
+                ..plain(
+                    S::SERVICE_UNAVAILABLE,
+                    C::ServiceUnavailable,
+                    "Too many sign-ins at this moment. Try again in a second.",
                 )
             },
             Self::Internal(_) => plain(S::INTERNAL_SERVER_ERROR, C::Internal, "Something went wrong on our side."),

@@ -14,7 +14,7 @@ use std::{
 
 use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 
-use super::{ApiError, cookie};
+use super::{ApiError, SessionCache, cookie};
 use crate::{
     auth::UserId,
     authz::{Authorizer, Resource},
@@ -119,17 +119,32 @@ pub(super) enum SessionCheck {
     NeedsSecondFactor,
 }
 
-/// Asks Kratos about the request's token: 401 when there is none or Kratos does
-/// not know it, 503 when Kratos cannot say.
+/// Asks Kratos about the request's token (or the session cache, for a session
+/// Kratos confirmed within its time and not revoked here since): 401 when there
+/// is none or Kratos does not know it, 503 when Kratos cannot say.
 pub(super) async fn check_session(req: &HttpRequest) -> Result<SessionCheck, ApiError> {
     let token = bearer_token(req)?;
     let kratos = req
         .app_data::<web::Data<Kratos>>()
         .cloned()
         .ok_or_else(|| ApiError::Internal("Kratos client not configured".into()))?;
+    let cache = req
+        .app_data::<web::Data<SessionCache>>()
+        .cloned()
+        .ok_or_else(|| ApiError::Internal("session cache not configured".into()))?;
+    let confirmed = |session: Session, token| {
+        SessionCheck::Confirmed(Box::new(Authenticated { user: UserId(session.identity.id), session, token }))
+    };
+    // Only sessions Kratos confirmed are remembered; one that still needs its
+    // second factor, or any error, asks Kratos again next time.
+    if let Some(session) = cache.get(&token) {
+        return Ok(confirmed(session, token));
+    }
+    let sent = tokio::time::Instant::now();
     match kratos.whoami(&token).await {
         Ok(session) => {
-            Ok(SessionCheck::Confirmed(Box::new(Authenticated { user: UserId(session.identity.id), session, token })))
+            cache.insert(&token, &session, sent);
+            Ok(confirmed(session, token))
         }
         Err(SessionError::SecondFactorRequired) => Ok(SessionCheck::NeedsSecondFactor),
         Err(error) => Err(error.into()),

@@ -7,6 +7,8 @@ mod extract;
 mod gate;
 pub mod problem;
 mod request;
+mod session_cache;
+mod shed;
 mod text;
 
 pub use cookie::{Delivery, MODE_HEADER, SessionCookie};
@@ -18,4 +20,6 @@ pub use request::{
     DEFAULT_JSON_LIMIT, RequestSpan, add_request_id_header, json_config, not_found, path_config, query_config,
     security_headers,
 };
+pub use session_cache::SessionCache;
+pub use shed::{PasswordGate, PasswordSlot};
 pub use text::{bounded_text, single_line};

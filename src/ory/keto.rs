@@ -10,8 +10,10 @@ use url::Url;
 
 use super::{KETO, OryError};
 
-/// The most tuples Keto v0.14 accepts in one batch check.
-pub const BATCH_LIMIT: usize = 10;
+/// The most tuples we send in one batch check: a page of 100 is one round trip.
+/// Keto refuses more than its `limit.max_batch_check_size` (default 10), which
+/// `keto/keto.yml` raises to this.
+pub const BATCH_LIMIT: usize = 100;
 
 /// Who a relation tuple grants something to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -244,6 +246,24 @@ impl Keto {
             }
             page_token = page.next_page_token;
         }
+    }
+
+    /// Whether exactly this tuple is stored (not whether it is implied by rules).
+    pub async fn exists(&self, tuple: &RelationTuple) -> Result<bool, OryError> {
+        let Subject::Set { namespace, object, relation } = &tuple.subject;
+        let mut url = self.read.join("relation-tuples").expect("static path");
+        url.query_pairs_mut()
+            .append_pair("namespace", &tuple.namespace)
+            .append_pair("object", &tuple.object)
+            .append_pair("relation", &tuple.relation)
+            .append_pair("subject_set.namespace", namespace)
+            .append_pair("subject_set.object", object)
+            .append_pair("subject_set.relation", relation)
+            .append_pair("page_size", "1");
+        let response = KETO.send(self.http.get(url), "list").await?;
+        KETO.expect(&response, StatusCode::OK, "list")?;
+        let page: WireTupleList = KETO.json(response, "list").await?;
+        Ok(!page.relation_tuples.is_empty())
     }
 
     /// Readiness of Keto's read API.

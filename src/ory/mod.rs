@@ -47,10 +47,28 @@ pub(crate) const KETO: Service = Service("Keto");
 pub(crate) const PROVIDER: Service = Service("The sign-in provider");
 
 impl Service {
+    /// Sends one call, and records its latency and outcome (`monitoring`).
     async fn send(self, request: RequestBuilder, operation: &'static str) -> Result<Response, OryError> {
-        let response = request.send().await.map_err(|source| self.unreachable(source))?;
+        let started = std::time::Instant::now();
+        let result = request.send().await;
+        let outcome = match &result {
+            Ok(response) if !response.status().is_server_error() => "ok",
+            _ => "error",
+        };
+        let labels = [("service", self.0), ("operation", operation), ("outcome", outcome)];
+        metrics::counter!("ory_requests_total", &labels).increment(1);
+        metrics::histogram!("ory_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
+        let response = result.map_err(|source| {
+            self.count_error(operation, "unreachable");
+            self.unreachable(source)
+        })?;
         tracing::debug!(service = self.0, operation, status = response.status().as_u16(), "ory call");
         Ok(response)
+    }
+
+    fn count_error(self, operation: &'static str, kind: &'static str) {
+        metrics::counter!("ory_errors_total", "service" => self.0, "operation" => operation, "kind" => kind)
+            .increment(1);
     }
 
     async fn json<T: DeserializeOwned>(self, response: Response, operation: &'static str) -> Result<T, OryError> {
@@ -70,10 +88,12 @@ impl Service {
     }
 
     fn unexpected(self, status: StatusCode, operation: &'static str) -> OryError {
+        self.count_error(operation, "status");
         OryError::Status { service: self.0, operation, status }
     }
 
     fn protocol(self, operation: &'static str, detail: impl Into<String>) -> OryError {
+        self.count_error(operation, "protocol");
         OryError::Protocol { service: self.0, operation, detail: detail.into() }
     }
 }

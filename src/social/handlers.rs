@@ -20,7 +20,7 @@ use crate::{
     },
     authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
-    http::{ApiError, Delivery, Problem, ProblemCode},
+    http::{ApiError, Delivery, PasswordSlot, Problem, ProblemCode},
     ory::{ClientInfo, FlowError, Kratos, NativeSession, SignIn, SocialCallback, SocialSetback},
     throttle::Throttle,
 };
@@ -217,6 +217,8 @@ pub async fn complete(
 )]
 #[post("/link")]
 pub async fn link(
+    // A password Kratos must hash, like a login's: it waits for a slot or is shed.
+    _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     db: web::Data<DatabaseConnection>,
     throttle: web::Data<Throttle>,
@@ -305,7 +307,7 @@ async fn grant_home(kratos: &Kratos, authz: &Authorizer, native: &NativeSession)
         if !authz.check(user, &App::Home, AppPermission::View).await? {
             authz.grant(&App::Home, AppRelation::Viewers, user).await?;
         }
-        Ok::<_, crate::ory::OryError>(())
+        Ok::<_, crate::db::StoreError>(())
     };
     if let Err(error) = granted.await {
         if let Err(logout) = kratos.logout(&native.token).await {

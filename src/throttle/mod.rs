@@ -113,7 +113,7 @@ impl Throttle {
         let Some(limit) = self.limits.of(bucket) else { return Ok(()) };
         let window = Window::now(limit);
         let hits = store::hits(&self.db, &bucket_key(bucket, key), window.start).await?;
-        window.allow(limit, hits)
+        counted(bucket, window.allow(limit, hits))
     }
 
     /// Counts one event, and refuses it if it goes over the limit.
@@ -122,7 +122,7 @@ impl Throttle {
         let window = Window::now(limit);
         let hits = store::increment(&self.db, &bucket_key(bucket, key), window.start).await?;
         // `hits` includes this event: the limit-th is allowed, the next is not.
-        window.allow(limit, hits.saturating_sub(1))
+        counted(bucket, window.allow(limit, hits.saturating_sub(1)))
     }
 
     /// Counts a failure that has happened (a wrong password).
@@ -187,6 +187,14 @@ impl Window {
 
 fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default()
+}
+
+/// Counts a refusal for the metrics (`monitoring`), per bucket.
+fn counted(bucket: Bucket, result: Result<(), ThrottleError>) -> Result<(), ThrottleError> {
+    if matches!(result, Err(ThrottleError::Limited { .. })) {
+        metrics::counter!("rate_limit_refusals_total", "bucket" => bucket.name()).increment(1);
+    }
+    result
 }
 
 fn bucket_key(bucket: Bucket, key: &str) -> String {

@@ -49,3 +49,14 @@ async fn an_expired_session_is_401() {
     problem(response, 401, "unauthenticated").await;
     problem(app.home(&token).await, 401, "unauthenticated").await;
 }
+
+#[tokio::test]
+async fn a_cached_session_ends_at_its_expiry_not_at_the_cache_time() {
+    // The cache would keep it a minute; the session lives three seconds.
+    let app = spawn_app_on(short_lived_stack().await, &[("APP_SESSION_CACHE_TTL_MS", "60000")]).await;
+    let (token, _) = app.register_new().await;
+    assert_eq!(app.home(&token).await.status(), 200);
+
+    tokio::time::sleep(Duration::from_millis(3500)).await;
+    problem(app.home(&token).await, 401, "unauthenticated").await;
+}

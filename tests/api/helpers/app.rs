@@ -10,6 +10,8 @@ use super::{logs, mailbox::Mailbox, ory::OryStack};
 
 pub struct TestApp {
     pub address: String,
+    /// The metrics listener, where `APP_METRICS_BIND_ADDRESS` was given.
+    pub metrics_address: Option<String>,
     pub client: reqwest::Client,
     /// The app's own database: a SQLite file, or a fresh PostgreSQL database when
     /// `TEST_POSTGRES_URL` is set (the test command runs the suite both ways).
@@ -22,7 +24,7 @@ pub struct TestApp {
 }
 
 /// A fresh database for one app.
-pub(super) async fn fresh_database(dir: &TempDir) -> String {
+pub async fn fresh_database(dir: &TempDir) -> String {
     let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
         return format!("sqlite://{}/app.sqlite?mode=rwc", dir.path().display());
     };
@@ -73,13 +75,20 @@ async fn start(ory: &OryStack, database_url: String, db_dir: Option<TempDir>, ex
         ("APP_DATABASE_URL".to_owned(), database_url.clone()),
         ("APP_ORY_TIMEOUT_MS".to_owned(), "2000".to_owned()),
     ];
+    // The test command runs the session suites once with the cache at its
+    // default and once with `TEST_SESSION_CACHE_TTL_MS=0` (off).
+    if let Ok(ttl) = std::env::var("TEST_SESSION_CACHE_TTL_MS") {
+        vars.push(("APP_SESSION_CACHE_TTL_MS".to_owned(), ttl));
+    }
     vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let settings = Settings::from_vars(vars).expect("valid test settings");
     let app = Application::build(settings).await.expect("the app starts");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let metrics_address = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
     tokio::spawn(app.run_until_stopped());
     TestApp {
         address,
+        metrics_address,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         database_url,
         mailbox: Mailbox::new(ory.mailpit_url()),

@@ -5,7 +5,7 @@ pub mod mailbox;
 pub mod ory;
 pub mod social;
 
-pub use app::{Person, TestApp, message_ids, problem, spawn_app, spawn_app_on, spawn_replica};
+pub use app::{Person, TestApp, fresh_database, message_ids, problem, spawn_app, spawn_app_on, spawn_replica};
 pub use logs::captured_logs;
 
 /// A unique, valid email for one test, so tests sharing a Kratos never collide.

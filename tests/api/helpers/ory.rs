@@ -54,7 +54,7 @@ type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
 
 /// Spawns children from one thread that lives as long as the process, because
 /// `PR_SET_PDEATHSIG` fires when the *thread* that forked the child exits.
-pub(super) fn spawn(command: Command) -> Child {
+pub fn spawn(command: Command) -> Child {
     static SPAWNER: OnceLock<Mutex<mpsc::Sender<SpawnRequest>>> = OnceLock::new();
     let spawner = SPAWNER.get_or_init(|| {
         let (tx, rx) = mpsc::channel::<SpawnRequest>();
@@ -381,7 +381,7 @@ impl OryStack {
 
 /// A dependency-free readiness probe: one HTTP/1.0 GET over a plain socket, so the
 /// harness needs no async runtime of its own.
-pub(super) mod probe {
+pub mod probe {
     use std::io::{Read, Write};
 
     pub fn answers_ok(url: &str) -> bool {

@@ -229,6 +229,7 @@ impl SocialStack {
     pub fn app(&'static self) -> TestApp {
         TestApp {
             address: self.address.clone(),
+            metrics_address: None,
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             database_url: self.database_url.clone(),
             mailbox: Mailbox::new(self.ory.mailpit_url()),

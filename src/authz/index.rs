@@ -1,0 +1,387 @@
+//! The access index: our copy of the relation tuples this backend writes to Keto
+//! on documents and groups, so that a list finds a page of candidates in SQL
+//! instead of listing every tuple the caller can reach in Keto.
+//!
+//! It never decides anything: a list re-checks every candidate of its page in
+//! Keto (one batch check), so a row too many costs a candidate and nothing else.
+//! A row too few would hide something Keto grants, so the writes are ordered to
+//! keep the index a superset of Keto (ARCHITECTURE.md, "Consistency"):
+//!
+//! - insert: the row goes in `pending` *before* Keto, and becomes `active` after;
+//! - delete: the row is marked `deleting` before Keto, and removed after;
+//! - Keto refusing: the rows this write added are removed, the marked ones are
+//!   `active` again;
+//! - a crash between the steps leaves `pending` or `deleting` rows, which the
+//!   reconciler settles by asking Keto whether the tuple exists.
+//!
+//! Only tuples whose object and subject are ids (documents, groups, people) are
+//! mirrored; `App:home`, the one tuple that is not, is never listed.
+
+use chrono::Utc;
+use sea_orm::{
+    ActiveValue::Set,
+    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    prelude::Expr,
+    sea_query::{Query, SelectStatement},
+};
+use uuid::Uuid;
+
+use self::entity::{Column as C, Entity as Rows};
+use crate::{
+    auth::UserId,
+    db::RowState,
+    ory::{RelationTuple, Subject, keto::TupleChange},
+};
+
+pub mod entity {
+    use sea_orm::entity::prelude::*;
+
+    use crate::db::RowState;
+
+    /// `namespace:object#relation@subject_namespace:subject_object#subject_relation`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_index")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub namespace: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub object: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub relation: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject_namespace: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject_object: Uuid,
+        /// Empty for a person (`User:<id>`).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject_relation: String,
+        pub state: RowState,
+        pub updated_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A tuple as the index keys it; `None` for tuples it does not mirror.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Key {
+    namespace: String,
+    object: Uuid,
+    relation: String,
+    subject_namespace: String,
+    subject_object: Uuid,
+    subject_relation: String,
+}
+
+impl Key {
+    fn of(tuple: &RelationTuple) -> Option<Key> {
+        let Subject::Set { namespace, object, relation } = &tuple.subject;
+        Some(Key {
+            namespace: tuple.namespace.clone(),
+            object: tuple.object.parse().ok()?,
+            relation: tuple.relation.clone(),
+            subject_namespace: namespace.clone(),
+            subject_object: object.parse().ok()?,
+            subject_relation: relation.clone(),
+        })
+    }
+
+    fn tuple(&self) -> RelationTuple {
+        RelationTuple {
+            namespace: self.namespace.clone(),
+            object: self.object.to_string(),
+            relation: self.relation.clone(),
+            subject: Subject::Set {
+                namespace: self.subject_namespace.clone(),
+                object: self.subject_object.to_string(),
+                relation: self.subject_relation.clone(),
+            },
+        }
+    }
+
+    fn from_row(row: &entity::Model) -> Key {
+        Key {
+            namespace: row.namespace.clone(),
+            object: row.object,
+            relation: row.relation.clone(),
+            subject_namespace: row.subject_namespace.clone(),
+            subject_object: row.subject_object,
+            subject_relation: row.subject_relation.clone(),
+        }
+    }
+
+    fn filter(&self) -> Condition {
+        Condition::all()
+            .add(C::Namespace.eq(self.namespace.as_str()))
+            .add(C::Object.eq(self.object))
+            .add(C::Relation.eq(self.relation.as_str()))
+            .add(C::SubjectNamespace.eq(self.subject_namespace.as_str()))
+            .add(C::SubjectObject.eq(self.subject_object))
+            .add(C::SubjectRelation.eq(self.subject_relation.as_str()))
+    }
+}
+
+/// What step 1 of a write changed, so that it can be undone if Keto refuses.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    inserted: Vec<Key>,
+    marked: Vec<Key>,
+}
+
+/// Which tuples a change set touches: the ones the index mirrors.
+fn split(changes: &[TupleChange]) -> (Vec<Key>, Vec<Key>) {
+    let (mut inserts, mut deletes) = (Vec::new(), Vec::new());
+    for change in changes {
+        match change {
+            TupleChange::Insert(tuple) => inserts.extend(Key::of(tuple)),
+            TupleChange::Delete(tuple) => deletes.extend(Key::of(tuple)),
+        }
+    }
+    (inserts, deletes)
+}
+
+#[derive(Clone)]
+pub struct AccessIndex {
+    db: DatabaseConnection,
+}
+
+impl AccessIndex {
+    pub fn new(db: DatabaseConnection) -> Self {
+        AccessIndex { db }
+    }
+
+    /// Step 1, before Keto: new rows `pending` (an existing row is left as it
+    /// is, and so is not undone), rows to delete `deleting`.
+    pub async fn prepare(&self, changes: &[TupleChange]) -> Result<Prepared, DbErr> {
+        let (inserts, deletes) = split(changes);
+        let mut prepared = Prepared::default();
+        if inserts.is_empty() && deletes.is_empty() {
+            return Ok(prepared);
+        }
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        for key in inserts {
+            let row = entity::ActiveModel {
+                namespace: Set(key.namespace.clone()),
+                object: Set(key.object),
+                relation: Set(key.relation.clone()),
+                subject_namespace: Set(key.subject_namespace.clone()),
+                subject_object: Set(key.subject_object),
+                subject_relation: Set(key.subject_relation.clone()),
+                state: Set(RowState::Pending),
+                updated_at: Set(now),
+            };
+            let result = Rows::insert(row).on_conflict_do_nothing().exec_without_returning(&txn).await?;
+            if matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+                prepared.inserted.push(key);
+            }
+        }
+        for key in deletes {
+            let marked = Rows::update_many()
+                .col_expr(C::State, Expr::value(RowState::Deleting))
+                .col_expr(C::UpdatedAt, Expr::value(now))
+                .filter(key.filter())
+                .filter(C::State.eq(RowState::Active))
+                .exec(&txn)
+                .await?;
+            if marked.rows_affected > 0 {
+                prepared.marked.push(key);
+            }
+        }
+        txn.commit().await?;
+        Ok(prepared)
+    }
+
+    /// Step 3, after Keto confirmed: inserted rows `active` (written again if a
+    /// concurrent write that failed removed them meanwhile), deleted rows gone.
+    pub async fn confirm(&self, changes: &[TupleChange]) -> Result<(), DbErr> {
+        let (inserts, deletes) = split(changes);
+        if inserts.is_empty() && deletes.is_empty() {
+            return Ok(());
+        }
+        let now = Utc::now();
+        let txn = self.db.begin().await?;
+        for key in inserts {
+            let row = entity::ActiveModel {
+                namespace: Set(key.namespace.clone()),
+                object: Set(key.object),
+                relation: Set(key.relation.clone()),
+                subject_namespace: Set(key.subject_namespace.clone()),
+                subject_object: Set(key.subject_object),
+                subject_relation: Set(key.subject_relation.clone()),
+                state: Set(RowState::Active),
+                updated_at: Set(now),
+            };
+            Rows::insert(row)
+                .on_conflict(
+                    sea_orm::sea_query::OnConflict::columns([
+                        C::Namespace,
+                        C::Object,
+                        C::Relation,
+                        C::SubjectNamespace,
+                        C::SubjectObject,
+                        C::SubjectRelation,
+                    ])
+                    .update_columns([C::State, C::UpdatedAt])
+                    .to_owned(),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+        }
+        for key in deletes {
+            Rows::delete_many().filter(key.filter()).exec(&txn).await?;
+        }
+        txn.commit().await
+    }
+
+    /// Keto refused: remove what step 1 added, restore what it marked. Rows a
+    /// concurrent write confirmed meanwhile are left alone.
+    pub async fn undo(&self, prepared: Prepared) -> Result<(), DbErr> {
+        if prepared.inserted.is_empty() && prepared.marked.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.begin().await?;
+        for key in prepared.inserted {
+            Rows::delete_many().filter(key.filter()).filter(C::State.eq(RowState::Pending)).exec(&txn).await?;
+        }
+        for key in prepared.marked {
+            Rows::update_many()
+                .col_expr(C::State, Expr::value(RowState::Active))
+                .filter(key.filter())
+                .filter(C::State.eq(RowState::Deleting))
+                .exec(&txn)
+                .await?;
+        }
+        txn.commit().await
+    }
+
+    /// Every row naming `namespace:object`, as tuples (for a deletion that must
+    /// also reach rows Keto no longer has).
+    pub async fn tuples_on(&self, namespace: &str, object: &str) -> Result<Vec<RelationTuple>, DbErr> {
+        let Ok(object) = object.parse::<Uuid>() else { return Ok(Vec::new()) };
+        let rows = Rows::find().filter(C::Namespace.eq(namespace)).filter(C::Object.eq(object)).all(&self.db).await?;
+        Ok(rows.iter().map(|row| Key::from_row(row).tuple()).collect())
+    }
+
+    /// Every row of `namespace` whose subject is `subject`, as tuples.
+    pub async fn tuples_naming(&self, namespace: &str, subject: &Subject) -> Result<Vec<RelationTuple>, DbErr> {
+        let Subject::Set { namespace: subject_namespace, object, relation } = subject;
+        let Ok(object) = object.parse::<Uuid>() else { return Ok(Vec::new()) };
+        let rows = Rows::find()
+            .filter(C::Namespace.eq(namespace))
+            .filter(C::SubjectNamespace.eq(subject_namespace.as_str()))
+            .filter(C::SubjectObject.eq(object))
+            .filter(C::SubjectRelation.eq(relation.as_str()))
+            .all(&self.db)
+            .await?;
+        Ok(rows.iter().map(|row| Key::from_row(row).tuple()).collect())
+    }
+
+    /// Step 1 of forgetting an object: all its rows `deleting`.
+    pub async fn prepare_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
+        self.set_object_state(namespace, object, RowState::Deleting).await
+    }
+
+    /// Keto refused to forget: the object's rows are `active` again.
+    pub async fn undo_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
+        self.set_object_state(namespace, object, RowState::Active).await
+    }
+
+    /// Step 3 of forgetting an object: its rows are removed.
+    pub async fn confirm_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
+        let Ok(object) = object.parse::<Uuid>() else { return Ok(()) };
+        Rows::delete_many().filter(C::Namespace.eq(namespace)).filter(C::Object.eq(object)).exec(&self.db).await?;
+        Ok(())
+    }
+
+    async fn set_object_state(&self, namespace: &str, object: &str, state: RowState) -> Result<(), DbErr> {
+        let Ok(object) = object.parse::<Uuid>() else { return Ok(()) };
+        Rows::update_many()
+            .col_expr(C::State, Expr::value(state))
+            .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+            .filter(C::Namespace.eq(namespace))
+            .filter(C::Object.eq(object))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Rows left `pending` or `deleting` for longer than `grace`, as tuples:
+    /// writes a crash interrupted, for the reconciler to settle against Keto.
+    pub async fn unsettled(&self, grace: chrono::Duration) -> Result<Vec<RelationTuple>, DbErr> {
+        let rows = Rows::find()
+            .filter(C::State.is_in([RowState::Pending, RowState::Deleting]))
+            .filter(C::UpdatedAt.lte(Utc::now() - grace))
+            .all(&self.db)
+            .await?;
+        Ok(rows.iter().map(|row| Key::from_row(row).tuple()).collect())
+    }
+
+    /// Settles one row to what Keto holds: `active` if the tuple exists there,
+    /// removed if not.
+    pub async fn settle(&self, tuple: &RelationTuple, in_keto: bool) -> Result<(), DbErr> {
+        let Some(key) = Key::of(tuple) else { return Ok(()) };
+        if in_keto {
+            Rows::update_many()
+                .col_expr(C::State, Expr::value(RowState::Active))
+                .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
+                .filter(key.filter())
+                .exec(&self.db)
+                .await?;
+        } else {
+            Rows::delete_many().filter(key.filter()).exec(&self.db).await?;
+        }
+        Ok(())
+    }
+
+    /// A subquery of the objects of `namespace` on which `user` holds a relation
+    /// directly, or through the members of a group they own or belong to (as
+    /// `keto/namespaces.keto.ts` has it: a group's owners are its members).
+    /// Two range scans of `access_index_subject`, never the whole table; an
+    /// object reached twice appears twice, which `IN` does not mind. Rows in
+    /// every state count: the index may only err on the side of a candidate too
+    /// many, which Keto's check then drops.
+    pub fn reachable(namespace: &str, user: UserId) -> SelectStatement {
+        use sea_orm::sea_query::{Alias, ExprTrait, JoinType, UnionType};
+
+        use crate::{
+            authz::{Name, Resource, USER_NAMESPACE},
+            groups::{GroupId, GroupRelation},
+        };
+        let direct = Query::select()
+            .column(C::Object)
+            .from(Rows)
+            .and_where(C::SubjectObject.eq(user.0))
+            .and_where(C::SubjectNamespace.eq(USER_NAMESPACE))
+            .and_where(C::Namespace.eq(namespace))
+            .and_where(C::SubjectRelation.eq(""))
+            .to_owned();
+        let (group, shared) = (Alias::new("g"), Alias::new("d"));
+        let through_groups = Query::select()
+            .column((shared.clone(), C::Object))
+            .from_as(Rows, group.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Rows,
+                shared.clone(),
+                Condition::all()
+                    .add(Expr::col((shared.clone(), C::SubjectObject)).equals((group.clone(), C::Object)))
+                    .add(Expr::col((shared.clone(), C::SubjectNamespace)).eq(GroupId::NAMESPACE))
+                    .add(Expr::col((shared.clone(), C::Namespace)).eq(namespace))
+                    .add(Expr::col((shared.clone(), C::SubjectRelation)).eq(GroupRelation::Members.as_str())),
+            )
+            .and_where(Expr::col((group.clone(), C::SubjectObject)).eq(user.0))
+            .and_where(Expr::col((group.clone(), C::SubjectNamespace)).eq(USER_NAMESPACE))
+            .and_where(Expr::col((group.clone(), C::Namespace)).eq(GroupId::NAMESPACE))
+            .and_where(Expr::col((group.clone(), C::SubjectRelation)).eq(""))
+            .and_where(
+                Expr::col((group, C::Relation))
+                    .is_in([GroupRelation::Owners.as_str(), GroupRelation::Members.as_str()]),
+            )
+            .to_owned();
+        direct.clone().union(UnionType::All, through_groups).to_owned()
+    }
+}
