@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The SPA's browser test against a real, throwaway stack:
 #   1. installs Debian's Chromium if /usr/bin/chromium is missing,
-#   2. starts Mailpit, Kratos, Keto and the backend (scripts/dev.sh, ORY_SPA_DETACH=1,
-#      which also installs the SPA's packages if needed and builds it) on free
-#      ports other than the defaults, with their state in a temporary directory,
+#   2. starts Mailpit, Hydra (the local sign-in provider), Kratos, Keto and the
+#      backend (scripts/dev.sh, ORY_SPA_DETACH=1, which also installs the SPA's
+#      packages if needed and builds it) on free ports other than the defaults,
+#      with their state in a temporary directory,
 #   3. runs frontend/e2e/e2e.mjs (Playwright driving headless Chromium) against it;
-#      it reads the codes Kratos mails from Mailpit's HTTP API (MAILPIT_URL),
+#      it reads the codes Kratos mails from Mailpit's HTTP API (MAILPIT_URL), and
+#      signs in at the local provider with its password (PROVIDER_PASSWORD),
 #   4. stops everything and removes the state on exit, whatever happened.
 # Screenshots: test-artifacts/screenshots/; the stack's logs: test-artifacts/e2e-logs/.
 # Exits with the browser test's status; its last line reads "N passed, N failed".
@@ -36,4 +38,4 @@ stack_start
 
 step "browser test (frontend/e2e/e2e.mjs)"
 BASE_URL=$STACK_URL MAILPIT_URL=$STACK_MAILPIT_URL PRIVILEGED_SESSION_MAX_AGE_S=$privileged_age_s \
-  node frontend/e2e/e2e.mjs
+  PROVIDER_PASSWORD=$STACK_PROVIDER_PASSWORD node frontend/e2e/e2e.mjs

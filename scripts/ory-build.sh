@@ -1,25 +1,26 @@
 #!/usr/bin/env bash
-# Builds Ory Kratos and Ory Keto from their Go modules (kratos/build, keto/build), and
+# Builds Ory Kratos and Ory Keto from their Go modules (kratos/build, keto/build);
 # Mailpit, the local mail server Kratos' courier sends to in dev and tests, from its
-# Go module (scripts/mailpit), and caches the binaries outside the repository, keyed
-# by version:
+# Go module (scripts/mailpit); and Ory Hydra, the local OpenID Connect provider for
+# social sign-in in dev and tests, from its Go module (hydra/build). Caches the
+# binaries outside the repository, keyed by version:
 #
 #   ${ORY_SPA_BIN_DIR:-${ORY_SPA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ory-spa}/bin}/
-#       kratos-<version>   keto-<version>   mailpit-<version>
+#       kratos-<version>   keto-<version>   mailpit-<version>   hydra-<version>
 #
 # A cached binary is reused when it proves its version offline, so a second run takes
-# a second: Kratos and Keto by `<binary> version`; Mailpit by the module version Go
+# a second: Kratos, Keto and Hydra by `<binary> version`; Mailpit by the module version Go
 # recorded in it (`go version -m`), because `mailpit version` asks GitHub for updates.
 # The versions come from one place: the `require <module> <version>` line of each
 # wrapper's go.mod.
-# Needs, only when something must be built: Go and gcc (Kratos and Keto use cgo for
-# SQLite); Go and npm for Mailpit, whose Go module lacks its web UI's compiled assets
+# Needs, only when something must be built: Go and gcc (Kratos, Keto and Hydra use cgo
+# for SQLite); Go and npm for Mailpit, whose Go module lacks its web UI's compiled assets
 # (they are built from the module's own sources and package-lock.json). The Go module
 # and build caches stay at Go's defaults, so later builds on the same machine are fast.
 #
 # Usage:
-#   scripts/ory-build.sh                        ensure all three binaries, print their paths
-#   scripts/ory-build.sh kratos|keto|mailpit    ensure one
+#   scripts/ory-build.sh                              ensure all four binaries, print their paths
+#   scripts/ory-build.sh kratos|keto|mailpit|hydra    ensure one
 #   scripts/ory-build.sh --print-dir            print the binary directory, build nothing
 #   scripts/ory-build.sh --version NAME         print NAME's pinned version, build nothing
 set -euo pipefail
@@ -35,13 +36,14 @@ say() { echo "ory-build: $*" >&2; }
 # The wrapper module each binary is built from, and the module it wraps.
 wrapper_of() {
   case $1 in
-    kratos | keto) echo "$root/$1/build" ;;
+    kratos | keto | hydra) echo "$root/$1/build" ;;
     mailpit) echo "$root/scripts/mailpit" ;;
   esac
 }
 module_of() {
   case $1 in
     kratos | keto) echo "github.com/ory/$1" ;;
+    hydra) echo github.com/ory/hydra/v2 ;;
     mailpit) echo github.com/axllent/mailpit ;;
   esac
 }
@@ -66,6 +68,7 @@ buildinfo_pkg() {
   case $1 in
     kratos) echo github.com/ory/kratos/driver/config ;;
     keto) echo github.com/ory/keto/internal/driver/config ;;
+    hydra) echo github.com/ory/hydra/v2/driver/config ;;
     mailpit) echo github.com/axllent/mailpit/config ;;
   esac
 }
@@ -75,7 +78,7 @@ binary_ok() {
   local name=$1 binary=$2 version=$3 out
   [[ -x $binary ]] || return 1
   case $name in
-    kratos | keto)
+    kratos | keto | hydra)
       out=$("$binary" version 2>/dev/null) || return 1
       grep -Eq "^Version:[[:space:]]+$version\$" <<<"$out"
       ;;
@@ -133,9 +136,9 @@ require_toolchain() {
   command -v go >/dev/null 2>&1 ||
     die "'go' is not on PATH. Building $1 needs Go (see $(wrapper_of "$1")/go.mod for the minimum version); install it from https://go.dev/dl/ or your package manager."
   case $1 in
-    kratos | keto)
+    kratos | keto | hydra)
       command -v gcc >/dev/null 2>&1 ||
-        die "'gcc' is not on PATH. Kratos and Keto are built with cgo for SQLite (-tags sqlite); install a C compiler, e.g. 'apt-get install gcc'."
+        die "'gcc' is not on PATH. Kratos, Keto and Hydra are built with cgo for SQLite (-tags sqlite); install a C compiler, e.g. 'apt-get install gcc'."
       ;;
     mailpit)
       command -v npm >/dev/null 2>&1 ||
@@ -144,7 +147,7 @@ require_toolchain() {
   esac
 }
 
-# Kratos and Keto: the wrapper's main package calls the service's own entry point.
+# Kratos, Keto and Hydra: the wrapper's main package calls the service's own entry point.
 build_ory() { # name version out
   local src
   src=$(wrapper_of "$1")
@@ -211,7 +214,7 @@ ensure() {
   start=$SECONDS
   tmp_file=$dest.tmp.$$
   case $name in
-    kratos | keto) build_ory "$name" "$version" "$tmp_file" ;;
+    kratos | keto | hydra) build_ory "$name" "$version" "$tmp_file" ;;
     mailpit) build_mailpit "$version" "$tmp_file" ;;
   esac
   binary_ok "$name" "$tmp_file" "$version" ||
@@ -227,20 +230,21 @@ case ${1:-} in
     echo "$bin_dir"
     ;;
   --version)
-    [[ ${2:-} == kratos || ${2:-} == keto || ${2:-} == mailpit ]] ||
-      die "usage: $0 --version kratos|keto|mailpit"
+    [[ ${2:-} == kratos || ${2:-} == keto || ${2:-} == mailpit || ${2:-} == hydra ]] ||
+      die "usage: $0 --version kratos|keto|mailpit|hydra"
     version_of "$2"
     ;;
   -h | --help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
     ;;
-  kratos | keto | mailpit)
+  kratos | keto | mailpit | hydra)
     ensure "$1"
     ;;
   "")
     ensure kratos
     ensure keto
     ensure mailpit
+    ensure hydra
     ;;
   *)
     die "unknown argument '$1' (try --help)"

@@ -11,7 +11,7 @@ npm_ci() { (cd "$1" && npm ci --no-audit --no-fund --loglevel=error); }
 step "cargo fmt --check"
 cargo fmt --all --check
 
-step "Ory Kratos, Keto and Mailpit binaries (built once, then cached)"
+step "Ory Kratos, Keto, Hydra and Mailpit binaries (built once, then cached)"
 bash scripts/ory-build.sh
 
 step "cargo clippy --all-targets -- -D warnings"
@@ -27,7 +27,7 @@ TEST_SESSION_CACHE_TTL_MS=0 \
 
 step "cargo test: the resource tests again with the backend on PostgreSQL"
 postgres=$(bash scripts/postgres.sh)
-TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: throttling::
+TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling::
 
 step "cargo test: two replicas on PostgreSQL behind HAProxy"
 if ! command -v haproxy > /dev/null && [[ ! -x /usr/sbin/haproxy ]]; then
@@ -48,6 +48,9 @@ bash scripts/schemathesis.sh
 
 step "docker-compose.yml: parse and check with a Compose parser"
 bash scripts/compose-check.sh
+
+step "The local sign-in provider's login-and-consent app: unit tests"
+node --test hydra/login-consent/
 
 step "SPA: generated client up to date, type-check, lint, unit tests, build"
 npm_ci frontend

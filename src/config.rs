@@ -14,6 +14,7 @@ use crate::{
     account::AccountPolicy,
     auth::PasswordPolicy,
     http::SessionCookie,
+    social::ReturnUrls,
     throttle::{Limit, Limits},
 };
 
@@ -43,6 +44,7 @@ pub struct Settings {
     /// Cookie mode's cookie: `Secure` and `__Host-` unless the server is reached
     /// over plain HTTP (local runs only).
     pub session_cookie: SessionCookie,
+    pub social: SocialSettings,
     pub session_cache: SessionCacheSettings,
     /// Where the Prometheus metrics listener binds; `None` serves no metrics.
     /// Never the API's address: metrics are for the operator's network only.
@@ -50,6 +52,12 @@ pub struct Settings {
     /// Password submissions (login, registration, re-authentication, password
     /// change) this replica lets wait on Kratos at once; more answer 503 at once.
     pub password_submissions_in_flight: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct SocialSettings {
+    /// Where a social sign-in may send the browser back to; the first is the default.
+    pub return_urls: ReturnUrls,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -208,6 +216,16 @@ impl Settings {
                     .map(Some)
                     .map_err(|_| format!("`{v}` is not a header name"))
             })?,
+            social: SocialSettings {
+                // The SPA's return page as `scripts/dev.sh` serves it. Kratos'
+                // `selfservice.allowed_return_urls` must allow each of them too.
+                return_urls: parse(
+                    &mut take,
+                    "SOCIAL_RETURN_URLS",
+                    "http://127.0.0.1:8080/auth/social/return",
+                    ReturnUrls::parse,
+                )?,
+            },
         };
 
         if let Some(unknown) = vars.keys().next() {
@@ -340,6 +358,14 @@ mod tests {
         let err = Settings::from_vars(vars(&[("APP_LIMIT_RECOVERY_PER_ADDRESS", "lots")])).unwrap_err();
         assert_eq!(err.variable, "APP_LIMIT_RECOVERY_PER_ADDRESS");
         assert!(Settings::from_vars(vars(&[])).unwrap().client_address_header.is_none());
+    }
+
+    #[test]
+    fn social_return_urls_default_to_the_local_spa_and_must_be_plain_urls() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(settings.social.return_urls.default_url().as_str(), "http://127.0.0.1:8080/auth/social/return");
+        let err = Settings::from_vars(vars(&[("APP_SOCIAL_RETURN_URLS", "https://a.example/back?x=1")])).unwrap_err();
+        assert_eq!(err.variable, "APP_SOCIAL_RETURN_URLS");
     }
 
     #[test]

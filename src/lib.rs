@@ -16,6 +16,7 @@ pub mod monitoring;
 pub mod openapi;
 pub mod ory;
 pub mod reconcile;
+pub mod social;
 pub mod spa;
 pub mod startup;
 pub mod telemetry;

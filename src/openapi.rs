@@ -10,7 +10,7 @@ use utoipa::{
     },
 };
 
-use crate::{account, auth, documents, groups, health, home, http};
+use crate::{account, auth, documents, groups, health, home, http, social};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -32,6 +32,10 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         auth::verification::submit_code,
         auth::recovery::send_code,
         auth::recovery::submit_code,
+        social::handlers::providers,
+        social::handlers::start,
+        social::handlers::complete,
+        social::handlers::link,
         account::handlers::profile,
         account::handlers::update_profile,
         account::handlers::change_password,
@@ -67,7 +71,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
     components(schemas(http::Problem, http::Message, http::ProblemCode)),
     modifiers(&BearerAuth, &StandardProblems),
     tags(
-        (name = "auth", description = "Registration, login, logout, the current session, email verification and account recovery"),
+        (name = "auth", description = "Registration, login (with a password or a social sign-in provider), logout, the current session, email verification and account recovery"),
         (name = "account", description = "Your profile, password, sessions and second factors"),
         (name = "home", description = "The Keto-protected demo page"),
         (name = "documents", description = "Documents; access decided by Keto"),

@@ -25,7 +25,7 @@ use crate::{
     memory, monitoring,
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
-    reconcile, spa,
+    reconcile, social, spa,
     throttle::Throttle,
 };
 
@@ -111,6 +111,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let account_policy = web::Data::new(settings.account);
     let password_gate = web::Data::new(PasswordGate::new(settings.password_submissions_in_flight));
     let password_policy = web::Data::new(settings.password);
+    let social_settings = web::Data::new(settings.social.clone());
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
 
@@ -144,8 +145,10 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(routes.clone())
             .app_data(session_cookie.clone())
             .app_data(allowed_origins.clone())
+            .app_data(social_settings.clone())
             .service(health::alive)
             .service(health::ready)
+            .configure(social::callback_route)
             .service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", ApiDoc::openapi()))
             .service(
                 web::scope("/api")
@@ -156,6 +159,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
                             .add((header::CACHE_CONTROL, "no-store"))
                             .add((header::CONTENT_SECURITY_POLICY, "default-src 'none'; frame-ancestors 'none'")),
                     )
+                    .configure(social::routes)
                     .configure(auth::routes)
                     .configure(account::routes)
                     .configure(documents::routes)

@@ -1,8 +1,12 @@
 // Browser test of the SPA against the real running stack (backend + Kratos + Keto,
-// and Mailpit, where Kratos' verification and recovery codes arrive).
+// Hydra with its login-and-consent app as the social sign-in provider, and Mailpit,
+// where Kratos' verification and recovery codes arrive).
 //
-//   BASE_URL=http://127.0.0.1:8080 MAILPIT_URL=http://127.0.0.1:8025 node e2e/e2e.mjs
+//   BASE_URL=http://127.0.0.1:8080 MAILPIT_URL=http://127.0.0.1:8025 PROVIDER_PASSWORD=… node e2e/e2e.mjs
 //   (or: npm run e2e)
+//
+// PROVIDER_PASSWORD is the local provider's password (scripts/dev.sh prints it;
+// scripts/e2e.sh passes it).
 //
 // Drives Debian's Chromium (/usr/bin/chromium, or $CHROMIUM) headless through
 // playwright-core. The SPA keeps its session in an HttpOnly cookie (cookie mode),
@@ -31,6 +35,7 @@ const BASE_URL = (process.env.BASE_URL ?? 'http://127.0.0.1:8080').replace(/\/+$
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 const SHOTS = resolve(process.env.SCREENSHOT_DIR ?? join(here, '../../test-artifacts/screenshots'));
 const TIMEOUT = Number(process.env.E2E_TIMEOUT_MS ?? 15000);
+const PROVIDER_PASSWORD = process.env.PROVIDER_PASSWORD ?? '';
 const MAILPIT_URL = (process.env.MAILPIT_URL ?? 'http://127.0.0.1:8025').replace(/\/+$/, '');
 const PRIVILEGED_AGE_S = Number(process.env.PRIVILEGED_SESSION_MAX_AGE_S ?? 900);
 
@@ -51,6 +56,7 @@ const run = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 7)}
 const alice = { email: `e2e-a-${run}@example.com`, name: 'Alice E2E', password: 'violet harbor quietly 42' };
 const bob = { email: `e2e-b-${run}@example.com`, name: 'Bob E2E', password: 'amber lantern softly 17' };
 const carol = { email: `e2e-c-${run}@example.com`, name: 'Carol E2E', password: 'copper meadow gently 58' };
+const sam = { email: `e2e-s-${run}@example.com`, name: 'Sam Social' };
 const docTitle = `Quarterly plan ${run}`;
 const docBody = 'Line one of the plan.\nLine two of the plan.';
 
@@ -898,6 +904,75 @@ async function main() {
       await page.waitForSelector('button.authorize', { timeout: TIMEOUT });
       await shot(page, '90-swagger-ui');
       await page.close();
+    });
+
+    await test('social sign-in: "Sign in with Local provider", the provider\'s pages, back in the app signed in by the cookie', async () => {
+      assert(PROVIDER_PASSWORD, 'PROVIDER_PASSWORD is set (scripts/e2e.sh passes the stack\'s)');
+      // Sam has no account yet: the provider's sign-in registers one.
+      const s = await newBrowser('S');
+      try {
+        const urls = [];
+        s.on('request', (request) => urls.push(request.url()));
+        // Note the verifier the start hands out (the page leaves at once, so the
+        // answer is read on its way through, unchanged).
+        let verifier = null;
+        await s.route('**/api/auth/social/providers/hydra', async (route) => {
+          const response = await route.fetch();
+          verifier = (await response.json()).verifier;
+          await route.fulfill({ response });
+        });
+        await s.goto(`${BASE_URL}/login`);
+        await s.click('button[data-provider="hydra"]:has-text("Sign in with Local provider")');
+
+        await s.waitForURL(/\/login\?login_challenge=/);
+        assert(!s.url().startsWith(BASE_URL), `the provider's own page, not the app (${s.url()})`);
+        await shot(s, 'social-1-provider-login');
+        await s.fill('#email', sam.email);
+        await s.fill('#name', sam.name);
+        await s.fill('#password', PROVIDER_PASSWORD);
+        await s.click('#sign-in');
+        await s.waitForURL(/\/consent\?consent_challenge=/);
+        await shot(s, 'social-2-provider-consent');
+        await s.click('#allow');
+
+        await s.waitForURL(`${BASE_URL}/documents`);
+        await s.locator('h1', { hasText: 'My documents' }).waitFor();
+        assertEqual(await text(s, '.who-name'), sam.name, 'the name the provider gave');
+        const token = await cookieSession(s, 'after the social sign-in');
+        const session = await (await api('/api/auth/session', token)).json();
+        assertEqual(session.identity.email, sam.email, 'the session is the provider\'s person');
+        assertEqual(session.identity.email_verified, true, 'the provider vouched for the address');
+        assert(urls.some((url) => url.startsWith(`${BASE_URL}/auth/social/return?`)), 'came back to the return page');
+        assert(verifier, 'the start answered with a verifier');
+        assert(!urls.some((url) => url.includes(verifier)), 'the verifier never appeared in a URL');
+        // The pending sign-in (state and verifier) was this tab's only until the return.
+        assertEqual(await s.evaluate(() => sessionStorage.length), 0, 'the return page forgot the pending sign-in');
+        await shot(s, 'social-3-signed-in');
+
+        // A reload finds the session in the cookie, like any other sign-in's.
+        await s.reload();
+        assertEqual(await text(s, '.who-name'), sam.name, 'still signed in after a reload');
+        await logOut(s);
+      } finally {
+        await s.context().close();
+      }
+    });
+
+    await test('social sign-in: cancelling at the provider comes back with a message, signed in nowhere', async () => {
+      const t = await newBrowser('T');
+      try {
+        await t.goto(`${BASE_URL}/register`);
+        await t.click('button[data-provider="hydra"]');
+        await t.waitForURL(/\/login\?login_challenge=/);
+        await t.click('#cancel');
+        await t.waitForURL(`${BASE_URL}/auth/social/return`);
+        assertEqual(await text(t, '#social-return-alert'), 'You cancelled the sign-in at the provider.', 'the message');
+        assertEqual(await sessionCookie(t), null, 'no session cookie');
+        assertEqual(await t.evaluate(() => sessionStorage.length), 0, 'the pending sign-in is forgotten');
+        await shot(t, 'social-4-cancelled');
+      } finally {
+        await t.context().close();
+      }
     });
 
     await test('the run had no CSP violations, page errors, leaked tokens, or requests outside cookie mode', async () => {

@@ -56,12 +56,15 @@ describe('registration', () => {
     expect(container.querySelector('#register-email-error')).toBeNull();
     expect(container.querySelector('#register-alert')).toBeNull();
 
-    // The page first asked whether the browser has a session (it had none).
+    // The page first asked whether the browser has a session (it had none), and
+    // which sign-in providers there are, for the buttons under the form.
     expect(requests.map((r) => `${r.method} ${new URL(r.url).pathname}`)).toEqual([
       'GET /api/auth/session',
+      'GET /api/auth/social/providers',
       'POST /api/auth/registration',
     ]);
-    expect(await requests[1]?.json()).toEqual({ email: 'ada@example.com', name: 'Ada', password: 'abc' });
+    const registration = requests.find((r) => new URL(r.url).pathname === '/api/auth/registration');
+    expect(await registration?.json()).toEqual({ email: 'ada@example.com', name: 'Ada', password: 'abc' });
     expect(screen.cookie).toBeNull();
     expect(sessions.get()).toBeNull();
   });
@@ -213,6 +216,8 @@ describe('logging out', () => {
       const path = new URL(request.url).pathname;
       if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
       if (path === '/api/auth/logout') return logout();
+      // The login screen it ends on lists the sign-in providers.
+      if (path === '/api/auth/social/providers') return json(200, []);
       return json(200, { items: [], page: 1, per_page: 20, total: 0 });
     };
   }
@@ -248,6 +253,8 @@ describe('logging out', () => {
 describe('another tab of the same browser', () => {
   const ALICE = { id: '44444444-4444-4444-8444-444444444444', email: 'alice@example.com', name: 'Alice', email_verified: true };
   const EMPTY = { items: [], page: 1, per_page: 20, total: 0 };
+  // For the login screen's social buttons.
+  const NO_PROVIDERS: never[] = [];
 
   /** Plays the other tab: says on the app's channel that it signed in or out. */
   function otherTab(change: 'signed-in' | 'signed-out') {
@@ -281,6 +288,7 @@ describe('another tab of the same browser', () => {
     serve((request) => {
       const path = new URL(request.url).pathname;
       if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      if (path === '/api/auth/social/providers') return json(200, NO_PROVIDERS);
       return json(200, EMPTY);
     });
     await start('/documents');
@@ -295,6 +303,7 @@ describe('another tab of the same browser', () => {
     serve((request) => {
       const path = new URL(request.url).pathname;
       if (path === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      if (path === '/api/auth/social/providers') return json(200, NO_PROVIDERS);
       return json(200, EMPTY);
     });
     await start('/login');
@@ -313,6 +322,7 @@ describe('another tab of the same browser', () => {
       serve((request) => {
         const path = new URL(request.url).pathname;
         if (path === '/api/auth/login') return json(200, { session: { id: 's', identity: ME } });
+        if (path === '/api/auth/social/providers') return json(200, NO_PROVIDERS);
         return json(200, EMPTY);
       });
       await start('/login');

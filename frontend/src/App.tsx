@@ -20,6 +20,7 @@ import { SecondFactorStep, type SecondFactorChallenge } from './pages/SecondFact
 import { SessionsPage } from './pages/Sessions';
 import { SettingsPage } from './pages/Settings';
 import { SharingPage } from './pages/Sharing';
+import { SocialReturnPage } from './pages/Social';
 import { VerifyPage } from './pages/Verify';
 
 const SESSION_ENDED = 'Your session has ended. Please log in again.';
@@ -275,6 +276,8 @@ function GuestScreen({ route, notice }: { route: Route; notice: string | null })
       return <VerifyPage />;
     case 'login':
       return <LoginPage next={route.next} notice={notice} />;
+    case 'social-return':
+      return <SocialReturnPage route={route} />;
     default:
       // The guard is on its way to /login?next=…
       return <LoginPage next={null} notice={notice} />;
@@ -342,6 +345,7 @@ function Screen({ route }: { route: Route }) {
       return <SessionsPage />;
     case 'login':
     case 'register':
+    case 'social-return':
     case 'recovery':
       return null;
     case 'not-found':

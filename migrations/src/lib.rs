@@ -1,13 +1,15 @@
 //! The backend's own tables. Membership and sharing live in Keto, which alone
 //! decides access; `access_index` is a copy of our tuples for finding list
 //! candidates, never for deciding. Rate-limit counters are here so that every
-//! replica sees the same counts.
+//! replica sees the same counts. Social sign-ins in progress are, because only
+//! the server may hold Kratos' half of their session-token exchange.
 
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_documents_and_groups;
 mod m20261123_000002_rate_limits;
 mod m20261124_000001_access_index;
+mod m20261201_000001_social_sign_ins;
 
 pub struct Migrator;
 
@@ -18,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_documents_and_groups::Migration),
             Box::new(m20261123_000002_rate_limits::Migration),
             Box::new(m20261124_000001_access_index::Migration),
+            Box::new(m20261201_000001_social_sign_ins::Migration),
         ]
     }
 }

@@ -2,12 +2,14 @@
 // Docker Compose v2 uses (schema validation and interpolation included), since no
 // Docker engine runs where the tests do. It then checks this project's invariants:
 // only the proxy in front of the backend replicas publishes ports, except Mailpit's
-// web UI (local mail) on the host's loopback only; Kratos' admin API and Keto's
-// write API are never published; the backend runs as at least two replicas; some
-// Kratos process runs the courier (`serve --watch-courier` or `courier watch`;
-// without one Kratos sends no mail and says nothing); Kratos and Keto read the
-// repository's own kratos/ and keto/ files, and every Ory service and the backend
-// point at the postgres service.
+// web UI (local mail) on the host's loopback only; Kratos' APIs (public and admin)
+// and Keto's write API are never published (browsers reach Kratos' social sign-in
+// callback only through the backend's relay); the backend runs as at least two
+// replicas; some Kratos process runs the courier (`serve --watch-courier` or
+// `courier watch`; without one Kratos sends no mail and says nothing); Kratos'
+// cipher secret and its sign-in provider's client id and secret come from the
+// environment; Kratos and Keto read the repository's own kratos/ and keto/ files,
+// and every Ory service and the backend point at the postgres service.
 package main
 
 import (
@@ -43,10 +45,18 @@ func main() {
 
 func check(file string) ([]string, error) {
 	// The file requires these from the environment; any value will do for parsing.
+	// The secrets are sentinels: finding them in the loaded file proves they come
+	// from the environment and not from the file itself.
 	options, err := cli.NewProjectOptions(
 		[]string{file},
 		cli.WithName("ory-spa"),
-		cli.WithEnv([]string{"POSTGRES_PASSWORD=check", "KRATOS_SECRETS_DEFAULT=check-secret-check-secret"}),
+		cli.WithEnv([]string{
+			"POSTGRES_PASSWORD=check",
+			"KRATOS_SECRETS_DEFAULT=check-secret-check-secret",
+			"KRATOS_SECRETS_CIPHER=" + cipherSentinel,
+			"OIDC_CLIENT_ID=" + clientIDSentinel,
+			"OIDC_CLIENT_SECRET=" + clientSecretSentinel,
+		}),
 	)
 	if err != nil {
 		return nil, err
@@ -78,11 +88,21 @@ func check(file string) ([]string, error) {
 				(slices.Contains(service.Command, "courier") && slices.Contains(service.Command, "watch")) {
 				courier = true
 			}
+			if name == "kratos" {
+				problems = append(problems, fromEnvironment(service, map[string]string{
+					"SECRETS_CIPHER": `["` + cipherSentinel + `"]`,
+					"SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS_0_CLIENT_ID":     clientIDSentinel,
+					"SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS_0_CLIENT_SECRET": clientSecretSentinel,
+				})...)
+			}
 		case strings.HasPrefix(name, "keto"):
 			problems = append(problems, mounts(service, filepath.Join(root, "keto"))...)
 			problems = append(problems, dsnOnPostgres(service, "DSN")...)
 		case strings.HasPrefix(name, "backend"):
 			problems = append(problems, dsnOnPostgres(service, "APP_DATABASE_URL")...)
+			if value, ok := service.Environment["APP_SOCIAL_RETURN_URLS"]; name == "backend" && (!ok || value == nil || *value == "") {
+				problems = append(problems, "service backend: APP_SOCIAL_RETURN_URLS is not set (where social sign-in comes back to)")
+			}
 			if service.Build == nil {
 				problems = append(problems, "service "+name+" has no build section")
 			}
@@ -102,14 +122,42 @@ func check(file string) ([]string, error) {
 	if len(problems) == 0 {
 		fmt.Printf("compose-check: %s is valid (compose-go); services %s; only the proxy publishes ports, "+
 			"and mailpit its web UI on 127.0.0.1; the backend runs replicas; a Kratos process watches its courier; "+
+			"kratos' cipher secret and sign-in client id and secret come from the environment; "+
 			"Ory services mount ./kratos and ./keto; every DSN points at postgres\n", file, strings.Join(names, ", "))
 	}
 	return problems, nil
 }
 
 // Container ports of APIs that must never leave the compose network, whoever
-// publishes them: Kratos' admin API and Keto's write API.
-var neverPublished = map[uint32]string{4434: "Kratos' admin API", 4467: "Keto's write API"}
+// publishes them: Kratos' public API (browsers reach its social sign-in callback
+// through the backend's relay, nothing else of it), Kratos' admin API and Keto's
+// write API.
+var neverPublished = map[uint32]string{4433: "Kratos' public API", 4434: "Kratos' admin API", 4467: "Keto's write API"}
+
+// Values the check passes as the environment; see check.
+const (
+	cipherSentinel       = "check-cipher-0123456789abcdef012"
+	clientIDSentinel     = "check-oidc-client-id"
+	clientSecretSentinel = "check-oidc-client-secret"
+)
+
+// fromEnvironment: each variable must hold the value the environment gave, so
+// the file itself holds no secret for it.
+func fromEnvironment(service types.ServiceConfig, want map[string]string) []string {
+	var problems []string
+	variables := make([]string, 0, len(want))
+	for variable := range want {
+		variables = append(variables, variable)
+	}
+	sort.Strings(variables)
+	for _, variable := range variables {
+		value, ok := service.Environment[variable]
+		if !ok || value == nil || *value != want[variable] {
+			problems = append(problems, fmt.Sprintf("service %s: %s must come from the environment (a ${…} variable)", service.Name, variable))
+		}
+	}
+	return problems
+}
 
 // ports: the proxy in front of the backend replicas may publish; mailpit only its
 // web UI (8025) on 127.0.0.1, for reading local mail; every other service nothing.

@@ -37,6 +37,22 @@ pub enum ApiError {
     SecondFactorRequired,
     #[error("the session must re-authenticate")]
     RefreshRequired,
+    #[error("no such sign-in provider")]
+    UnknownProvider,
+    #[error("the return URL is not on the allow-list")]
+    ReturnUrlNotAllowed,
+    /// A social sign-in's return that does not belong to a sign-in this client started.
+    #[error("the state does not match")]
+    StateMismatch,
+    #[error("the social sign-in took too long")]
+    ExchangeCodeExpired,
+    #[error("the person cancelled at the provider")]
+    SocialSignInCancelled,
+    /// An account has the address; sign in to it on `flow_id` to link the provider.
+    #[error("an account with this address exists")]
+    AccountExists { messages: Vec<Message>, flow_id: Uuid },
+    #[error("the social sign-in failed")]
+    SocialSignInFailed { messages: Vec<Message> },
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
     #[error("forbidden")]
@@ -123,6 +139,36 @@ impl ApiError {
             Self::RefreshRequired => {
                 plain(S::FORBIDDEN, C::SessionRefreshRequired, "For this change, please confirm your password first.")
             }
+            Self::UnknownProvider => plain(S::NOT_FOUND, C::UnknownProvider, "There is no such sign-in provider."),
+            Self::ReturnUrlNotAllowed => plain(
+                S::BAD_REQUEST,
+                C::ReturnUrlNotAllowed,
+                "This app does not send people back to that address after signing in.",
+            ),
+            Self::StateMismatch => plain(
+                S::BAD_REQUEST,
+                C::StateMismatch,
+                "This sign-in was not started here, or it was finished already. Please start again.",
+            ),
+            Self::ExchangeCodeExpired => {
+                plain(S::GONE, C::ExchangeCodeExpired, "The sign-in took too long. Please start again.")
+            }
+            Self::SocialSignInCancelled => {
+                plain(S::FORBIDDEN, C::SocialSignInCancelled, "The sign-in was cancelled at the provider.")
+            }
+            Self::AccountExists { messages, flow_id } => Facts {
+                messages: Some((messages, Some(*flow_id))),
+                ..plain(
+                    S::CONFLICT,
+                    C::AccountExists,
+                    "An account with this email address exists already. Sign in to it with its password to add \
+                     this provider to it.",
+                )
+            },
+            Self::SocialSignInFailed { messages } => Facts {
+                messages: Some((messages, None)),
+                ..plain(S::BAD_REQUEST, C::SocialSignInFailed, "The provider could not sign you in. Please try again.")
+            },
             Self::Unauthenticated(why) => Facts {
                 // RFC 6750: a 401 for a bearer-protected resource names the scheme.
                 header: Some((header::WWW_AUTHENTICATE, "Bearer".into())),
@@ -260,6 +306,15 @@ impl From<FlowError> for ApiError {
             FlowError::RefreshRequired => ApiError::RefreshRequired,
             FlowError::Session(error) => error.into(),
             FlowError::Ory(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::ory::SocialError> for ApiError {
+    fn from(error: crate::ory::SocialError) -> Self {
+        match error {
+            crate::ory::SocialError::UnknownProvider => ApiError::UnknownProvider,
+            crate::ory::SocialError::Flow(error) => error.into(),
         }
     }
 }

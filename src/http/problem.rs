@@ -88,6 +88,23 @@ pub enum ProblemCode {
     SecondFactorRequired,
     /// The change needs a recent login: re-authenticate, then retry.
     SessionRefreshRequired,
+    /// Social sign-in: no provider with that id.
+    UnknownProvider,
+    /// Social sign-in: the requested return URL is not on the server's allow-list.
+    ReturnUrlNotAllowed,
+    /// Social sign-in: the return does not belong to a sign-in this client started
+    /// (unknown or foreign state, wrong verifier, a code of another sign-in, or
+    /// one completed already).
+    StateMismatch,
+    /// Social sign-in: it took too long; its exchange code has expired.
+    ExchangeCodeExpired,
+    /// Social sign-in: the person cancelled (or refused consent) at the provider.
+    SocialSignInCancelled,
+    /// Social sign-in: an account has the same email address; sign in to it
+    /// (`POST /api/auth/social/link`) to add the provider to it.
+    AccountExists,
+    /// Social sign-in: the provider or Kratos refused for another reason; see `messages`.
+    SocialSignInFailed,
     /// No valid session token was presented.
     Unauthenticated,
     /// The session is valid but lacks the permission.
@@ -124,6 +141,13 @@ impl ProblemCode {
             Self::FlowCompleted => "Flow completed",
             Self::SecondFactorRequired => "Second factor required",
             Self::SessionRefreshRequired => "Session refresh required",
+            Self::UnknownProvider => "Unknown provider",
+            Self::ReturnUrlNotAllowed => "Return URL not allowed",
+            Self::StateMismatch => "State mismatch",
+            Self::ExchangeCodeExpired => "Exchange code expired",
+            Self::SocialSignInCancelled => "Social sign-in cancelled",
+            Self::AccountExists => "Account exists",
+            Self::SocialSignInFailed => "Social sign-in failed",
             Self::Unauthenticated => "Unauthenticated",
             Self::Forbidden => "Forbidden",
             Self::CrossSiteRequest => "Cross-site request refused",
@@ -138,7 +162,7 @@ impl ProblemCode {
         }
     }
 
-    fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::MalformedRequest => "malformed_request",
             Self::ValidationFailed => "validation_failed",
@@ -148,6 +172,13 @@ impl ProblemCode {
             Self::FlowCompleted => "flow_completed",
             Self::SecondFactorRequired => "second_factor_required",
             Self::SessionRefreshRequired => "session_refresh_required",
+            Self::UnknownProvider => "unknown_provider",
+            Self::ReturnUrlNotAllowed => "return_url_not_allowed",
+            Self::StateMismatch => "state_mismatch",
+            Self::ExchangeCodeExpired => "exchange_code_expired",
+            Self::SocialSignInCancelled => "social_sign_in_cancelled",
+            Self::AccountExists => "account_exists",
+            Self::SocialSignInFailed => "social_sign_in_failed",
             Self::Unauthenticated => "unauthenticated",
             Self::Forbidden => "forbidden",
             Self::CrossSiteRequest => "cross_site_request",

@@ -18,9 +18,10 @@ use serde::de::DeserializeOwned;
 pub use error::{FlowError, OryError, SessionError};
 pub use keto::{Keto, RelationTuple, Subject};
 pub use kratos::{
-    AssuranceLevel, ClientInfo, Identity, Kratos, NativeSession, NewTraits, PendingVerification, RecoveryCodes,
-    Registered, SecondFactor, SecondFactorChallenge, SecondFactors, Session, SessionSummary, SessionToken, SignIn,
-    TotpEnrolment, Traits, UiMessage,
+    AssuranceLevel, ClientInfo, ExchangeCode, Identity, Kratos, NativeSession, NewTraits, PendingVerification,
+    RecoveryCodes, Registered, SecondFactor, SecondFactorChallenge, SecondFactors, Session, SessionSummary,
+    SessionToken, SignIn, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart, TotpEnrolment,
+    Traits, UiMessage,
 };
 
 /// The HTTP client shared by both Ory clients.
@@ -42,6 +43,8 @@ pub(crate) struct Service(&'static str);
 
 pub(crate) const KRATOS: Service = Service("Kratos");
 pub(crate) const KETO: Service = Service("Keto");
+/// The OpenID Connect provider of a social sign-in, when Kratos says it cannot reach it.
+pub(crate) const PROVIDER: Service = Service("The sign-in provider");
 
 impl Service {
     /// Sends one call, and records its latency and outcome (`monitoring`).
@@ -77,8 +80,9 @@ impl Service {
         if response.status() == status { Ok(()) } else { Err(self.unexpected(response.status(), operation)) }
     }
 
-    /// Without the URL: an admin lookup carries an email in its query string, and
-    /// this error is logged.
+    /// Without the URL: an admin lookup carries an email in its query string, the
+    /// session-token exchange and the social sign-in callback carry codes, and this
+    /// error is logged.
     fn unreachable(self, source: reqwest::Error) -> OryError {
         OryError::Unreachable { service: self.0, source: source.without_url() }
     }

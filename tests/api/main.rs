@@ -23,5 +23,6 @@ mod replicas;
 mod resilience;
 mod second_factor;
 mod session_cache;
+mod social;
 mod throttling;
 mod verification;

@@ -323,6 +323,90 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/social/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Finish a social sign-in when the browser is back.
+         * @description With `code`: answers with a session, exactly like `POST /api/auth/login`
+         *     (200, or 202 when the person has a second factor). Without: says why the
+         *     provider's side did not sign the person in.
+         */
+        post: operations["completeSocialSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/social/link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Add the provider to the existing account with the same email address, by
+         *     signing in to that account with its password.
+         * @description After `POST /api/auth/social/complete` answered `account_exists`. The account
+         *     is the one Kratos found; signing in to it links the provider, so that the next
+         *     social sign-in lands in it directly.
+         */
+        post: operations["linkSocialAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/social/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sign-in providers Kratos offers. */
+        get: operations["listSocialProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/social/providers/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a social sign-in (or registration) with a provider.
+         * @description Send the browser to `redirect_to`. It comes back to the return URL with
+         *     `state` and, when the provider signed the person in, `code`; then call
+         *     `POST /api/auth/social/complete` with them and the `verifier` from here.
+         */
+        post: operations["startSocialSignIn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/verification": {
         parameters: {
             query?: never;
@@ -648,6 +732,30 @@ export interface components {
         Collaborators: {
             collaborators: components["schemas"]["Collaborator"][];
         };
+        /**
+         * @description The browser is back: what the return URL carried, and the verifier that
+         *     proves this client started the sign-in.
+         */
+        CompleteSocialSignIn: {
+            /**
+             * @description `code` from the return URL, when there is one: the provider signed the
+             *     person in.
+             */
+            code?: string | null;
+            /**
+             * Format: uuid
+             * @description `flow` from the return URL, when there is one: an account with the same
+             *     address exists, and this is the login flow that links to it.
+             */
+            flow_id?: string | null;
+            /** @description `state` from the return URL. */
+            state: string;
+            /**
+             * @description The `verifier` the start answered with, kept by the client since then
+             *     (never in a URL).
+             */
+            verifier: string;
+        };
         CreateDocument: {
             /** @description Up to 1 MiB of UTF-8. */
             body?: string;
@@ -738,6 +846,16 @@ export interface components {
             email_verified: boolean;
             id: components["schemas"]["UserId"];
             name: string;
+        };
+        /** @description Link the provider to an existing account by proving its password. */
+        LinkSocialAccount: {
+            /**
+             * Format: password
+             * @description The password of the account that already has the address.
+             */
+            password: string;
+            state: string;
+            verifier: string;
         };
         /**
          * @description The login methods; only `password` for now. A second factor will be another
@@ -841,7 +959,7 @@ export interface components {
          * @description Stable problem identifiers. Adding one is a compatible change; renaming one is not.
          * @enum {string}
          */
-        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
+        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
          *     login identifier, and changing it is a verification of its own.
@@ -1006,6 +1124,50 @@ export interface components {
             /** @example grace@example.com */
             email: string;
             role: components["schemas"]["ShareRole"];
+        };
+        /**
+         * @description Which Kratos flow a social sign-in starts on. Either way the person ends up
+         *     signed in: Kratos switches to registration for someone new and to login for
+         *     someone it knows; the two differ only in the words around the button.
+         * @enum {string}
+         */
+        SocialIntent: "login" | "registration";
+        /** @description A provider to offer as "Sign in with <label>". */
+        SocialProviderView: {
+            /**
+             * @description Start a sign-in with `POST /api/auth/social/providers/{id}`.
+             * @example hydra
+             */
+            id: string;
+            /** @example Local provider */
+            label: string;
+        };
+        /** @description A started social sign-in. */
+        SocialSignInStarted: {
+            /**
+             * Format: date-time
+             * @description The browser must be back by then.
+             */
+            expires_at: string;
+            /** @description Send the browser here: the provider's sign-in page. */
+            redirect_to: string;
+            /** @description Names this sign-in; the return URL carries it back. */
+            state: string;
+            /**
+             * @description Keep it where only this client can read it (the SPA: the tab's
+             *     sessionStorage), never in a URL, and send it with the return: it proves
+             *     that the client that comes back is the one that started.
+             */
+            verifier: string;
+        };
+        StartSocialSignIn: {
+            intent?: components["schemas"]["SocialIntent"];
+            /**
+             * @description Where the browser comes back to after the provider: one of the server's
+             *     configured return URLs (the first one when left out). The server adds `state`.
+             * @example http://127.0.0.1:8080/auth/social/return
+             */
+            return_to?: string | null;
         };
         TotpConfirmation: {
             /**
@@ -2764,6 +2926,370 @@ export interface operations {
                 };
             };
             /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    completeSocialSignIn: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CompleteSocialSignIn"];
+            };
+        };
+        responses: {
+            /** @description Signed in */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthResponse"];
+                };
+            };
+            /** @description Signed in with the provider; the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` */
+            202: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorPending"];
+                };
+            };
+            /** @description Not a return of a sign-in this client started, or completed already (`state_mismatch`); or the provider or Kratos refused (`social_sign_in_failed`, with Kratos' messages) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The person cancelled at the provider (`social_sign_in_cancelled`) */
+            403: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description An account already has this email address (`account_exists`, with Kratos' message): sign in to it with `POST /api/auth/social/link` to add the provider */
+            409: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sign-in took too long (`exchange_code_expired`); start again */
+            410: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    linkSocialAccount: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description `cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme). */
+                "X-Session-Mode"?: string | null;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LinkSocialAccount"];
+            };
+        };
+        responses: {
+            /** @description Signed in, and the provider is linked */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuthResponse"];
+                };
+            };
+            /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`; the provider is linked */
+            202: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecondFactorPending"];
+                };
+            };
+            /** @description Wrong password (`invalid_credentials`; try again), or not a sign-in this client started (`state_mismatch`) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description This sign-in has no account to link (`conflict`) */
+            409: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The sign-in took too long (`exchange_code_expired`); start again */
+            410: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSocialProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The providers, in Kratos' order (none when social sign-in is off) */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocialProviderView"][];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startSocialSignIn: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /**
+                 * @description A provider's `id`
+                 * @example hydra
+                 */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartSocialSignIn"];
+            };
+        };
+        responses: {
+            /** @description Started: send the browser to `redirect_to` */
+            201: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SocialSignInStarted"];
+                };
+            };
+            /** @description `return_to` is not on the allow-list (`return_url_not_allowed`) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such provider (`unknown_provider`) */
+            404: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos or the provider is unavailable (`service_unavailable`) */
             503: {
                 headers: {
                     /** @description Seconds to wait before trying again. */

@@ -16,6 +16,15 @@ describe('parseRoute', () => {
     expect(parseRoute(`/groups/${ID}`)).toEqual({ name: 'group', id: ID });
     expect(parseRoute('/register')).toEqual({ name: 'register' });
     expect(parseRoute('/login', '?next=%2Fgroups')).toEqual({ name: 'login', next: '/groups' });
+    expect(parseRoute('/auth/social/return', '?state=s&code=c')).toEqual({
+      name: 'social-return',
+      state: 's',
+      code: 'c',
+      flow: null,
+      error: null,
+    });
+    expect(parseRoute('/auth/social/return', `?flow=${ID}&flow_x=1`)).toMatchObject({ flow: ID });
+    expect(parseRoute('/auth/social/return', '?flow=not-a-uuid')).toMatchObject({ flow: null });
     expect(parseRoute('/verify')).toEqual({ name: 'verify' });
     expect(parseRoute('/recovery')).toEqual({ name: 'recovery' });
     expect(parseRoute('/recovery/password')).toEqual({ name: 'new-password' });
@@ -55,6 +64,8 @@ describe('hrefFor', () => {
       { name: 'new-password' },
       { name: 'settings' },
       { name: 'sessions' },
+      { name: 'social-return', state: 'abc', code: 'def', flow: null, error: null },
+      { name: 'social-return', state: null, code: null, flow: ID, error: 'state_mismatch' },
     ];
     for (const route of routes) {
       const url = new URL(hrefFor(route), 'http://app.test');
@@ -79,6 +90,7 @@ describe('safeNext', () => {
     expect(safeNext('/login?next=/x')).toBeNull();
     expect(safeNext('/register')).toBeNull();
     expect(safeNext('/recovery')).toBeNull();
+    expect(safeNext('/auth/social/return?state=x')).toBeNull();
     expect(safeNext('/verify')).toBe('/verify');
     expect(safeNext('/recovery/password')).toBe('/recovery/password');
     expect(parseRoute('/login', '?next=https%3A%2F%2Fevil.example')).toEqual({ name: 'login', next: null });
@@ -90,6 +102,7 @@ describe('access', () => {
     expect(access({ name: 'login', next: null })).toBe('guest');
     expect(access({ name: 'register' })).toBe('guest');
     expect(access({ name: 'recovery' })).toBe('guest');
+    expect(access({ name: 'social-return', state: null, code: null, flow: null, error: null })).toBe('guest');
     expect(access({ name: 'verify' })).toBe('any');
     // Reached after the recovery code has signed the person in.
     expect(access({ name: 'new-password' })).toBe('session');

@@ -6,6 +6,8 @@ import { parsePage } from './pagination';
 export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'register' }
+  /** Where a social sign-in comes back to, with what the server put in the URL. */
+  | { name: 'social-return'; state: string | null; code: string | null; flow: string | null; error: string | null }
   | { name: 'documents'; page: number }
   | { name: 'new-document' }
   | { name: 'document'; id: string }
@@ -61,6 +63,16 @@ export function parseRoute(pathname: string, search = ''): Route {
       if (first === 'documents' && second !== undefined && isUuid(second) && third === 'sharing') {
         return { name: 'sharing', id: second };
       }
+      if (first === 'auth' && second === 'social' && third === 'return') {
+        const flow = query.get('flow');
+        return {
+          name: 'social-return',
+          state: query.get('state'),
+          code: query.get('code'),
+          flow: flow !== null && isUuid(flow) ? flow : null,
+          error: query.get('error'),
+        };
+      }
       break;
   }
   return { name: 'not-found', path: pathname };
@@ -72,6 +84,15 @@ export function hrefFor(route: Route): string {
       return route.next ? `/login?${new URLSearchParams({ next: route.next }).toString()}` : '/login';
     case 'register':
       return '/register';
+    case 'social-return': {
+      const query = new URLSearchParams();
+      for (const key of ['state', 'code', 'flow', 'error'] as const) {
+        const value = route[key];
+        if (value !== null) query.set(key, value);
+      }
+      const search = query.toString();
+      return search ? `/auth/social/return?${search}` : '/auth/social/return';
+    }
     case 'documents':
       return route.page > 1 ? `/documents?page=${route.page}` : '/documents';
     case 'new-document':
@@ -112,6 +133,7 @@ export function access(route: Route): Access {
     case 'login':
     case 'register':
     case 'recovery':
+    case 'social-return': // a social sign-in comes back here; once signed in, on into the app
       return 'guest';
     case 'verify':
       return 'any';

@@ -8,6 +8,7 @@ import { useFormSubmit, useTitle } from '../lib/hooks';
 import { pendingState } from '../lib/pending';
 import { hrefFor, navigate } from '../lib/router';
 import { SecondFactorStep, abandonChallenge, challengeFrom, type SecondFactorChallenge } from './SecondFactor';
+import { SocialButtons } from './Social';
 import { sendVerificationCode } from './Verify';
 
 const LOGIN_FIELDS = ['identifier', 'password'] as const;
@@ -92,6 +93,7 @@ export function LoginPage({ next, notice }: { next: string | null; notice: strin
           {busy ? 'Logging in…' : 'Log in'}
         </button>
       </form>
+      <SocialButtons intent="login" next={next} />
       <p>
         <Link href={hrefFor({ name: 'recovery' })}>Forgot your password?</Link>
       </p>
@@ -193,6 +195,7 @@ export function RegisterPage() {
           {busy ? 'Creating your account…' : 'Register'}
         </button>
       </form>
+      <SocialButtons intent="registration" next={null} />
       <p>
         Already registered? <Link href={hrefFor({ name: 'login', next: null })}>Log in</Link>
       </p>

@@ -7,14 +7,18 @@
 //! - a session (registration, login, recovery): [`Outcome::SignedIn`];
 //! - the flow again, wanting more (a code was sent; a second factor is needed):
 //!   [`Outcome::Continue`];
-//! - the flow again, finished (settings saved, address verified): [`Outcome::Done`].
+//! - the flow again, finished (settings saved, address verified): [`Outcome::Done`];
+//! - a browser must go somewhere first (social sign-in: the provider):
+//!   [`Outcome::RedirectBrowser`].
 //!
 //! Refusals are [`FlowError`]s. Kratos reports some of them with 200 and an
 //! error message in the flow (a wrong verification code), others with 400, 403
 //! or 410; `interpret` folds them all into one classification.
 
+use chrono::{DateTime, Utc};
 use reqwest::{Method, Response, StatusCode};
 use serde::Serialize;
+use url::Url;
 use uuid::Uuid;
 
 use super::{
@@ -22,9 +26,10 @@ use super::{
     identities::Identity,
     messages::UiMessage,
     sessions::{AssuranceLevel, ClientInfo, NativeSession, Session, SessionToken},
+    social::ExchangeCode,
     wire,
 };
-use crate::ory::{FlowError, KRATOS, SessionError};
+use crate::ory::{FlowError, KRATOS, PROVIDER, SessionError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FlowKind {
@@ -116,6 +121,9 @@ pub struct FlowNode {
     /// An input's name, or an image's or text's id (`totp_qr`, `totp_secret_key`).
     pub name: String,
     pub value: NodeValue,
+    /// What the node is called for people. For a social sign-in button, the
+    /// provider's own name (Kratos' text reads "Sign in with <name>").
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -144,7 +152,11 @@ impl FlowNode {
             }
             _ => (attributes.name.clone()?, NodeValue::Input(attributes.value.as_str().map(str::to_owned))),
         };
-        Some(FlowNode { group: node.group.clone(), name, value })
+        let label = node.meta.label.as_ref().map(|label| match label.context["provider"].as_str() {
+            Some(provider) => provider.to_owned(),
+            None => label.text.clone(),
+        });
+        Some(FlowNode { group: node.group.clone(), name, value, label })
     }
 }
 
@@ -158,10 +170,15 @@ pub struct Flow {
     pub messages: Vec<UiMessage>,
     pub nodes: Vec<FlowNode>,
     pub continue_with: Vec<ContinueWith>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Where Kratos sends a browser at the end of the flow (social sign-in).
+    pub return_to: Option<String>,
+    /// Present on a flow created for social sign-in (`FlowOptions::social_return_to`).
+    pub exchange_code: Option<ExchangeCode>,
 }
 
 impl Flow {
-    fn from_answer(kind: FlowKind, id: Uuid, answer: &mut wire::Answer) -> Self {
+    pub(super) fn from_answer(kind: FlowKind, id: Uuid, answer: &mut wire::Answer) -> Self {
         let ui = answer.ui.take().unwrap_or_default();
         let form = ui.messages.into_iter().map(|m| UiMessage::from_wire(None, m));
         let nodes: Vec<FlowNode> = ui.nodes.iter().filter_map(FlowNode::from_wire).collect();
@@ -179,10 +196,13 @@ impl Flow {
                 .into_iter()
                 .filter_map(ContinueWith::from_wire)
                 .collect(),
+            expires_at: answer.expires_at,
+            return_to: answer.return_to.take(),
+            exchange_code: answer.session_token_exchange_code.take().map(ExchangeCode::new),
         }
     }
 
-    fn errors(&self) -> Vec<UiMessage> {
+    pub(super) fn errors(&self) -> Vec<UiMessage> {
         self.messages.iter().filter(|m| m.is_error()).cloned().collect()
     }
 
@@ -209,15 +229,24 @@ pub enum Outcome {
         flow: Flow,
         identity: Option<Identity>,
     },
+    /// The method needs a browser to go to `to` (social sign-in: the provider's
+    /// authorization URL); the flow goes on there.
+    RedirectBrowser {
+        to: Url,
+    },
 }
 
 /// The request a flow is created with.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct FlowOptions {
+pub struct FlowOptions<'a> {
     /// Log in again for the session presented with the flow (privileged actions).
     pub refresh: bool,
     /// Ask for this assurance level (a second factor: `Aal2`).
     pub aal: Option<AssuranceLevel>,
+    /// Social sign-in: where Kratos sends the browser back to (on its
+    /// `allowed_return_urls`), and a `session_token_exchange_code` in the flow,
+    /// with which the backend collects the session afterwards.
+    pub social_return_to: Option<&'a Url>,
 }
 
 /// On whose behalf a flow request is made: the session (settings, refresh) and
@@ -234,7 +263,7 @@ impl Kratos {
         &self,
         kind: FlowKind,
         caller: Caller<'_>,
-        options: FlowOptions,
+        options: FlowOptions<'_>,
     ) -> Result<Flow, FlowError> {
         let mut url = self.public_url(&format!("self-service/{}/api", kind.as_str()));
         {
@@ -244,6 +273,10 @@ impl Kratos {
             }
             if let Some(aal) = options.aal {
                 query.append_pair("aal", aal.as_str());
+            }
+            if let Some(return_to) = options.social_return_to {
+                query.append_pair("return_to", return_to.as_str());
+                query.append_pair("return_session_token_exchange_code", "true");
             }
         }
         let request = self.prepare(self.request(Method::GET, url), caller)?;
@@ -279,6 +312,34 @@ impl Kratos {
             StatusCode::OK => {
                 let answer: wire::Answer = KRATOS.json(response, kind.as_str()).await?;
                 self.accepted(kind, answer).await
+            }
+            // Native flows say "a browser must go there" as an error (the social
+            // sign-in method, with the provider's authorization URL).
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                let answer: wire::Answer = KRATOS.json(response, kind.as_str()).await?;
+                let wanted =
+                    answer.error.as_ref().and_then(|e| e.id.as_deref()) == Some("browser_location_change_required");
+                match answer.redirect_browser_to.as_deref().map(Url::parse) {
+                    Some(Ok(to)) if wanted => Ok(Outcome::RedirectBrowser { to }),
+                    _ => Err(KRATOS.unexpected(StatusCode::UNPROCESSABLE_ENTITY, kind.as_str()).into()),
+                }
+            }
+            status => Err(self.refusal(kind, status, response).await),
+        }
+    }
+
+    /// The flow `id` of `kind` as it stands (after a browser took it further).
+    pub async fn fetch_flow(&self, kind: FlowKind, id: Uuid) -> Result<Flow, FlowError> {
+        if id.is_nil() {
+            return Err(FlowError::NotFound);
+        }
+        let mut url = self.public_url(&format!("self-service/{}/flows", kind.as_str()));
+        url.query_pairs_mut().append_pair("id", &id.to_string());
+        let response = KRATOS.send(self.request(Method::GET, url), kind.as_str()).await?;
+        match response.status() {
+            StatusCode::OK => {
+                let mut answer: wire::Answer = KRATOS.json(response, kind.as_str()).await?;
+                Ok(Flow::from_answer(kind, id, &mut answer))
             }
             status => Err(self.refusal(kind, status, response).await),
         }
@@ -368,7 +429,17 @@ impl Kratos {
             Ok(body) => serde_json::from_slice::<wire::Answer>(&body).ok(),
             Err(source) => return KRATOS.unreachable(source).into(),
         };
-        let error_id = answer.as_ref().and_then(|a| a.error.as_ref()).and_then(|e| e.id.as_deref());
+        let error = answer.as_ref().and_then(|a| a.error.as_ref());
+        let error_id = error.and_then(|e| e.id.as_deref());
+        // The social sign-in method answers 500 when it cannot reach the provider
+        // (its discovery document, say): the provider is down, not Kratos.
+        if status == StatusCode::INTERNAL_SERVER_ERROR
+            && error
+                .and_then(|e| e.reason.as_deref())
+                .is_some_and(|reason| reason.starts_with("Unable to initialize OpenID Connect Provider"))
+        {
+            return PROVIDER.unexpected(status, operation).into();
+        }
         match (status, error_id) {
             (StatusCode::BAD_REQUEST, _) => match answer {
                 Some(mut answer) if answer.ui.is_some() => match answer.id {

@@ -21,14 +21,29 @@ pub const RECOVERY_CODE_INVALID: u64 = 4_060_006;
 /// A verification code by email that is wrong, for another flow, or used.
 pub const VERIFICATION_CODE_INVALID: u64 = 4_070_006;
 
+/// A social sign-in found an account with the same address: sign in to it (on the
+/// login flow that carries this message) and Kratos adds the provider to it.
+pub const ACCOUNT_EXISTS_LINK: u64 = 1_010_016;
+/// Kratos' generic validation error, which also carries an OpenID Connect
+/// provider's refusal (see [`is_provider_access_denied`]).
+pub const GENERIC_ERROR: u64 = 4_000_001;
+
 /// Settings saved.
-pub const SETTINGS_SAVED: u64 = 1_050_001;
 /// A recovery code was sent (also said when no account has the address).
 pub const RECOVERY_CODE_SENT: u64 = 1_060_003;
 /// The address is verified.
 pub const VERIFIED: u64 = 1_080_002;
 /// A verification code was sent (also said when no account has the address).
 pub const VERIFICATION_CODE_SENT: u64 = 1_080_003;
+
+/// Whether `message` reports that the provider answered `access_denied` (RFC 6749
+/// §4.1.2.1: the person declined, at the provider's login or consent). Kratos has
+/// no id of its own for it: it is the generic error, with the provider's error
+/// code quoted in the text ("… the OpenID Provider returned error "access_denied":
+/// …", selfservice/strategy/oidc/strategy.go in v1.3.1).
+pub fn is_provider_access_denied(message: &UiMessage) -> bool {
+    message.id == GENERIC_ERROR && message.text.contains("returned error \"access_denied\"")
+}
 
 /// How Kratos classes a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -10,6 +10,7 @@
 //! - `self_service`: one method per thing the API does with a flow (register,
 //!   log in, re-authenticate, change settings, verify, recover);
 //! - `second_factor`: TOTP and recovery codes, set up and used;
+//! - `social`: social sign-in (OpenID Connect): start, callback, code exchange;
 //! - `sessions`: tokens, whoami, logout, listing and revoking sessions;
 //! - `identities`: traits and the admin API (server-side only);
 //! - `messages`: Kratos' message ids we branch on;
@@ -21,6 +22,7 @@ pub mod messages;
 mod second_factor;
 mod self_service;
 mod sessions;
+mod social;
 mod wire;
 
 use reqwest::{Method, RequestBuilder, Response};
@@ -32,6 +34,7 @@ pub use messages::{Level, UiMessage};
 pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
 pub use self_service::{PendingVerification, Registered, SignIn};
 pub use sessions::{AssuranceLevel, ClientInfo, Device, NativeSession, Session, SessionSummary, SessionToken};
+pub use social::{ExchangeCode, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart};
 
 use super::{KRATOS, OryError};
 

@@ -88,7 +88,7 @@ impl Kratos {
         self.sign_in(kind, self.submit_flow(kind, flow, &body, caller).await?).await
     }
 
-    async fn sign_in(&self, kind: FlowKind, outcome: Outcome) -> Result<SignIn, FlowError> {
+    pub(super) async fn sign_in(&self, kind: FlowKind, outcome: Outcome) -> Result<SignIn, FlowError> {
         match outcome {
             Outcome::SignedIn { session, .. } => Ok(SignIn::Complete(session)),
             Outcome::NeedsSecondFactor { token } => {
@@ -215,12 +215,13 @@ fn sent(kind: FlowKind, outcome: Outcome) -> Result<Uuid, FlowError> {
 
 /// An outcome that this use of the flow cannot have: Kratos' configuration or
 /// behaviour differs from what we rely on, which is not the client's fault.
-fn unexpected(kind: FlowKind, outcome: &Outcome) -> FlowError {
+pub(super) fn unexpected(kind: FlowKind, outcome: &Outcome) -> FlowError {
     let what = match outcome {
         Outcome::SignedIn { .. } => "a session".to_owned(),
         Outcome::NeedsSecondFactor { .. } => "a session that needs a second factor".to_owned(),
         Outcome::Continue(flow) => format!("the flow again, in state {:?}", flow.state),
         Outcome::Done { flow, .. } => format!("a finished flow, in state {:?}", flow.state),
+        Outcome::RedirectBrowser { .. } => "a redirect for a browser".to_owned(),
     };
     KRATOS.protocol(kind.as_str(), format!("unexpected outcome: {what}")).into()
 }

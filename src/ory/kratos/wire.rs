@@ -31,6 +31,14 @@ pub(super) struct Answer {
     /// Settings flows carry the identity they change.
     pub identity: Option<Identity>,
     pub error: Option<Error>,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// Where a browser is sent when the flow ends (social sign-in).
+    pub return_to: Option<String>,
+    /// A native flow created with `return_session_token_exchange_code=true`: the
+    /// first half of the code that later collects the session token.
+    pub session_token_exchange_code: Option<String>,
+    /// A 422 `browser_location_change_required`: where the browser must go.
+    pub redirect_browser_to: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -48,6 +56,13 @@ pub(super) struct Node {
     pub attributes: Attributes,
     #[serde(default, deserialize_with = "nullable")]
     pub messages: Vec<Message>,
+    #[serde(default, deserialize_with = "nullable")]
+    pub meta: Meta,
+}
+
+#[derive(Deserialize, Default)]
+pub(super) struct Meta {
+    pub label: Option<Text>,
 }
 
 /// The union of Kratos' node attribute kinds that we read: inputs (`name`,
@@ -116,6 +131,10 @@ pub(super) struct ErrorEnvelope {
 #[derive(Deserialize)]
 pub(super) struct Error {
     pub id: Option<String>,
+    /// Kratos' explanation, for the few errors that have no id of their own.
+    pub reason: Option<String>,
+    /// The HTTP status the error stands for.
+    pub code: Option<u16>,
     #[serde(default)]
     pub details: ErrorDetails,
 }
@@ -176,4 +195,10 @@ pub(super) struct VerifiableAddress {
 #[derive(Deserialize)]
 pub(super) struct RevokedCount {
     pub count: u64,
+}
+
+/// `GET /sessions/token-exchange`: the session a social sign-in created.
+#[derive(Deserialize)]
+pub(super) struct TokenExchange {
+    pub session_token: String,
 }

@@ -18,8 +18,9 @@ pub struct TestApp {
     pub database_url: String,
     /// The mail the Ory stack's courier delivered (its own Mailpit).
     pub mailbox: Mailbox,
-    /// Kept alive with the app that created the database (replicas share it).
-    _db_dir: Option<TempDir>,
+    /// Kept alive with the app that created the database (replicas share it;
+    /// `None` too for the social tests' shared app, whose stack keeps it).
+    pub(super) _db_dir: Option<TempDir>,
 }
 
 /// A fresh database for one app.

@@ -3,6 +3,7 @@ pub mod fault_proxy;
 mod logs;
 pub mod mailbox;
 pub mod ory;
+pub mod social;
 
 pub use app::{Person, TestApp, fresh_database, message_ids, problem, spawn_app, spawn_app_on, spawn_replica};
 pub use logs::captured_logs;

@@ -2,7 +2,7 @@
 //! loopback ports, the repository's own `kratos/` and `keto/` configuration with
 //! test-only overrides by environment variable (a cheap password hasher, quiet logs).
 //! Each stack has its own Mailpit, the SMTP server Kratos' courier delivers to;
-//! `helpers::mailbox` reads it.
+//! `helpers::mailbox` reads it. Social sign-in tests add a Hydra (`helpers::social`).
 //!
 //! Every process is started from one long-lived thread with `PR_SET_PDEATHSIG`,
 //! so the kernel kills it when the test process ends, however it ends.
@@ -21,12 +21,12 @@ pub const KRATOS_VERSION: &str = "v1.3.1";
 pub const KETO_VERSION: &str = "v0.14.0";
 pub const MAILPIT_VERSION: &str = "v1.27.11";
 
-fn repo() -> &'static Path {
+pub(super) fn repo() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Where `scripts/ory-build.sh` puts the binaries.
-fn binary(name: &str, version: &str) -> PathBuf {
+pub(super) fn binary(name: &str, version: &str) -> PathBuf {
     let dir = std::env::var_os("ORY_SPA_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
         let cache = std::env::var_os("ORY_SPA_CACHE").map(PathBuf::from).unwrap_or_else(|| {
             let base = std::env::var_os("XDG_CACHE_HOME")
@@ -81,7 +81,7 @@ pub fn spawn(command: Command) -> Child {
 }
 
 /// Runs a command to completion (migrations), with its output in `log`.
-fn run(mut command: Command, log: &Path, what: &str) {
+pub(super) fn run(mut command: Command, log: &Path, what: &str) {
     let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
     std::fs::write(log, [&output.stdout[..], &output.stderr[..]].concat()).unwrap();
     assert!(
@@ -94,8 +94,8 @@ fn run(mut command: Command, log: &Path, what: &str) {
 }
 
 /// A running service, killed when dropped.
-struct Service {
-    child: Child,
+pub(super) struct Service {
+    pub(super) child: Child,
 }
 
 impl Drop for Service {
@@ -106,12 +106,16 @@ impl Drop for Service {
 }
 
 /// The same SQLite options as `scripts/dev.sh` (see kratos/kratos.yml for why).
-fn sqlite_options() -> &'static str {
+pub(super) fn sqlite_options() -> &'static str {
     include_str!("../../../scripts/lib/ory-sqlite-options").trim()
 }
 
 /// Fixed test secrets: they protect nothing but throwaway SQLite files.
 const TEST_SECRET: &str = "test-secret-not-for-production-0123456789";
+
+/// The secret of the OAuth2 client Kratos is at the local provider (`helpers::social`
+/// registers it there). Kratos refuses to start without one, so every stack has it.
+pub(super) const OIDC_CLIENT_SECRET: &str = "test-oidc-client-secret-0123456789";
 
 /// A Kratos, a Keto and a Mailpit of their own, on their own ports and databases.
 pub struct OryStack {
@@ -221,6 +225,7 @@ impl OryStack {
             .env("SECRETS_DEFAULT", TEST_SECRET)
             .env("SECRETS_COOKIE", TEST_SECRET)
             .env("SECRETS_CIPHER", "0123456789abcdef0123456789abcdef")
+            .env("SELFSERVICE_METHODS_OIDC_CONFIG_PROVIDERS_0_CLIENT_SECRET", OIDC_CLIENT_SECRET)
             // Test-only: the production argon2 settings would make every
             // registration and login take most of a second on two cores.
             .env("HASHERS_ALGORITHM", "bcrypt")
@@ -380,18 +385,43 @@ pub mod probe {
     use std::io::{Read, Write};
 
     pub fn answers_ok(url: &str) -> bool {
+        answers_ok_within(url, std::time::Duration::from_secs(2))
+    }
+
+    /// Like `answers_ok`, waiting up to `timeout` for the answer.
+    pub fn answers_ok_within(url: &str, timeout: std::time::Duration) -> bool {
         let rest = url.strip_prefix("http://").expect("http URL");
         let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
         let Ok(mut stream) = std::net::TcpStream::connect(host) else {
             return false;
         };
-        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+        let _ = stream.set_read_timeout(Some(timeout));
         if write!(stream, "GET /{path} HTTP/1.0\r\nHost: {host}\r\n\r\n").is_err() {
             return false;
         }
         let mut response = String::new();
         let _ = stream.read_to_string(&mut response);
         response.starts_with("HTTP/1.0 200") || response.starts_with("HTTP/1.1 200")
+    }
+
+    /// One `method` request with a JSON body; the status and body, or why not.
+    pub fn send_json(method: &str, url: &str, body: &str) -> Result<(u16, String), String> {
+        let rest = url.strip_prefix("http://").expect("http URL");
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let mut stream = std::net::TcpStream::connect(host).map_err(|e| format!("{url}: {e}"))?;
+        let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(5)));
+        write!(
+            stream,
+            "{method} /{path} HTTP/1.0\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .map_err(|e| format!("{url}: {e}"))?;
+        let mut response = String::new();
+        stream.read_to_string(&mut response).map_err(|e| format!("{url}: {e}"))?;
+        let status =
+            response.get(9..12).and_then(|code| code.parse().ok()).ok_or_else(|| format!("{url}: {response}"))?;
+        let body = response.split_once("\r\n\r\n").map(|(_, body)| body.to_owned()).unwrap_or_default();
+        Ok((status, body))
     }
 }
 
