@@ -113,6 +113,19 @@ impl Key {
         }
     }
 
+    fn row(&self, state: RowState, updated_at: chrono::DateTime<Utc>) -> entity::ActiveModel {
+        entity::ActiveModel {
+            namespace: Set(self.namespace.clone()),
+            object: Set(self.object),
+            relation: Set(self.relation.clone()),
+            subject_namespace: Set(self.subject_namespace.clone()),
+            subject_object: Set(self.subject_object),
+            subject_relation: Set(self.subject_relation.clone()),
+            state: Set(state),
+            updated_at: Set(updated_at),
+        }
+    }
+
     fn filter(&self) -> Condition {
         Condition::all()
             .add(C::Namespace.eq(self.namespace.as_str()))
@@ -164,17 +177,10 @@ impl AccessIndex {
         let now = Utc::now();
         let txn = self.db.begin().await?;
         for key in inserts {
-            let row = entity::ActiveModel {
-                namespace: Set(key.namespace.clone()),
-                object: Set(key.object),
-                relation: Set(key.relation.clone()),
-                subject_namespace: Set(key.subject_namespace.clone()),
-                subject_object: Set(key.subject_object),
-                subject_relation: Set(key.subject_relation.clone()),
-                state: Set(RowState::Pending),
-                updated_at: Set(now),
-            };
-            let result = Rows::insert(row).on_conflict_do_nothing().exec_without_returning(&txn).await?;
+            let result = Rows::insert(key.row(RowState::Pending, now))
+                .on_conflict_do_nothing()
+                .exec_without_returning(&txn)
+                .await?;
             if matches!(result, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
                 prepared.inserted.push(key);
             }
@@ -205,17 +211,7 @@ impl AccessIndex {
         let now = Utc::now();
         let txn = self.db.begin().await?;
         for key in inserts {
-            let row = entity::ActiveModel {
-                namespace: Set(key.namespace.clone()),
-                object: Set(key.object),
-                relation: Set(key.relation.clone()),
-                subject_namespace: Set(key.subject_namespace.clone()),
-                subject_object: Set(key.subject_object),
-                subject_relation: Set(key.subject_relation.clone()),
-                state: Set(RowState::Active),
-                updated_at: Set(now),
-            };
-            Rows::insert(row)
+            Rows::insert(key.row(RowState::Active, now))
                 .on_conflict(
                     sea_orm::sea_query::OnConflict::columns([
                         C::Namespace,
