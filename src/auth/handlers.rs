@@ -19,7 +19,7 @@ use crate::{
 /// the answer names the flow to submit it to.
 #[utoipa::path(
     post, path = "/api/auth/registration", operation_id = "register", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     request_body = RegistrationRequest,
     responses(
         (status = 201, description = "Registered and signed in; a verification code is on its way", body = AuthResponse),
@@ -64,7 +64,7 @@ pub async fn register(
 /// Log in with identifier (email) and password; answers with a session.
 #[utoipa::path(
     post, path = "/api/auth/login", operation_id = "login", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
@@ -105,7 +105,7 @@ pub async fn login(
 /// login (`session_refresh_required`). The session and its token stay the same.
 #[utoipa::path(
     post, path = "/api/auth/reauthenticate", operation_id = "reauthenticate", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     security(("bearer" = [])),
     request_body = ReauthenticateRequest,
     responses(
@@ -149,7 +149,7 @@ pub async fn reauthenticate(
 /// Revoke the presented session; the same token is refused afterwards.
 #[utoipa::path(
     post, path = "/api/auth/logout", operation_id = "logout", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     security(("bearer" = [])),
     responses(
         (status = 204, description = "The session is revoked"),

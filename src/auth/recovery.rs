@@ -43,7 +43,7 @@ pub async fn send_code(
 /// new password right away (`PUT /api/account/password`).
 #[utoipa::path(
     post, path = "/api/auth/recovery/code", operation_id = "recover", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     request_body = CodeRequest,
     responses(
         (status = 200, description = "Signed in; now set a new password", body = AuthResponse),

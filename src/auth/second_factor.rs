@@ -39,7 +39,7 @@ pub struct SecondFactorRequest {
 /// `second_factor_required`). The session, and its token, become `aal2`.
 #[utoipa::path(
     post, path = "/api/auth/second-factor", operation_id = "completeSecondFactor", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     security(("bearer" = [])),
     request_body = SecondFactorRequest,
     responses(

@@ -86,6 +86,32 @@ impl Delivery {
     }
 }
 
+/// `params(Delivery)` documents the header that asks for cookie mode, once for
+/// every operation that signs in.
+impl utoipa::IntoParams for Delivery {
+    fn into_params(
+        _: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>,
+    ) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::{
+            Required, Type,
+            path::{ParameterBuilder, ParameterIn},
+            schema::{ObjectBuilder, SchemaType},
+        };
+        vec![
+            ParameterBuilder::new()
+                .name("X-Session-Mode")
+                .parameter_in(ParameterIn::Header)
+                .description(Some(
+                    "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie \
+                     instead of the body (see the `session_cookie` security scheme).",
+                ))
+                .required(Required::False)
+                .schema(Some(ObjectBuilder::new().schema_type(SchemaType::from_iter([Type::String, Type::Null]))))
+                .build(),
+        ]
+    }
+}
+
 impl FromRequest for Delivery {
     type Error = ApiError;
     type Future = Ready<Result<Self, ApiError>>;

@@ -122,7 +122,7 @@ pub async fn start(
 /// provider's side did not sign the person in.
 #[utoipa::path(
     post, path = "/api/auth/social/complete", operation_id = "completeSocialSignIn", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     request_body = CompleteSocialSignIn,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
@@ -204,7 +204,7 @@ pub async fn complete(
 /// social sign-in lands in it directly.
 #[utoipa::path(
     post, path = "/api/auth/social/link", operation_id = "linkSocialAccount", tag = "auth",
-    params(("X-Session-Mode" = Option<String>, Header, description = "`cookie`: cookie mode, for browser apps: the session token goes into an HttpOnly cookie instead of the body (see the `session_cookie` security scheme).")),
+    params(Delivery),
     request_body = LinkSocialAccount,
     responses(
         (status = 200, description = "Signed in, and the provider is linked", body = AuthResponse),
