@@ -10,6 +10,7 @@ mod m20261123_000001_documents_and_groups;
 mod m20261123_000002_rate_limits;
 mod m20261124_000001_access_index;
 mod m20261201_000001_social_sign_ins;
+mod m20261202_000001_access_index_feed;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000002_rate_limits::Migration),
             Box::new(m20261124_000001_access_index::Migration),
             Box::new(m20261201_000001_social_sign_ins::Migration),
+            Box::new(m20261202_000001_access_index_feed::Migration),
         ]
     }
 }

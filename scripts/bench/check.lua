@@ -1,5 +1,5 @@
--- wrk: Keto's check for one tuple (the floor of /api/home's permission check).
--- CHECK_BODY is the JSON tuple.
+-- wrk: a Keto check (one tuple, the floor of /api/home's) or batch check (a page's).
+-- CHECK_BODY is the JSON body.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = os.getenv("CHECK_BODY")

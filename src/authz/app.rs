@@ -29,6 +29,10 @@ impl Resource for App {
             App::Home => "home".to_owned(),
         }
     }
+
+    fn implies(relation: AppRelation, permission: AppPermission) -> bool {
+        matches!((relation, permission), (AppRelation::Viewers, AppPermission::View))
+    }
 }
 
 impl Name for AppRelation {

@@ -20,16 +20,20 @@
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, DatabaseConnection, DbErr, EntityTrait, QueryFilter, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Order, QueryFilter, QuerySelect,
+    TransactionTrait,
     prelude::Expr,
-    sea_query::{Query, SelectStatement},
+    sea_query::{ExprTrait, Query, QueryStatementBuilder, SelectStatement},
 };
 use uuid::Uuid;
 
 use self::entity::{Column as C, Entity as Rows};
 use crate::{
     auth::UserId,
+    authz::{Name, Principal, Resource, USER_NAMESPACE},
     db::RowState,
+    documents::DocumentId,
+    groups::{GroupId, GroupRelation},
     ory::{RelationTuple, Subject, keto::TupleChange},
 };
 
@@ -57,6 +61,9 @@ pub mod entity {
         pub subject_relation: String,
         pub state: RowState,
         pub updated_at: DateTimeUtc,
+        /// On a document's rows, the document's `updated_at`: the list's order
+        /// (`feed`). Written with the row and with every change of the document.
+        pub sort_at: Option<DateTimeUtc>,
     }
 
     #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
@@ -123,6 +130,7 @@ impl Key {
             subject_relation: Set(self.subject_relation.clone()),
             state: Set(state),
             updated_at: Set(updated_at),
+            sort_at: sea_orm::ActiveValue::NotSet,
         }
     }
 
@@ -185,6 +193,7 @@ impl AccessIndex {
                 prepared.inserted.push(key);
             }
         }
+        Self::stamp(&txn, &prepared.inserted).await?;
         for key in deletes {
             let marked = Rows::update_many()
                 .col_expr(C::State, Expr::value(RowState::Deleting))
@@ -210,7 +219,7 @@ impl AccessIndex {
         }
         let now = Utc::now();
         let txn = self.db.begin().await?;
-        for key in inserts {
+        for key in &inserts {
             Rows::insert(key.row(RowState::Active, now))
                 .on_conflict(
                     sea_orm::sea_query::OnConflict::columns([
@@ -227,6 +236,8 @@ impl AccessIndex {
                 .exec_without_returning(&txn)
                 .await?;
         }
+        // A row a concurrent failed write removed meanwhile is new again.
+        Self::stamp(&txn, &inserts).await?;
         for key in deletes {
             Rows::delete_many().filter(key.filter()).exec(&txn).await?;
         }
@@ -333,51 +344,114 @@ impl AccessIndex {
         Ok(())
     }
 
-    /// A subquery of the objects of `namespace` on which `user` holds a relation
-    /// directly, or through the members of a group they own or belong to (as
-    /// `keto/namespaces.keto.ts` has it: a group's owners are its members).
-    /// Two range scans of `access_index_subject`, never the whole table; an
-    /// object reached twice appears twice, which `IN` does not mind. Rows in
-    /// every state count: the index may only err on the side of a candidate too
-    /// many, which Keto's check then drops.
-    pub fn reachable(namespace: &str, user: UserId) -> SelectStatement {
-        use sea_orm::sea_query::{Alias, ExprTrait, JoinType, UnionType};
-
-        use crate::{
-            authz::{Name, Resource, USER_NAMESPACE},
-            groups::{GroupId, GroupRelation},
-        };
-        let direct = Query::select()
+    /// Whom `user` acts as in the index: themselves, and the members of every
+    /// group they own or belong to (as `keto/namespaces.keto.ts` has it, a
+    /// group's owners are its members). Rows in every state count: the index
+    /// may only err on the side of a candidate too many, which Keto then drops.
+    pub async fn principals_of(&self, user: UserId) -> Result<Vec<Principal>, DbErr> {
+        let groups: Vec<Uuid> = Rows::find()
+            .select_only()
             .column(C::Object)
-            .from(Rows)
-            .and_where(C::SubjectObject.eq(user.0))
-            .and_where(C::SubjectNamespace.eq(USER_NAMESPACE))
-            .and_where(C::Namespace.eq(namespace))
-            .and_where(C::SubjectRelation.eq(""))
-            .to_owned();
-        let (group, shared) = (Alias::new("g"), Alias::new("d"));
-        let through_groups = Query::select()
-            .column((shared.clone(), C::Object))
-            .from_as(Rows, group.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                Rows,
-                shared.clone(),
-                Condition::all()
-                    .add(Expr::col((shared.clone(), C::SubjectObject)).equals((group.clone(), C::Object)))
-                    .add(Expr::col((shared.clone(), C::SubjectNamespace)).eq(GroupId::NAMESPACE))
-                    .add(Expr::col((shared.clone(), C::Namespace)).eq(namespace))
-                    .add(Expr::col((shared.clone(), C::SubjectRelation)).eq(GroupRelation::Members.as_str())),
-            )
-            .and_where(Expr::col((group.clone(), C::SubjectObject)).eq(user.0))
-            .and_where(Expr::col((group.clone(), C::SubjectNamespace)).eq(USER_NAMESPACE))
-            .and_where(Expr::col((group.clone(), C::Namespace)).eq(GroupId::NAMESPACE))
-            .and_where(Expr::col((group.clone(), C::SubjectRelation)).eq(""))
-            .and_where(
-                Expr::col((group, C::Relation))
-                    .is_in([GroupRelation::Owners.as_str(), GroupRelation::Members.as_str()]),
-            )
-            .to_owned();
-        direct.clone().union(UnionType::All, through_groups).to_owned()
+            .distinct()
+            .filter(subject_is(&Principal::User(user)))
+            .filter(C::Namespace.eq(GroupId::NAMESPACE))
+            .filter(C::Relation.is_in([GroupRelation::Owners.as_str(), GroupRelation::Members.as_str()]))
+            .into_tuple()
+            .all(&self.db)
+            .await?;
+        Ok(std::iter::once(Principal::User(user))
+            .chain(groups.into_iter().map(|g| Principal::GroupMembers(GroupId(g))))
+            .collect())
     }
+
+    /// How many distinct objects of `namespace` the principals hold a relation on.
+    pub async fn count_reached(&self, namespace: &str, principals: &[Principal]) -> Result<u64, DbErr> {
+        let reached = principals.iter().fold(Condition::any(), |any, principal| any.add(subject_is(principal)));
+        let count: Option<i64> = Rows::find()
+            .select_only()
+            .column_as(Expr::col(C::Object).count_distinct(), "count")
+            .filter(C::Namespace.eq(namespace))
+            .filter(reached)
+            .into_tuple()
+            .one(&self.db)
+            .await?;
+        Ok(u64::try_from(count.unwrap_or(0)).unwrap_or(0))
+    }
+
+    /// The newest `limit` objects of `namespace` on which `principal` holds a
+    /// relation, by `sort_at` then object, both descending, each with one of
+    /// the relations held (a share being changed briefly has two rows): a walk
+    /// down `access_index_feed` that stops after `limit` objects. The caller
+    /// joins what it needs (the object's own state).
+    pub fn feed(namespace: &str, principal: &Principal, limit: u64) -> SelectStatement {
+        Query::select()
+            .columns([(Rows, C::Object), (Rows, C::SortAt)])
+            .expr_as(Expr::col((Rows, C::Relation)).min(), C::Relation)
+            .from(Rows)
+            .cond_where(subject_is(principal))
+            .and_where(Expr::col((Rows, C::Namespace)).eq(namespace))
+            // Only a row whose document is gone lacks a time (`stamp`); leaving
+            // those out keeps one order in both databases, which sort NULL
+            // differently, and lets PostgreSQL walk the index backwards.
+            .and_where(Expr::col((Rows, C::SortAt)).is_not_null())
+            .group_by_columns([(Rows, C::SortAt), (Rows, C::Object)])
+            .order_by((Rows, C::SortAt), Order::Desc)
+            .order_by((Rows, C::Object), Order::Desc)
+            .limit(limit)
+            .to_owned()
+    }
+
+    /// Step 1 and 3 of an insert write a row; this gives a document's new rows
+    /// the document's `updated_at`, in the same transaction (see `sort_at`).
+    async fn stamp(txn: &impl ConnectionTrait, keys: &[Key]) -> Result<(), DbErr> {
+        use crate::documents::entity::{Column as D, Entity as Documents};
+        let mut objects: Vec<Uuid> =
+            keys.iter().filter(|key| key.namespace == DocumentId::NAMESPACE).map(|key| key.object).collect();
+        if objects.is_empty() {
+            return Ok(());
+        }
+        objects.dedup();
+        let updated_at = Query::select()
+            .column((Documents, D::UpdatedAt))
+            .from(Documents)
+            .and_where(Expr::col((Documents, D::Id)).equals((Rows, C::Object)))
+            .to_owned();
+        Rows::update_many()
+            .col_expr(C::SortAt, Expr::SubQuery(None, Box::new(updated_at.into_sub_query_statement())))
+            .filter(C::Namespace.eq(DocumentId::NAMESPACE))
+            .filter(C::Object.is_in(objects))
+            .filter(C::SortAt.is_null())
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+
+    /// A document changed: its rows take its new `updated_at`, in the caller's
+    /// transaction, so the list's order never disagrees with the document.
+    pub async fn restamp(
+        txn: &impl ConnectionTrait,
+        document: Uuid,
+        updated_at: chrono::DateTime<Utc>,
+    ) -> Result<(), DbErr> {
+        Rows::update_many()
+            .col_expr(C::SortAt, Expr::value(updated_at))
+            .filter(C::Namespace.eq(DocumentId::NAMESPACE))
+            .filter(C::Object.eq(document))
+            .exec(txn)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Rows whose subject is `principal`: a prefix of both `access_index_subject`
+/// and `access_index_feed`.
+fn subject_is(principal: &Principal) -> Condition {
+    let (namespace, object, relation) = match principal {
+        Principal::User(user) => (USER_NAMESPACE, user.0, ""),
+        Principal::GroupMembers(group) => (GroupId::NAMESPACE, group.0, GroupRelation::Members.as_str()),
+    };
+    Condition::all()
+        .add(Expr::col((Rows, C::SubjectObject)).eq(object))
+        .add(Expr::col((Rows, C::SubjectNamespace)).eq(namespace))
+        .add(Expr::col((Rows, C::SubjectRelation)).eq(relation))
 }

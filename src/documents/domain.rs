@@ -121,8 +121,8 @@ pub struct DocumentSummary {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<entity::Model> for DocumentSummary {
-    fn from(model: entity::Model) -> Self {
+impl From<entity::Summary> for DocumentSummary {
+    fn from(model: entity::Summary) -> Self {
         DocumentSummary {
             id: DocumentId(model.id),
             title: model.title,

@@ -18,7 +18,8 @@ impl fmt::Display for DocumentId {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Ordered strongest first: the list keeps the strongest a person holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DocumentRelation {
     Owners,
     Editors,
@@ -45,6 +46,15 @@ impl Resource for DocumentId {
 
     fn object_id(&self) -> String {
         self.0.to_string()
+    }
+
+    fn implies(relation: DocumentRelation, permission: DocumentPermission) -> bool {
+        use DocumentPermission as P;
+        match relation {
+            DocumentRelation::Owners => true,
+            DocumentRelation::Editors => matches!(permission, P::View | P::Edit),
+            DocumentRelation::Viewers => permission == P::View,
+        }
     }
 }
 

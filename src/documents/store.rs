@@ -5,21 +5,29 @@
 //! them, so a tuple never points at nothing, and a row without its owner tuple is
 //! never `active`.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, Set,
+    TransactionTrait, prelude::Expr, sea_query::ExprTrait,
 };
 use uuid::Uuid;
 
 use super::{
-    DocumentId, DocumentRelation,
+    DocumentId, DocumentPermission, DocumentRelation,
     domain::{DocumentChanges, NewDocument, Page},
     entity::{self, Entity as Documents},
 };
 use crate::{
     auth::UserId,
-    authz::{Authorizer, Resource, index::AccessIndex},
+    authz::{
+        Authorizer, Name, Principal, Resource,
+        index::{
+            AccessIndex,
+            entity::{Column as IndexColumn, Entity as IndexRows},
+        },
+    },
     db::{self, RowState, StoreError},
 };
 
@@ -60,35 +68,118 @@ pub async fn update(
     if let Some(body) = changes.body {
         row.body = Set(body);
     }
-    row.updated_at = Set(Utc::now());
-    Ok(row.update(db).await?)
+    let now = Utc::now();
+    row.updated_at = Set(now);
+    // The list's order lives on the index rows too (`sort_at`): both change
+    // together or not at all.
+    let txn = db.begin().await?;
+    let model = row.update(&txn).await?;
+    AccessIndex::restamp(&txn, model.id, now).await?;
+    txn.commit().await?;
+    Ok(model)
 }
 
 pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: DocumentId) -> Result<(), StoreError> {
     db::delete::<Documents, _>(db, id.0, authz.forget(&id)).await
 }
 
-/// A page of the documents `user` may view, newest first, and how many there
-/// are. The candidates come from the access index (what `user` holds directly
-/// or through a group), so the cost follows the page, not everything the person
-/// can see; the caller re-checks `view` for the page in Keto, which decides.
+/// A page of the documents `user` may view, newest first, and how many they
+/// reach. Every step is bounded by the page, not by what the person can see
+/// (issue 10), except the count, which reads only index entries and runs beside
+/// Keto's check:
+///
+/// 1. whom `user` acts as: themselves and their groups (one indexed lookup);
+/// 2. the page's candidates from the access index (`feed`);
+/// 3. at once: Keto's word on each candidate (`check_held`: one round trip, two
+///    if the index is behind), the candidates' rows, and the count.
 pub async fn page_for(
     db: &DatabaseConnection,
+    authz: &Authorizer,
     user: UserId,
     page: &Page,
-) -> Result<(Vec<entity::Model>, u64), StoreError> {
-    let query = Documents::find()
-        .filter(entity::Column::State.eq(RowState::Active))
-        .filter(entity::Column::Id.in_subquery(AccessIndex::reachable(DocumentId::NAMESPACE, user)));
-    let total = query.clone().count(db).await?;
-    let rows = query
-        .order_by_desc(entity::Column::UpdatedAt)
-        .order_by_asc(entity::Column::Id)
-        .offset((page.page - 1) * page.per_page)
-        .limit(page.per_page)
-        .all(db)
-        .await?;
-    Ok((rows, total))
+) -> Result<(Vec<entity::Summary>, u64), StoreError> {
+    let index = authz.index();
+    let principals = index.principals_of(user).await?;
+    let candidates = feed(db, &principals, page).await?;
+    let held: Vec<(DocumentId, DocumentRelation)> = candidates.iter().map(|c| (c.id, c.relation)).collect();
+    let ids: Vec<Uuid> = candidates.iter().map(|c| c.id.0).collect();
+    let (allowed, mut rows, total) = tokio::try_join!(
+        async { authz.check_held(user, &held, DocumentPermission::View).await.map_err(StoreError::from) },
+        async {
+            let rows = Documents::find()
+                .filter(entity::Column::Id.is_in(ids))
+                .filter(entity::Column::State.eq(RowState::Active))
+                .into_partial_model::<entity::Summary>()
+                .all(db)
+                .await?;
+            Ok::<_, StoreError>(rows.into_iter().map(|row| (row.id, row)).collect::<HashMap<_, _>>())
+        },
+        async { Ok::<_, StoreError>(index.count_reached(DocumentId::NAMESPACE, &principals).await?) },
+    )?;
+    let page = candidates
+        .iter()
+        .zip(allowed)
+        .filter(|(_, allowed)| *allowed)
+        .filter_map(|(candidate, _)| rows.remove(&candidate.id.0))
+        .collect();
+    Ok((page, total))
+}
+
+/// A document the caller reaches, with the relation the index says they hold.
+struct Candidate {
+    id: DocumentId,
+    relation: DocumentRelation,
+}
+
+#[derive(FromQueryResult)]
+struct FeedRow {
+    object: Uuid,
+    sort_at: chrono::DateTime<Utc>,
+    relation: String,
+}
+
+/// Principals per statement: SQLite allows 500 terms in a compound select.
+const ARMS_PER_STATEMENT: usize = 100;
+
+/// The page's candidates, newest first. For each principal, the newest active
+/// documents it holds a relation on, as many as the page reaches: each a walk
+/// down `access_index_feed` that stops there, so every document of the page is
+/// among them. Merged, one entry per document (keeping the strongest relation
+/// seen), and cut to the page. Ties on `updated_at` go by id, descending, in
+/// SQL and here alike.
+async fn feed(db: &DatabaseConnection, principals: &[Principal], page: &Page) -> Result<Vec<Candidate>, StoreError> {
+    use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
+
+    let reach = page.page.saturating_mul(page.per_page);
+    let backend = db.get_database_backend();
+    let mut rows = Vec::new();
+    for chunk in principals.chunks(ARMS_PER_STATEMENT) {
+        let mut arms = chunk.iter().enumerate().map(|(i, principal)| {
+            let mut arm = AccessIndex::feed(DocumentId::NAMESPACE, principal, reach);
+            arm.inner_join(
+                Documents,
+                Condition::all()
+                    .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
+                    .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active)),
+            );
+            Query::select().column(Asterisk).from_subquery(arm, Alias::new(format!("arm{i}"))).to_owned()
+        });
+        let Some(mut statement) = arms.next() else { continue };
+        for arm in arms {
+            statement.union(UnionType::All, arm);
+        }
+        rows.extend(FeedRow::find_by_statement(backend.build(&statement)).all(db).await?);
+    }
+    rows.sort_by_key(|row| std::cmp::Reverse((row.sort_at, row.object)));
+    let mut candidates: Vec<Candidate> = Vec::new();
+    for row in rows {
+        let Some(relation) = DocumentRelation::parse(&row.relation) else { continue };
+        match candidates.last_mut() {
+            Some(last) if last.id.0 == row.object => last.relation = last.relation.min(relation),
+            _ => candidates.push(Candidate { id: DocumentId(row.object), relation }),
+        }
+    }
+    Ok(candidates.into_iter().skip(((page.page - 1) * page.per_page) as usize).take(page.per_page as usize).collect())
 }
 
 /// Finishes or undoes what a crash left behind: rows stuck in `pending` or

@@ -42,6 +42,13 @@ impl Resource for GroupId {
     fn object_id(&self) -> String {
         self.0.to_string()
     }
+
+    fn implies(relation: GroupRelation, permission: GroupPermission) -> bool {
+        match relation {
+            GroupRelation::Owners => true,
+            GroupRelation::Members => permission == GroupPermission::View,
+        }
+    }
 }
 
 impl Name for GroupRelation {

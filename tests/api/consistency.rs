@@ -248,6 +248,8 @@ async fn set_index_row(db: &DatabaseConnection, document: &str, person: &crate::
         subject_relation: Set(String::new()),
         state: Set(state),
         updated_at: Set(chrono::Utc::now()),
+        // What step 1 writes: the document's time, for the list's order.
+        sort_at: Set(Some(chrono::Utc::now())),
     })
     .on_conflict(
         sea_orm::sea_query::OnConflict::columns([
@@ -317,4 +319,46 @@ async fn the_reconciler_settles_the_access_index_after_a_crash_between_any_two_s
         app.call(Method::GET, "/api/documents?per_page=100", Some(&grace.token), None).await.json().await.unwrap();
     assert_eq!(page["total"], 2, "no candidate left over: {page}");
     assert_eq!(ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap(), 0, "idempotent");
+}
+
+/// A list asks Keto whether the person still holds the relation the index names,
+/// and asks the permit itself when not: so when Keto changes behind the index, a
+/// role changed there still shows the document, and a share removed there hides it.
+#[tokio::test]
+async fn keto_decides_the_list_when_the_index_names_a_relation_it_no_longer_has() {
+    let app = crate::helpers::spawn_app().await;
+    let ory = OryStack::shared();
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let db = database(&app).await;
+    let keto = ory::Keto::new(
+        ory::http_client(std::time::Duration::from_secs(2)),
+        ory.keto_read_url().parse().unwrap(),
+        ory.keto_write_url().parse().unwrap(),
+    );
+    let grace_holds = |document: &str, relation: &str| ory::RelationTuple {
+        namespace: "Document".into(),
+        object: document.into(),
+        relation: relation.into(),
+        subject: ory::Subject::Set { namespace: "User".into(), object: grace.id.clone(), relation: String::new() },
+    };
+    let promoted = app.create_document(&ada, "promoted").await;
+    let dropped = app.create_document(&ada, "dropped").await;
+    for document in [&promoted, &dropped] {
+        app.share(&ada, document, json!({ "email": grace.email, "role": "viewer" })).await;
+    }
+    assert_eq!(app.titles(&grace).await, ["dropped", "promoted"]);
+
+    use ory::keto::TupleChange::{Delete, Insert};
+    keto.patch(&[Delete(grace_holds(&promoted, "viewers")), Insert(grace_holds(&promoted, "editors"))]).await.unwrap();
+    keto.patch(&[Delete(grace_holds(&dropped, "viewers"))]).await.unwrap();
+    for document in [&promoted, &dropped] {
+        let index = index_view(&db, document).await;
+        assert!(index.contains(&("viewers".into(), grace.id.clone())), "the index still names the old share");
+    }
+
+    assert_eq!(app.titles(&grace).await, ["promoted"]);
+    let page: Value =
+        app.call(Method::GET, "/api/documents?per_page=100", Some(&grace.token), None).await.json().await.unwrap();
+    assert_eq!(page["items"][0]["id"], promoted.as_str());
 }

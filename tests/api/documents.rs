@@ -255,3 +255,30 @@ async fn bad_shares_are_refused_clearly() {
     );
     problem(revoke_owner.await, 400, "validation_failed").await;
 }
+
+#[tokio::test]
+async fn an_edited_document_moves_to_the_top_of_the_list() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let mut ids = Vec::new();
+    for title in ["oldest", "middle", "newest"] {
+        let id = app.create_document(&ada, title).await;
+        app.share(&ada, &id, json!({ "email": grace.email, "role": "editor" })).await;
+        ids.push(id);
+    }
+    assert_eq!(app.titles(&grace).await, ["newest", "middle", "oldest"]);
+
+    // Edited by a collaborator: the order is the document's, whoever lists it.
+    let edited = app
+        .call(Method::PATCH, &format!("/api/documents/{}", ids[0]), Some(&grace.token), Some(json!({ "body": "new" })))
+        .await;
+    assert_eq!(edited.status(), 200);
+    assert_eq!(app.titles(&grace).await, ["oldest", "newest", "middle"]);
+    assert_eq!(app.titles(&ada).await, ["oldest", "newest", "middle"]);
+
+    let page: Value =
+        app.call(Method::GET, "/api/documents?per_page=2&page=2", Some(&ada.token), None).await.json().await.unwrap();
+    assert_eq!(page["total"], 3);
+    assert_eq!(page["items"][0]["title"], "middle");
+}

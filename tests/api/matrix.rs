@@ -127,3 +127,54 @@ async fn group_endpoints() {
     w.check(Method::DELETE, &group, None, [204, 404, 404, 403, 404, 401], OWNER_LAST).await;
     w.check(Method::GET, &group, None, [404, 404, 404, 404, 404, 401], OWNER_LAST).await;
 }
+
+/// The list asks Keto whether a person still holds the relation the index names
+/// and takes a yes as `view` (`Resource::implies`). That mirror of the permits in
+/// `keto/namespaces.keto.ts` must agree with Keto, relation by permit, in every
+/// namespace: a tuple of each relation is written for a fresh person, and Keto is
+/// asked each permit.
+#[tokio::test]
+async fn every_relation_implies_exactly_the_permits_keto_grants() {
+    use ory_spa::{
+        auth::UserId,
+        authz::{App, Name, Resource, relation_tuple},
+        documents::DocumentId,
+        groups::GroupId,
+        ory::{self, RelationTuple},
+    };
+    use uuid::Uuid;
+
+    async fn agrees<R: Resource>(keto: &ory::Keto, resource: R) -> usize {
+        let mut asked = 0;
+        for &relation in R::Relation::ALL {
+            let user = UserId(Uuid::new_v4());
+            let tuple = relation_tuple(&resource, relation, user);
+            keto.insert(&tuple).await.unwrap();
+            for &permission in R::Permission::ALL {
+                let permit = RelationTuple { relation: permission.as_str().to_owned(), ..tuple.clone() };
+                let granted = keto.check(&permit).await.unwrap();
+                assert_eq!(
+                    granted,
+                    R::implies(relation, permission),
+                    "{}:{} {relation:?} → {permission:?}",
+                    R::NAMESPACE,
+                    resource.object_id()
+                );
+                asked += 1;
+            }
+            keto.patch(&[ory::keto::TupleChange::Delete(tuple)]).await.unwrap();
+        }
+        asked
+    }
+
+    let ory = tokio::task::spawn_blocking(crate::helpers::ory::OryStack::shared).await.unwrap();
+    let keto = ory::Keto::new(
+        ory::http_client(std::time::Duration::from_secs(2)),
+        ory.keto_read_url().parse().unwrap(),
+        ory.keto_write_url().parse().unwrap(),
+    );
+    let asked = agrees(&keto, DocumentId(Uuid::new_v4())).await
+        + agrees(&keto, GroupId(Uuid::new_v4())).await
+        + agrees(&keto, App::Home).await;
+    assert_eq!(asked, 3 * 4 + 2 * 2 + 1, "every relation × permit pair was asked");
+}
