@@ -146,11 +146,7 @@ async fn the_reconciler_repairs_what_a_crash_left_between_steps() {
     let ory = OryStack::shared();
     let ada = app.person("Ada").await;
     let db = database(&app).await;
-    let keto = ory::Keto::new(
-        ory::http_client(std::time::Duration::from_secs(2)),
-        ory.keto_read_url().parse().unwrap(),
-        ory.keto_write_url().parse().unwrap(),
-    );
+    let keto = ory.keto();
     let authz = Authorizer::new(keto, db.clone());
     let owner = ory_spa::auth::UserId(ada.id.parse().unwrap());
 
@@ -275,11 +271,7 @@ async fn the_reconciler_settles_the_access_index_after_a_crash_between_any_two_s
     let ada = app.person("Ada").await;
     let grace = app.person("Grace").await;
     let db = database(&app).await;
-    let keto = ory::Keto::new(
-        ory::http_client(std::time::Duration::from_secs(2)),
-        ory.keto_read_url().parse().unwrap(),
-        ory.keto_write_url().parse().unwrap(),
-    );
+    let keto = ory.keto();
     let viewer = |document: &str| ory::RelationTuple {
         namespace: "Document".into(),
         object: document.into(),
@@ -331,11 +323,7 @@ async fn keto_decides_the_list_when_the_index_names_a_relation_it_no_longer_has(
     let ada = app.person("Ada").await;
     let grace = app.person("Grace").await;
     let db = database(&app).await;
-    let keto = ory::Keto::new(
-        ory::http_client(std::time::Duration::from_secs(2)),
-        ory.keto_read_url().parse().unwrap(),
-        ory.keto_write_url().parse().unwrap(),
-    );
+    let keto = ory.keto();
     let grace_holds = |document: &str, relation: &str| ory::RelationTuple {
         namespace: "Document".into(),
         object: document.into(),

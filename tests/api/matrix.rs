@@ -168,11 +168,7 @@ async fn every_relation_implies_exactly_the_permits_keto_grants() {
     }
 
     let ory = tokio::task::spawn_blocking(crate::helpers::ory::OryStack::shared).await.unwrap();
-    let keto = ory::Keto::new(
-        ory::http_client(std::time::Duration::from_secs(2)),
-        ory.keto_read_url().parse().unwrap(),
-        ory.keto_write_url().parse().unwrap(),
-    );
+    let keto = ory.keto();
     let asked = agrees(&keto, DocumentId(Uuid::new_v4())).await
         + agrees(&keto, GroupId(Uuid::new_v4())).await
         + agrees(&keto, App::Home).await;

@@ -298,12 +298,7 @@ async fn scenario() {
     assert!(acknowledged.len() > 20, "the load went on through the other replica: {}", acknowledged.len());
 
     let db = sea_orm::Database::connect(&database_url).await.unwrap();
-    let keto = ory_spa::ory::Keto::new(
-        ory_spa::ory::http_client(Duration::from_secs(2)),
-        ory.keto_read_url().parse().unwrap(),
-        ory.keto_write_url().parse().unwrap(),
-    );
-    let authz = Authorizer::new(keto, db.clone());
+    let authz = Authorizer::new(ory.keto(), db.clone());
     ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap();
     let unfinished = documents::entity::Entity::find()
         .filter(documents::entity::Column::State.ne(RowState::Active))

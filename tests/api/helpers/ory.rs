@@ -200,6 +200,16 @@ impl OryStack {
     pub fn kratos_admin_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.kratos_admin)
     }
+    /// A client of this Keto's read and write APIs, for tests that change Keto
+    /// behind the backend's back.
+    pub fn keto(&self) -> ory_spa::ory::Keto {
+        ory_spa::ory::Keto::new(
+            ory_spa::ory::http_client(std::time::Duration::from_secs(2)),
+            self.keto_read_url().parse().unwrap(),
+            self.keto_write_url().parse().unwrap(),
+        )
+    }
+
     pub fn keto_read_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.keto_read)
     }
