@@ -410,6 +410,7 @@ impl AccessIndex {
         if objects.is_empty() {
             return Ok(());
         }
+        objects.sort_unstable();
         objects.dedup();
         let updated_at = Query::select()
             .column((Documents, D::UpdatedAt))
