@@ -171,12 +171,19 @@ async fn feed(db: &DatabaseConnection, principals: &[Principal], page: &Page) ->
         rows.extend(FeedRow::find_by_statement(backend.build(&statement)).all(db).await?);
     }
     rows.sort_by_key(|row| std::cmp::Reverse((row.sort_at, row.object)));
+    // A document's rows carry one time, except when a share and an edit race
+    // on PostgreSQL (the edit restamps the rows it can see): then its newest
+    // row places it, and it is listed once all the same.
     let mut candidates: Vec<Candidate> = Vec::new();
+    let mut placed: HashMap<Uuid, usize> = HashMap::new();
     for row in rows {
         let Some(relation) = DocumentRelation::parse(&row.relation) else { continue };
-        match candidates.last_mut() {
-            Some(last) if last.id.0 == row.object => last.relation = last.relation.min(relation),
-            _ => candidates.push(Candidate { id: DocumentId(row.object), relation }),
+        match placed.get(&row.object) {
+            Some(&at) => candidates[at].relation = candidates[at].relation.min(relation),
+            None => {
+                placed.insert(row.object, candidates.len());
+                candidates.push(Candidate { id: DocumentId(row.object), relation });
+            }
         }
     }
     Ok(candidates.into_iter().skip(((page.page - 1) * page.per_page) as usize).take(page.per_page as usize).collect())
