@@ -233,6 +233,16 @@ async fn index_view(db: &DatabaseConnection, document: &str) -> Vec<(String, Str
     tuples
 }
 
+/// The tuple `Document:<document>#<relation>@User:<person>`.
+fn holds(person: &crate::helpers::Person, document: &str, relation: &str) -> ory::RelationTuple {
+    ory::RelationTuple {
+        namespace: "Document".into(),
+        object: document.into(),
+        relation: relation.into(),
+        subject: ory::Subject::Set { namespace: "User".into(), object: person.id.clone(), relation: String::new() },
+    }
+}
+
 async fn set_index_row(db: &DatabaseConnection, document: &str, person: &crate::helpers::Person, state: RowState) {
     use ory_spa::authz::index::entity;
     entity::Entity::insert(entity::ActiveModel {
@@ -272,12 +282,7 @@ async fn the_reconciler_settles_the_access_index_after_a_crash_between_any_two_s
     let grace = app.person("Grace").await;
     let db = database(&app).await;
     let keto = ory.keto();
-    let viewer = |document: &str| ory::RelationTuple {
-        namespace: "Document".into(),
-        object: document.into(),
-        relation: "viewers".into(),
-        subject: ory::Subject::Set { namespace: "User".into(), object: grace.id.clone(), relation: String::new() },
-    };
+    let viewer = |document: &str| holds(&grace, document, "viewers");
     let documents: Vec<String> = futures_util::future::join_all(
         ["never shared", "shared", "still shared", "unshared"].map(|title| app.create_document(&ada, title)),
     )
@@ -324,12 +329,7 @@ async fn keto_decides_the_list_when_the_index_names_a_relation_it_no_longer_has(
     let grace = app.person("Grace").await;
     let db = database(&app).await;
     let keto = ory.keto();
-    let grace_holds = |document: &str, relation: &str| ory::RelationTuple {
-        namespace: "Document".into(),
-        object: document.into(),
-        relation: relation.into(),
-        subject: ory::Subject::Set { namespace: "User".into(), object: grace.id.clone(), relation: String::new() },
-    };
+    let grace_holds = |document: &str, relation: &str| holds(&grace, document, relation);
     let promoted = app.create_document(&ada, "promoted").await;
     let dropped = app.create_document(&ada, "dropped").await;
     for document in [&promoted, &dropped] {
