@@ -20,7 +20,16 @@ pub async fn connect(url: &SecretString) -> Result<DatabaseConnection, DbErr> {
         .acquire_timeout(Duration::from_secs(5))
         // Statements are logged by our own spans where useful; sqlx's logging
         // would print every statement, parameters included, at info.
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // SQLite's default rollback journal makes every write lock readers out:
+        // a list waits for any share or edit in flight. In WAL mode readers
+        // read the last commit while one writer writes. `synchronous` stays
+        // FULL (sqlx's default), not the NORMAL WAL allows: a commit must
+        // survive a power cut, because the index row written before a Keto
+        // write is what the reconciler settles that write from (ARCHITECTURE.md,
+        // "Consistency"). The mode is stored in the file; a `:memory:`
+        // database keeps its own.
+        .map_sqlx_sqlite_opts(|sqlite| sqlite.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal));
     Database::connect(options).await
 }
 

@@ -8,6 +8,7 @@ mod auth;
 mod consistency;
 mod contract;
 mod cookie;
+mod database;
 mod documents;
 mod expiry;
 mod extractor;
