@@ -11,6 +11,8 @@
 //! - `ory_requests_total`, `ory_request_duration_seconds`: per Ory service,
 //!   operation and outcome (`ok`, `error`), recorded in `ory::Service::send`;
 //! - `session_cache_lookups_total`: per result (`hit`, `miss`);
+//! - `access_index_count_lookups_total`: a list's `total`, reused (`hit`) or
+//!   counted (`miss`) (`authz::index::AccessIndex::count_reached`);
 //! - `http_requests_shed_total`: password submissions refused by the in-flight
 //!   limit (`http::PasswordGate`);
 //! - `rate_limit_refusals_total`: requests refused by a rate limit, per bucket

@@ -11,6 +11,7 @@ mod m20261123_000002_rate_limits;
 mod m20261124_000001_access_index;
 mod m20261201_000001_social_sign_ins;
 mod m20261202_000001_access_index_feed;
+mod m20261203_000001_access_index_generations;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_access_index::Migration),
             Box::new(m20261201_000001_social_sign_ins::Migration),
             Box::new(m20261202_000001_access_index_feed::Migration),
+            Box::new(m20261203_000001_access_index_generations::Migration),
         ]
     }
 }

@@ -17,6 +17,8 @@
 //! Only tuples whose object and subject are ids (documents, groups, people) are
 //! mirrored; `App:home`, the one tuple that is not, is never listed.
 
+use std::collections::HashMap;
+
 use chrono::Utc;
 use sea_orm::{
     ActiveValue::Set,
@@ -71,6 +73,33 @@ pub mod entity {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+/// `access_index_generations`: per subject, how many times its rows were
+/// added or removed (see `AccessIndex::count_reached`).
+pub mod generation {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "access_index_generations")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject_object: Uuid,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject_namespace: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject_relation: String,
+        pub generation: i64,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+/// A subject as the index stores it: object, namespace, relation (the order of
+/// `access_index_generations`' key).
+type SubjectKey = (Uuid, String, String);
 
 /// A tuple as the index keys it; `None` for tuples it does not mirror.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,6 +163,10 @@ impl Key {
         }
     }
 
+    fn subject(&self) -> SubjectKey {
+        (self.subject_object, self.subject_namespace.clone(), self.subject_relation.clone())
+    }
+
     fn filter(&self) -> Condition {
         Condition::all()
             .add(C::Namespace.eq(self.namespace.as_str()))
@@ -164,14 +197,23 @@ fn split(changes: &[TupleChange]) -> (Vec<Key>, Vec<Key>) {
     (inserts, deletes)
 }
 
+/// What `count_reached` remembers a count under: the namespace, and each
+/// principal with its generation when it was counted.
+type CountKey = (&'static str, Vec<(Principal, i64)>);
+
 #[derive(Clone)]
 pub struct AccessIndex {
     db: DatabaseConnection,
+    counts: moka::sync::Cache<CountKey, u64>,
 }
 
 impl AccessIndex {
     pub fn new(db: DatabaseConnection) -> Self {
-        AccessIndex { db }
+        // A count is worth keeping while its person pages through a list; the
+        // generations, not time, decide when it is wrong.
+        let counts =
+            moka::sync::Cache::builder().max_capacity(10_000).time_to_idle(std::time::Duration::from_secs(600)).build();
+        AccessIndex { db, counts }
     }
 
     /// Step 1, before Keto: new rows `pending` (an existing row is left as it
@@ -184,6 +226,7 @@ impl AccessIndex {
         }
         let now = Utc::now();
         let txn = self.db.begin().await?;
+        bump(&txn, inserts.iter().map(Key::subject)).await?;
         for key in inserts {
             let result = Rows::insert(key.row(RowState::Pending, now))
                 .on_conflict_do_nothing()
@@ -219,6 +262,7 @@ impl AccessIndex {
         }
         let now = Utc::now();
         let txn = self.db.begin().await?;
+        bump(&txn, inserts.iter().chain(&deletes).map(Key::subject)).await?;
         for key in &inserts {
             Rows::insert(key.row(RowState::Active, now))
                 .on_conflict(
@@ -251,6 +295,7 @@ impl AccessIndex {
             return Ok(());
         }
         let txn = self.db.begin().await?;
+        bump(&txn, prepared.inserted.iter().map(Key::subject)).await?;
         for key in prepared.inserted {
             Rows::delete_many().filter(key.filter()).filter(C::State.eq(RowState::Pending)).exec(&txn).await?;
         }
@@ -299,9 +344,37 @@ impl AccessIndex {
 
     /// Step 3 of forgetting an object: its rows are removed.
     pub async fn confirm_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
+        use self::generation::{Column as G, Entity as Generations};
         let Ok(object) = object.parse::<Uuid>() else { return Ok(()) };
-        Rows::delete_many().filter(C::Namespace.eq(namespace)).filter(C::Object.eq(object)).exec(&self.db).await?;
-        Ok(())
+        let subject = [C::SubjectObject, C::SubjectNamespace, C::SubjectRelation];
+        // The subjects are read and bumped by one statement, the transaction's
+        // first: on SQLite it takes the write lock before reading (a read first
+        // could not become a write once another commit lands), and on
+        // PostgreSQL it locks them in key order, as `bump` does.
+        let subjects = Query::select()
+            .distinct()
+            .columns(subject)
+            .expr(Expr::val(1i64))
+            .from(Rows)
+            .and_where(Expr::col(C::Namespace).eq(namespace))
+            .and_where(Expr::col(C::Object).eq(object))
+            .order_by_columns(subject.map(|column| (column, Order::Asc)))
+            .to_owned();
+        let bump = Query::insert()
+            .into_table(Generations)
+            .columns([G::SubjectObject, G::SubjectNamespace, G::SubjectRelation, G::Generation])
+            .select_from(subjects)
+            .map_err(|error| DbErr::Custom(error.to_string()))?
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([G::SubjectObject, G::SubjectNamespace, G::SubjectRelation])
+                    .value(G::Generation, Expr::col((Generations, G::Generation)).add(1))
+                    .to_owned(),
+            )
+            .to_owned();
+        let txn = self.db.begin().await?;
+        txn.execute(&bump).await?;
+        Rows::delete_many().filter(C::Namespace.eq(namespace)).filter(C::Object.eq(object)).exec(&txn).await?;
+        txn.commit().await
     }
 
     async fn set_object_state(&self, namespace: &str, object: &str, state: RowState) -> Result<(), DbErr> {
@@ -339,7 +412,10 @@ impl AccessIndex {
                 .exec(&self.db)
                 .await?;
         } else {
-            Rows::delete_many().filter(key.filter()).exec(&self.db).await?;
+            let txn = self.db.begin().await?;
+            bump(&txn, [key.subject()]).await?;
+            Rows::delete_many().filter(key.filter()).exec(&txn).await?;
+            txn.commit().await?;
         }
         Ok(())
     }
@@ -364,8 +440,52 @@ impl AccessIndex {
             .collect())
     }
 
-    /// How many distinct objects of `namespace` the principals hold a relation on.
-    pub async fn count_reached(&self, namespace: &str, principals: &[Principal]) -> Result<u64, DbErr> {
+    /// How many distinct objects of `namespace` the principals hold a relation
+    /// on. Counting reads every row the principals have, the one part of a list
+    /// that grows with what a person can see, so a count is kept under the
+    /// principals' generations and reused until one of them moves: exact on
+    /// every replica, at the cost of one lookup per principal.
+    pub async fn count_reached(&self, namespace: &'static str, principals: &[Principal]) -> Result<u64, DbErr> {
+        let key: CountKey = (namespace, principals.iter().copied().zip(self.generations(principals).await?).collect());
+        let cached = self.counts.get(&key);
+        metrics::counter!("access_index_count_lookups_total", "result" => if cached.is_some() { "hit" } else { "miss" })
+            .increment(1);
+        if let Some(count) = cached {
+            return Ok(count);
+        }
+        let count = self.count_now(namespace, principals).await?;
+        self.counts.insert(key, count);
+        Ok(count)
+    }
+
+    /// Each principal's generation, 0 for one never written.
+    async fn generations(&self, principals: &[Principal]) -> Result<Vec<i64>, DbErr> {
+        use self::generation::{Column as G, Entity as Generations};
+        let mut found: HashMap<SubjectKey, i64> = HashMap::new();
+        for chunk in principals.chunks(ARMS_PER_STATEMENT) {
+            let any = chunk.iter().fold(Condition::any(), |any, principal| {
+                let (namespace, object, relation) = subject_of(principal);
+                any.add(
+                    Condition::all()
+                        .add(G::SubjectObject.eq(object))
+                        .add(G::SubjectNamespace.eq(namespace))
+                        .add(G::SubjectRelation.eq(relation)),
+                )
+            });
+            for row in Generations::find().filter(any).all(&self.db).await? {
+                found.insert((row.subject_object, row.subject_namespace, row.subject_relation), row.generation);
+            }
+        }
+        Ok(principals
+            .iter()
+            .map(|principal| {
+                let (namespace, object, relation) = subject_of(principal);
+                found.get(&(object, namespace.to_owned(), relation.to_owned())).copied().unwrap_or(0)
+            })
+            .collect())
+    }
+
+    async fn count_now(&self, namespace: &str, principals: &[Principal]) -> Result<u64, DbErr> {
         let reached = principals.iter().fold(Condition::any(), |any, principal| any.add(subject_is(principal)));
         let count: Option<i64> = Rows::find()
             .select_only()
@@ -447,12 +567,48 @@ impl AccessIndex {
 /// Rows whose subject is `principal`: a prefix of both `access_index_subject`
 /// and `access_index_feed`.
 fn subject_is(principal: &Principal) -> Condition {
-    let (namespace, object, relation) = match principal {
-        Principal::User(user) => (USER_NAMESPACE, user.0, ""),
-        Principal::GroupMembers(group) => (GroupId::NAMESPACE, group.0, GroupRelation::Members.as_str()),
-    };
+    let (namespace, object, relation) = subject_of(principal);
     Condition::all()
         .add(Expr::col((Rows, C::SubjectObject)).eq(object))
         .add(Expr::col((Rows, C::SubjectNamespace)).eq(namespace))
         .add(Expr::col((Rows, C::SubjectRelation)).eq(relation))
+}
+
+/// A principal as the index's subject columns hold it: namespace, object, relation.
+fn subject_of(principal: &Principal) -> (&'static str, Uuid, &'static str) {
+    match principal {
+        Principal::User(user) => (USER_NAMESPACE, user.0, ""),
+        Principal::GroupMembers(group) => (GroupId::NAMESPACE, group.0, GroupRelation::Members.as_str()),
+    }
+}
+
+/// Principals (and subjects) per statement.
+const ARMS_PER_STATEMENT: usize = 100;
+
+/// Raises the generation of each subject, first thing in a transaction that
+/// adds or removes rows of theirs, so that a count kept under the old one is
+/// not used again. Sorted: two transactions on PostgreSQL take the row locks
+/// in one order, and so never wait for each other in a cycle.
+async fn bump(txn: &impl ConnectionTrait, subjects: impl IntoIterator<Item = SubjectKey>) -> Result<(), DbErr> {
+    use self::generation::{ActiveModel, Column as G, Entity as Generations};
+    let mut subjects: Vec<SubjectKey> = subjects.into_iter().collect();
+    subjects.sort_unstable();
+    subjects.dedup();
+    for chunk in subjects.chunks(ARMS_PER_STATEMENT) {
+        let rows = chunk.iter().map(|(object, namespace, relation)| ActiveModel {
+            subject_object: Set(*object),
+            subject_namespace: Set(namespace.clone()),
+            subject_relation: Set(relation.clone()),
+            generation: Set(1),
+        });
+        Generations::insert_many(rows)
+            .on_conflict(
+                sea_orm::sea_query::OnConflict::columns([G::SubjectObject, G::SubjectNamespace, G::SubjectRelation])
+                    .value(G::Generation, Expr::col((Generations, G::Generation)).add(1))
+                    .to_owned(),
+            )
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
 }

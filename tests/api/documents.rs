@@ -3,7 +3,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::helpers::{problem, spawn_app};
+use crate::helpers::{Person, TestApp, ory::OryStack, problem, spawn_app, spawn_replica};
 
 #[tokio::test]
 async fn create_read_update_delete() {
@@ -281,4 +281,64 @@ async fn an_edited_document_moves_to_the_top_of_the_list() {
         app.call(Method::GET, "/api/documents?per_page=2&page=2", Some(&ada.token), None).await.json().await.unwrap();
     assert_eq!(page["total"], 3);
     assert_eq!(page["items"][0]["title"], "middle");
+}
+
+/// A list's `total` is remembered per replica under the generations of the
+/// principals it was counted for (`AccessIndex::count_reached`). Every change
+/// to what a person reaches must move it, on the other replica too: here every
+/// write goes through `second` and every count is read from `first`.
+#[tokio::test]
+async fn the_total_follows_every_change_made_through_another_replica() {
+    let first = spawn_app().await;
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let second = spawn_replica(&first, ory, &[]).await;
+    let ada = second.person("Ada").await;
+    let grace = second.person("Grace").await;
+    async fn total(app: &TestApp, person: &Person) -> u64 {
+        let list: Value =
+            app.call(Method::GET, "/api/documents", Some(&person.token), None).await.json().await.unwrap();
+        list["total"].as_u64().unwrap()
+    }
+    let expect = |count: u64, why: &'static str| {
+        let (first, grace) = (&first, &grace);
+        async move {
+            // Twice: the second answer comes from the kept count.
+            assert_eq!(total(first, grace).await, count, "{why}");
+            assert_eq!(total(first, grace).await, count, "{why}, counted again");
+        }
+    };
+    expect(0, "nothing yet").await;
+
+    let own = second.create_document(&grace, "Own").await;
+    expect(1, "her own document").await;
+    let direct = second.create_document(&ada, "Shared with Grace").await;
+    second.share(&ada, &direct, json!({ "email": grace.email, "role": "viewer" })).await;
+    expect(2, "shared with her").await;
+    second.share(&ada, &direct, json!({ "email": grace.email, "role": "editor" })).await;
+    expect(2, "a role changed").await;
+
+    let group = second.create_group(&ada, "Team", &[&grace]).await;
+    let team = second.create_document(&ada, "For the team").await;
+    second.share(&ada, &team, json!({ "group_id": group, "role": "viewer" })).await;
+    expect(3, "shared with her group").await;
+    second.share(&ada, &direct, json!({ "group_id": group, "role": "viewer" })).await;
+    expect(3, "one document reached twice counts once").await;
+
+    let removed =
+        second.call(Method::DELETE, &format!("/api/groups/{group}/members/{}", grace.id), Some(&ada.token), None).await;
+    assert_eq!(removed.status(), 204);
+    expect(2, "she left the group").await;
+    let revoked = second
+        .call(
+            Method::DELETE,
+            &format!("/api/documents/{direct}/collaborators/users/{}", grace.id),
+            Some(&ada.token),
+            None,
+        )
+        .await;
+    assert_eq!(revoked.status(), 204);
+    expect(1, "the share was revoked").await;
+    let deleted = second.call(Method::DELETE, &format!("/api/documents/{own}"), Some(&grace.token), None).await;
+    assert_eq!(deleted.status(), 204);
+    expect(0, "her document was deleted").await;
 }

@@ -12,7 +12,7 @@ fn sample(scrape: &str, name: &str, labels: &[(&str, &str)]) -> Option<f64> {
 }
 
 #[tokio::test]
-async fn requests_ory_calls_and_the_session_cache_are_counted_on_the_metrics_port_only() {
+async fn requests_ory_calls_and_the_caches_are_counted_on_the_metrics_port_only() {
     let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
     let app =
         spawn_app_on(ory, &[("APP_METRICS_BIND_ADDRESS", "127.0.0.1:0"), ("APP_SESSION_CACHE_TTL_MS", "60000")]).await;
@@ -22,6 +22,11 @@ async fn requests_ory_calls_and_the_session_cache_are_counted_on_the_metrics_por
         assert_eq!(app.home(&token).await.status(), 200);
     }
     problem(app.home("ory_st_unknown").await, 401, "unauthenticated").await;
+    // A list counts what its person reaches once, then reuses the count.
+    for _ in 0..2 {
+        let list = app.call(reqwest::Method::GET, "/api/documents", Some(&token), None).await;
+        assert_eq!(list.status(), 200);
+    }
 
     let response = reqwest::get(&metrics).await.unwrap();
     assert_eq!(response.status(), 200);
@@ -42,6 +47,8 @@ async fn requests_ory_calls_and_the_session_cache_are_counted_on_the_metrics_por
     );
     assert!(sample(&scrape, "session_cache_lookups_total", &[("result", "hit")]) >= Some(2.0));
     assert!(sample(&scrape, "session_cache_lookups_total", &[("result", "miss")]) >= Some(1.0));
+    assert!(sample(&scrape, "access_index_count_lookups_total", &[("result", "miss")]) >= Some(1.0));
+    assert!(sample(&scrape, "access_index_count_lookups_total", &[("result", "hit")]) >= Some(1.0));
     // The token never appears, nor anything from a path but its route pattern.
     assert!(!scrape.contains(&token));
 
