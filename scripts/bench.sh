@@ -150,8 +150,24 @@ for visible in "$small" "$large"; do
   row "GET /api/documents?per_page=100, $visible visible" - -c1 -t1 -d"${seconds}s" \
     -H "Authorization: Bearer $list_token" "$STACK_URL/api/documents?per_page=100"
 done
-unloaded=$(wrk -c1 -t1 -d"${seconds}s" --latency -H "Authorization: Bearer $large_token" \
-  "$STACK_URL/api/documents?per_page=100" | awk '$1 == "50%" {print $2}')
+# The target's figure. This machine's speed drifts by half within minutes (a shared
+# VM), so the list alternates with Keto answering the same batch alone, in rounds of
+# 3 s; each figure is the median of its rounds' p50s, and their difference is the
+# backend's part, whatever the machine's pace.
+to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v / 1000; else if (v ~ /ms$/) print v + 0; else print v * 1000 }'; }
+p50_ms() { to_ms "$(wrk -c1 -t1 -d3s --latency "$@" | awk '$1 == "50%" {print $2}')"; }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+list_rounds=() keto_rounds=()
+for _ in 1 2 3 4 5; do
+  list_rounds+=("$(p50_ms -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=100")")
+  keto_rounds+=("$(CHECK_BODY=$page_batch p50_ms -s scripts/bench/check.lua \
+    "$STACK_KETO_READ_URL/relation-tuples/batch/check")")
+done
+unloaded=$(median "${list_rounds[@]}")
+keto_alone=$(median "${keto_rounds[@]}")
+echo "page of 100 at $large visible, p50 of 5 rounds of 3 s each, alternating:"
+echo "  the list ${list_rounds[*]} ms → median $unloaded ms"
+echo "  Keto alone, the same batch ${keto_rounds[*]} ms → median $keto_alone ms"
 keto_before=$(metric ory_requests_total 'service="Keto"')
 for _ in $(seq 1 20); do curl -fsS -o /dev/null -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=100"; done
 keto_per_page=$(awk -v c="$(($(metric ory_requests_total 'service="Keto"') - keto_before))" 'BEGIN {print c / 20}')
@@ -182,9 +198,10 @@ echo
 echo "targets"
 hr
 verdict() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "NOT met"; fi; }
-to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v / 1000; else if (v ~ /ms$/) print v + 0; else print v * 1000 }'; }
 echo "page of 100 at $large visible in ≤ 2 Keto round trips: $keto_per_page → $(verdict "$keto_per_page <= 2")"
-echo "page of 100 at $large visible, p50 ≤ 30 ms unloaded: $unloaded → $(verdict "$(to_ms "$unloaded") <= 30")"
+echo "page of 100 at $large visible, p50 ≤ 30 ms unloaded: $unloaded ms → $(verdict "$unloaded <= 30")"
+echo "  (Keto alone answered its batch in $keto_alone ms in the same rounds; the backend adds" \
+  "$(awk -v a="$unloaded" -v b="$keto_alone" 'BEGIN {printf "%.1f", a - b}') ms)"
 echo "list throughput within 2× of a single-document read: $list_loaded vs $single req/s →" \
   "$(verdict "$list_loaded * 2 >= $single")"
 echo "  (Keto alone answers $page_floor such pages/s here; the list reaches" \
