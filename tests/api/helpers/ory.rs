@@ -345,6 +345,15 @@ impl OryStack {
     /// answers, which is what a hung service looks like to us.
     pub fn freeze_kratos(&self) {
         self.signal_kratos(libc::SIGSTOP);
+        // kill(2) returns once the signal is queued, not once every thread has
+        // stopped: a request sent at once could still be answered. Wait until
+        // the kernel reports each thread stopped.
+        let pid = self.kratos.lock().unwrap().as_ref().expect("Kratos is running").child.id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !all_threads_stopped(pid) {
+            assert!(Instant::now() < deadline, "Kratos did not stop within 5 s of SIGSTOP");
+            std::thread::sleep(Duration::from_millis(5));
+        }
     }
 
     pub fn thaw_kratos(&self) {
@@ -454,4 +463,14 @@ impl std::ops::Deref for FaultStack {
     fn deref(&self) -> &OryStack {
         self.stack
     }
+}
+
+/// Whether every thread of `pid` is stopped (`T` in `/proc/<pid>/task/<tid>/stat`).
+fn all_threads_stopped(pid: u32) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else { return false };
+    tasks.flatten().all(|task| {
+        std::fs::read_to_string(task.path().join("stat"))
+            // The state follows the command name, which is in parentheses.
+            .is_ok_and(|stat| stat.rsplit_once(") ").is_some_and(|(_, rest)| rest.starts_with('T')))
+    })
 }
