@@ -462,7 +462,7 @@ impl AccessIndex {
     async fn generations(&self, principals: &[Principal]) -> Result<Vec<i64>, DbErr> {
         use self::generation::{Column as G, Entity as Generations};
         let mut found: HashMap<SubjectKey, i64> = HashMap::new();
-        for chunk in principals.chunks(ARMS_PER_STATEMENT) {
+        for chunk in principals.chunks(PRINCIPALS_PER_STATEMENT) {
             let any = chunk.iter().fold(Condition::any(), |any, principal| {
                 let (namespace, object, relation) = subject_of(principal);
                 any.add(
@@ -582,8 +582,10 @@ fn subject_of(principal: &Principal) -> (&'static str, Uuid, &'static str) {
     }
 }
 
-/// Principals (and subjects) per statement.
-const ARMS_PER_STATEMENT: usize = 100;
+/// Principals (or subjects) per statement: SQLite allows 500 terms in a
+/// compound select (a list's feed) and 1,000 levels of expression depth (an
+/// `OR` chain).
+pub const PRINCIPALS_PER_STATEMENT: usize = 100;
 
 /// Raises the generation of each subject, first thing in a transaction that
 /// adds or removes rows of theirs, so that a count kept under the old one is
@@ -594,7 +596,7 @@ async fn bump(txn: &impl ConnectionTrait, subjects: impl IntoIterator<Item = Sub
     let mut subjects: Vec<SubjectKey> = subjects.into_iter().collect();
     subjects.sort_unstable();
     subjects.dedup();
-    for chunk in subjects.chunks(ARMS_PER_STATEMENT) {
+    for chunk in subjects.chunks(PRINCIPALS_PER_STATEMENT) {
         let rows = chunk.iter().map(|(object, namespace, relation)| ActiveModel {
             subject_object: Set(*object),
             subject_namespace: Set(namespace.clone()),

@@ -24,7 +24,7 @@ use crate::{
     authz::{
         Authorizer, Name, Principal, Resource,
         index::{
-            AccessIndex,
+            AccessIndex, PRINCIPALS_PER_STATEMENT,
             entity::{Column as IndexColumn, Entity as IndexRows},
         },
     },
@@ -138,9 +138,6 @@ struct FeedRow {
     relation: String,
 }
 
-/// Principals per statement: SQLite allows 500 terms in a compound select.
-const ARMS_PER_STATEMENT: usize = 100;
-
 /// The page's candidates, newest first. For each principal, the newest active
 /// documents it holds a relation on, as many as the page reaches: each a walk
 /// down `access_index_feed` that stops there, so every document of the page is
@@ -153,7 +150,7 @@ async fn feed(db: &DatabaseConnection, principals: &[Principal], page: &Page) ->
     let reach = page.page.saturating_mul(page.per_page);
     let backend = db.get_database_backend();
     let mut rows = Vec::new();
-    for chunk in principals.chunks(ARMS_PER_STATEMENT) {
+    for chunk in principals.chunks(PRINCIPALS_PER_STATEMENT) {
         let mut arms = chunk.iter().enumerate().map(|(i, principal)| {
             let mut arm = AccessIndex::feed(DocumentId::NAMESPACE, principal, reach);
             arm.inner_join(
