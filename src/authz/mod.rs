@@ -131,6 +131,12 @@ impl Authorizer {
         Authorizer { keto, index: AccessIndex::new(db) }
     }
 
+    /// The same guard, sharing this one's access index (and its cached counts),
+    /// calling Keto through another HTTP client.
+    pub fn with_http(&self, http: reqwest::Client) -> Self {
+        Authorizer { keto: self.keto.with_http(http), index: self.index.clone() }
+    }
+
     /// The access index, for finding candidates; never for deciding.
     pub fn index(&self) -> &AccessIndex {
         &self.index

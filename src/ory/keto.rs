@@ -136,6 +136,12 @@ impl Keto {
         Keto { http, read, write }
     }
 
+    /// The same service through another HTTP client (one per server worker:
+    /// `startup::server` says why).
+    pub fn with_http(&self, http: reqwest::Client) -> Self {
+        Keto { http, ..self.clone() }
+    }
+
     /// Is `tuple` true, directly or through the namespace's permission rules?
     pub async fn check(&self, tuple: &RelationTuple) -> Result<bool, OryError> {
         let request =

@@ -50,6 +50,12 @@ impl Kratos {
         Kratos { http, public, admin }
     }
 
+    /// The same service through another HTTP client (one per server worker:
+    /// `startup::server` says why).
+    pub fn with_http(&self, http: reqwest::Client) -> Self {
+        Kratos { http, ..self.clone() }
+    }
+
     /// Readiness of Kratos' public API.
     pub async fn ready(&self) -> Result<(), OryError> {
         let response = KRATOS.send(self.public(Method::GET, "health/ready"), "readiness").await?;
