@@ -36,6 +36,7 @@ metric() { curl -fsS "$STACK_METRICS_URL" | awk -v name="$1" -v match_="$2" \
   'index($0, name "{") == 1 && index($0, match_) { sum += $NF } END { printf "%d", sum }'; }
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 hr() { printf '%s\n' "--------------------------------------------------------------------------------------------------"; }
 
 echo "== ory-spa benchmark: $(nproc) cores, release build, wrk -t2 -c$connections for ${seconds}s per row"
@@ -107,8 +108,8 @@ echo
 printf '%-48s %9s %9s %9s %7s %7s %7s %7s\n' "floor: wrk straight at Kratos and Keto" "req/s" "p50" "p99" "non-2xx"
 hr
 floor_row "Kratos GET /sessions/whoami" "${loaded[@]}" -H "X-Session-Token: $token" "$STACK_KRATOS_PUBLIC_URL/sessions/whoami"
-CHECK_BODY="{\"namespace\":\"App\",\"object\":\"home\",\"relation\":\"view\",\"subject_set\":{\"namespace\":\"User\",\"object\":\"$identity\",\"relation\":\"\"}}" \
-  floor_row "Keto POST /relation-tuples/check/openapi" "${loaded[@]}" -s scripts/bench/check.lua \
+home_check="{\"namespace\":\"App\",\"object\":\"home\",\"relation\":\"view\",\"subject_set\":{\"namespace\":\"User\",\"object\":\"$identity\",\"relation\":\"\"}}"
+CHECK_BODY=$home_check floor_row "Keto POST /relation-tuples/check/openapi" "${loaded[@]}" -s scripts/bench/check.lua \
   "$STACK_KETO_READ_URL/relation-tuples/check/openapi"
 # What a list of 100 asks Keto, straight at Keto: the ceiling of list throughput.
 page_batch=$(node scripts/bench/page-batch.mjs "$STACK_URL" "$large_token")
@@ -142,6 +143,26 @@ for visible in "$small" "$large"; do
 done
 list_loaded=${rps["GET /api/documents?per_page=100, $large visible (×{id})"]}
 
+# /api/home's target, paired the same way as the list's latency below: five rounds
+# of 3 s, each calling whoami, the check and /api/home in turn, so that each ratio
+# compares figures from the same minute of this drifting machine.
+rps_of() { wrk -t2 -c"$connections" -d3s "$@" | awk '/^Requests\/sec/ {print $2}'; }
+home_floor_ratios=() home_check_ratios=() check_floor_ratios=()
+echo
+echo "GET /api/home against its floor, 5 rounds of 3 s each (wrk -c$connections), alternating:"
+for round in 1 2 3 4 5; do
+  round_whoami=$(rps_of -H "X-Session-Token: $token" "$STACK_KRATOS_PUBLIC_URL/sessions/whoami")
+  round_check=$(CHECK_BODY=$home_check rps_of -s scripts/bench/check.lua \
+    "$STACK_KETO_READ_URL/relation-tuples/check/openapi")
+  round_home=$(rps_of "${auth[@]}" "$STACK_URL/api/home")
+  round_floor=$(awk -v a="$round_whoami" -v b="$round_check" 'BEGIN {printf "%.1f", 1 / (1 / a + 1 / b)}')
+  home_floor_ratios+=("$(awk -v a="$round_home" -v b="$round_floor" 'BEGIN {printf "%.2f", a / b}')")
+  home_check_ratios+=("$(awk -v a="$round_home" -v b="$round_check" 'BEGIN {printf "%.2f", a / b}')")
+  check_floor_ratios+=("$(awk -v a="$round_check" -v b="$round_floor" 'BEGIN {printf "%.2f", a / b}')")
+  echo "  round $round: whoami $round_whoami, check $round_check → floor $round_floor;" \
+    "/api/home $round_home req/s = ${home_floor_ratios[-1]}× floor, ${home_check_ratios[-1]}× check"
+done
+
 echo
 echo "unloaded (wrk -c1: one request at a time)"
 hr
@@ -156,7 +177,6 @@ done
 # backend's part, whatever the machine's pace.
 to_ms() { awk -v v="$1" 'BEGIN { if (v ~ /us$/) print v / 1000; else if (v ~ /ms$/) print v + 0; else print v * 1000 }'; }
 p50_ms() { to_ms "$(wrk -c1 -t1 -d3s --latency "$@" | awk '$1 == "50%" {print $2}')"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 list_rounds=() keto_rounds=()
 for _ in 1 2 3 4 5; do
   list_rounds+=("$(p50_ms -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=100")")
@@ -206,6 +226,12 @@ echo "list throughput within 2× of a single-document read: $list_loaded vs $sin
   "$(verdict "$list_loaded * 2 >= $single")"
 echo "  (Keto alone answers $page_floor such pages/s here; the list reaches" \
   "$(awk -v a="$list_loaded" -v b="$page_floor" 'BEGIN {printf "%.2f", a / b}')× of that)"
-echo "/api/home ≥ 2× the whoami+check floor ($floor): $home req/s → $(verdict "$home >= 2 * $floor")"
-echo "  or, where Keto's check alone caps below that, ≥ 0.9× Keto's check ($check_floor): →" \
-  "$(verdict "$home >= 0.9 * $check_floor")"
+home_floor_ratio=$(median "${home_floor_ratios[@]}")
+home_check_ratio=$(median "${home_check_ratios[@]}")
+check_floor_ratio=$(median "${check_floor_ratios[@]}")
+# The second form applies only where Keto's check itself is under twice the floor.
+echo "/api/home ≥ 2× the whoami+check floor, or ≥ 0.9× Keto's check where that is under 2× the floor" \
+  "(medians of the 5 alternating rounds):"
+echo "  ${home_floor_ratio}× the floor, ${home_check_ratio}× the check (the check is ${check_floor_ratio}× the floor) →" \
+  "$(verdict "$home_floor_ratio >= 2 || ($check_floor_ratio < 2 && $home_check_ratio >= 0.9)")"
+echo "  (the single rows above, minutes apart: $home req/s against a floor of $floor and a check of $check_floor)"
