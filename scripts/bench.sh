@@ -163,6 +163,23 @@ for round in 1 2 3 4 5; do
     "/api/home $round_home req/s = ${home_floor_ratios[-1]}× floor, ${home_check_ratios[-1]}× check"
 done
 
+# The list's throughput target, the same way: a single-document read, the list of 100
+# and Keto answering that list's batch alone (its ceiling), in turn.
+list_single_ratios=() keto_single_ratios=() list_keto_ratios=()
+echo
+echo "GET /api/documents?per_page=100 at $large visible against a single-document read, 5 rounds of 3 s each," \
+  "alternating:"
+for round in 1 2 3 4 5; do
+  round_single=$(rps_of "${auth[@]}" "$STACK_URL/api/documents/$document")
+  round_list=$(rps_of -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=100")
+  round_page=$(CHECK_BODY=$page_batch rps_of -s scripts/bench/check.lua "$STACK_KETO_READ_URL/relation-tuples/batch/check")
+  list_single_ratios+=("$(awk -v a="$round_list" -v b="$round_single" 'BEGIN {printf "%.3f", a / b}')")
+  keto_single_ratios+=("$(awk -v a="$round_page" -v b="$round_single" 'BEGIN {printf "%.3f", a / b}')")
+  list_keto_ratios+=("$(awk -v a="$round_list" -v b="$round_page" 'BEGIN {printf "%.2f", a / b}')")
+  echo "  round $round: single read $round_single, list $round_list (${list_single_ratios[-1]}× the read)," \
+    "Keto alone $round_page pages/s (${keto_single_ratios[-1]}× the read); the list is ${list_keto_ratios[-1]}× Keto alone"
+done
+
 echo
 echo "unloaded (wrk -c1: one request at a time)"
 hr
@@ -222,10 +239,12 @@ echo "page of 100 at $large visible in ≤ 2 Keto round trips: $keto_per_page �
 echo "page of 100 at $large visible, p50 ≤ 30 ms unloaded: $unloaded ms → $(verdict "$unloaded <= 30")"
 echo "  (Keto alone answered its batch in $keto_alone ms in the same rounds; the backend adds" \
   "$(awk -v a="$unloaded" -v b="$keto_alone" 'BEGIN {printf "%.1f", a - b}') ms)"
-echo "list throughput within 2× of a single-document read: $list_loaded vs $single req/s →" \
-  "$(verdict "$list_loaded * 2 >= $single")"
-echo "  (Keto alone answers $page_floor such pages/s here; the list reaches" \
-  "$(awk -v a="$list_loaded" -v b="$page_floor" 'BEGIN {printf "%.2f", a / b}')× of that)"
+list_single_ratio=$(median "${list_single_ratios[@]}")
+echo "list throughput within 2× of a single-document read (≥ 0.5×), median of the 5 alternating rounds:" \
+  "${list_single_ratio}× → $(verdict "$list_single_ratio >= 0.5")"
+echo "  (Keto alone answers such pages at $(median "${keto_single_ratios[@]}")× the read's rate; the list" \
+  "reaches $(median "${list_keto_ratios[@]}")× of Keto alone. The single rows above, minutes apart:" \
+  "$list_loaded vs $single req/s, Keto alone $page_floor)"
 home_floor_ratio=$(median "${home_floor_ratios[@]}")
 home_check_ratio=$(median "${home_check_ratios[@]}")
 check_floor_ratio=$(median "${check_floor_ratios[@]}")
