@@ -36,6 +36,7 @@ metric() { curl -fsS "$STACK_METRICS_URL" | awk -v name="$1" -v match_="$2" \
   'index($0, name "{") == 1 && index($0, match_) { sum += $NF } END { printf "%d", sum }'; }
 free_port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }
 ms_since() { echo $((($(date +%s%N) - $1) / 1000000)); }
+ratio() { awk -v a="$1" -v b="$2" -v digits="${3:-2}" 'BEGIN {printf "%." digits "f", a / b}'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 hr() { printf '%s\n' "--------------------------------------------------------------------------------------------------"; }
 
@@ -89,7 +90,7 @@ row() {
   printf '%-48s %9s %9s %9s %7s %7s %7.2f %7.2f\n' "$name" "${rps[$name]}" \
     "$(awk '$1 == "50%" {print $2}' <<< "$out")" "$(awk '$1 == "99%" {print $2}' <<< "$out")" \
     "$(awk '/Non-2xx/ {print $NF}' <<< "$out" | grep . || echo 0)" \
-    "$( [[ $base == - ]] && echo - || awk -v a="${rps[$name]}" -v b="$base" 'BEGIN {printf "%.2f", a / b}')" \
+    "$( [[ $base == - ]] && echo - || ratio "${rps[$name]}" "$base")" \
     "$(awk -v c="$kratos" -v n="$requests" 'BEGIN {print c / n}')" "$(awk -v c="$keto" -v n="$requests" 'BEGIN {print c / n}')"
 }
 floor_row() { # name wrk arguments… (not through the backend: no per-request calls to count)
@@ -143,41 +144,36 @@ for visible in "$small" "$large"; do
 done
 list_loaded=${rps["GET /api/documents?per_page=100, $large visible (×{id})"]}
 
-# /api/home's target, paired the same way as the list's latency below: five rounds
-# of 3 s, each calling whoami, the check and /api/home in turn, so that each ratio
-# compares figures from the same minute of this drifting machine.
+# The two throughput targets, paired the same way as the list's latency below: five
+# rounds, each calling for 3 s in turn whoami and the check (/api/home's floor),
+# /api/home, a single-document read, the list of 100, and Keto answering that list's
+# batch alone (its ceiling). Each ratio then compares figures from the same minute of
+# this drifting machine.
 rps_of() { wrk -t2 -c"$connections" -d3s "$@" | awk '/^Requests\/sec/ {print $2}'; }
 home_floor_ratios=() home_check_ratios=() check_floor_ratios=()
-echo
-echo "GET /api/home against its floor, 5 rounds of 3 s each (wrk -c$connections), alternating:"
-for round in 1 2 3 4 5; do
-  round_whoami=$(rps_of -H "X-Session-Token: $token" "$STACK_KRATOS_PUBLIC_URL/sessions/whoami")
-  round_check=$(CHECK_BODY=$home_check rps_of -s scripts/bench/check.lua \
-    "$STACK_KETO_READ_URL/relation-tuples/check/openapi")
-  round_home=$(rps_of "${auth[@]}" "$STACK_URL/api/home")
-  round_floor=$(awk -v a="$round_whoami" -v b="$round_check" 'BEGIN {printf "%.1f", 1 / (1 / a + 1 / b)}')
-  home_floor_ratios+=("$(awk -v a="$round_home" -v b="$round_floor" 'BEGIN {printf "%.2f", a / b}')")
-  home_check_ratios+=("$(awk -v a="$round_home" -v b="$round_check" 'BEGIN {printf "%.2f", a / b}')")
-  check_floor_ratios+=("$(awk -v a="$round_check" -v b="$round_floor" 'BEGIN {printf "%.2f", a / b}')")
-  echo "  round $round: whoami $round_whoami, check $round_check → floor $round_floor;" \
-    "/api/home $round_home req/s = ${home_floor_ratios[-1]}× floor, ${home_check_ratios[-1]}× check"
-done
-
-# The list's throughput target, the same way: a single-document read, the list of 100
-# and Keto answering that list's batch alone (its ceiling), in turn.
 list_single_ratios=() keto_single_ratios=() list_keto_ratios=()
 echo
-echo "GET /api/documents?per_page=100 at $large visible against a single-document read, 5 rounds of 3 s each," \
-  "alternating:"
+echo "throughput targets, 5 rounds of 3 s per call (wrk -c$connections), alternating:"
 for round in 1 2 3 4 5; do
-  round_single=$(rps_of "${auth[@]}" "$STACK_URL/api/documents/$document")
-  round_list=$(rps_of -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=100")
-  round_page=$(CHECK_BODY=$page_batch rps_of -s scripts/bench/check.lua "$STACK_KETO_READ_URL/relation-tuples/batch/check")
-  list_single_ratios+=("$(awk -v a="$round_list" -v b="$round_single" 'BEGIN {printf "%.3f", a / b}')")
-  keto_single_ratios+=("$(awk -v a="$round_page" -v b="$round_single" 'BEGIN {printf "%.3f", a / b}')")
-  list_keto_ratios+=("$(awk -v a="$round_list" -v b="$round_page" 'BEGIN {printf "%.2f", a / b}')")
-  echo "  round $round: single read $round_single, list $round_list (${list_single_ratios[-1]}× the read)," \
-    "Keto alone $round_page pages/s (${keto_single_ratios[-1]}× the read); the list is ${list_keto_ratios[-1]}× Keto alone"
+  whoami_now=$(rps_of -H "X-Session-Token: $token" "$STACK_KRATOS_PUBLIC_URL/sessions/whoami")
+  check_now=$(CHECK_BODY=$home_check rps_of -s scripts/bench/check.lua \
+    "$STACK_KETO_READ_URL/relation-tuples/check/openapi")
+  home_now=$(rps_of "${auth[@]}" "$STACK_URL/api/home")
+  floor_now=$(awk -v a="$whoami_now" -v b="$check_now" 'BEGIN {printf "%.1f", 1 / (1 / a + 1 / b)}')
+  single_now=$(rps_of "${auth[@]}" "$STACK_URL/api/documents/$document")
+  list_now=$(rps_of -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=100")
+  page_now=$(CHECK_BODY=$page_batch rps_of -s scripts/bench/check.lua "$STACK_KETO_READ_URL/relation-tuples/batch/check")
+  home_floor_ratios+=("$(ratio "$home_now" "$floor_now")")
+  home_check_ratios+=("$(ratio "$home_now" "$check_now")")
+  check_floor_ratios+=("$(ratio "$check_now" "$floor_now")")
+  list_single_ratios+=("$(ratio "$list_now" "$single_now" 3)")
+  keto_single_ratios+=("$(ratio "$page_now" "$single_now" 3)")
+  list_keto_ratios+=("$(ratio "$list_now" "$page_now")")
+  echo "  round $round: whoami $whoami_now, check $check_now → floor $floor_now;" \
+    "/api/home $home_now req/s = ${home_floor_ratios[-1]}× floor, ${home_check_ratios[-1]}× check"
+  echo "           single read $single_now, list of 100 at $large visible $list_now" \
+    "(${list_single_ratios[-1]}× the read), Keto alone $page_now pages/s (${keto_single_ratios[-1]}× the read);" \
+    "the list is ${list_keto_ratios[-1]}× Keto alone"
 done
 
 echo
