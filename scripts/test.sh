@@ -25,9 +25,10 @@ TEST_SESSION_CACHE_TTL_MS=0 \
   cargo test --locked --test api -- \
     auth:: account:: extractor:: home:: expiry:: verification:: recovery:: second_factor:: documents:: matrix::
 
-step "cargo test: the resource tests again with the backend on PostgreSQL"
+step "cargo test: the tests of what the backend keeps in its database, again on PostgreSQL"
 postgres=$(bash scripts/postgres.sh)
-TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling::
+TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling:: \
+  second_factor::a_totp_code_signs_in_once
 
 step "cargo test: two replicas on PostgreSQL behind HAProxy"
 if ! command -v haproxy > /dev/null && [[ ! -x /usr/sbin/haproxy ]]; then

@@ -2,7 +2,8 @@
 //! decides access; `access_index` is a copy of our tuples for finding list
 //! candidates, never for deciding. Rate-limit counters are here so that every
 //! replica sees the same counts. Social sign-ins in progress are, because only
-//! the server may hold Kratos' half of their session-token exchange.
+//! the server may hold Kratos' half of their session-token exchange; and TOTP
+//! codes that have signed someone in, so that no replica accepts one twice.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -12,6 +13,7 @@ mod m20261124_000001_access_index;
 mod m20261201_000001_social_sign_ins;
 mod m20261202_000001_access_index_feed;
 mod m20261203_000001_access_index_generations;
+mod m20261206_000001_used_totp_codes;
 
 pub struct Migrator;
 
@@ -25,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000001_social_sign_ins::Migration),
             Box::new(m20261202_000001_access_index_feed::Migration),
             Box::new(m20261203_000001_access_index_generations::Migration),
+            Box::new(m20261206_000001_used_totp_codes::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@ pub(crate) mod handlers;
 mod password;
 pub(crate) mod recovery;
 pub(crate) mod second_factor;
+mod used_codes;
 pub(crate) mod verification;
 mod views;
 

@@ -2,6 +2,7 @@
 //! code or a recovery code raises a password-only (aal1) session to aal2.
 
 use actix_web::{HttpResponse, http::StatusCode, post, web};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -10,10 +11,11 @@ use super::{
     AuthResponse, SecondFactorMethod, UserId,
     handlers::{Attempts, ensure_home},
     parse_code,
+    used_codes::{self, Claim},
 };
 use crate::{
     authz::Authorizer,
-    http::{ApiError, Delivery, Problem, SessionCache},
+    http::{ApiError, Delivery, Message, Problem, SessionCache, message_id},
     ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
     throttle::Throttle,
 };
@@ -44,7 +46,7 @@ pub struct SecondFactorRequest {
     request_body = SecondFactorRequest,
     responses(
         (status = 200, description = "Signed in with both factors", body = AuthResponse),
-        (status = 400, description = "A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`)", body = Problem, content_type = "application/problem+json"),
+        (status = 400, description = "A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`), or a TOTP code that has signed this person in already (9000009 on `code`: the session presented is ended; log in again)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The login flow has expired; start without `flow_id`", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many wrong codes for this session or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
@@ -58,6 +60,7 @@ pub async fn complete(
     authz: web::Data<Authorizer>,
     cache: web::Data<SessionCache>,
     throttle: web::Data<Throttle>,
+    db: web::Data<DatabaseConnection>,
     token: SessionToken,
     client: ClientInfo,
     delivery: Delivery,
@@ -75,7 +78,44 @@ pub async fn complete(
     // The same token may now stand for a two-factor session: confirm it afresh.
     cache.forget_token(&token);
     let user = UserId(session.session.identity.id);
+    if request.method == SecondFactorMethod::Totp {
+        first_use(&kratos, &db, &token, user, &code).await?;
+    }
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;
     Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
+}
+
+/// Kratos has accepted a TOTP code and raised the session behind `token`; keeps
+/// that only if nobody signed in with the same code before (`used_codes`).
+/// Otherwise, and when the database cannot say, the session is ended: failing
+/// closed, as a second factor must.
+async fn first_use(
+    kratos: &Kratos,
+    db: &DatabaseConnection,
+    token: &SessionToken,
+    user: UserId,
+    code: &str,
+) -> Result<(), ApiError> {
+    let refusal = match used_codes::claim(db, user, code).await {
+        Ok(Claim::First) => return Ok(()),
+        Ok(Claim::Again) => {
+            tracing::warn!(%user, "a TOTP code was sent again after it had signed in; ending that session");
+            ApiError::from(Message {
+                field: Some("code".into()),
+                id: message_id::CODE_ALREADY_USED,
+                text: "This code has been used already, so this login was ended to keep your account safe. Log in \
+                       again and enter the next code your app shows."
+                    .into(),
+            })
+        }
+        Err(error) => error.into(),
+    };
+    if let Err(error) = kratos.logout(token).await {
+        // The session keeps its second factor. The client has only our refusal,
+        // but it holds the token; say so loudly for whoever reads the log.
+        tracing::error!(%user, %error, "could not end a session whose TOTP code could not be claimed");
+        return Err(error.into());
+    }
+    Err(refusal)
 }

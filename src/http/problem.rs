@@ -66,6 +66,9 @@ pub mod message_id {
     pub const PASSWORD_TOO_WEAK: u64 = 9_000_007;
     /// A one-line text (a name, a title) contains control characters.
     pub const CONTROL_CHARACTERS: u64 = 9_000_008;
+    /// A TOTP code that has signed this person in already; the sign-in that sent
+    /// it again was ended (its session revoked). Log in again with a new code.
+    pub const CODE_ALREADY_USED: u64 = 9_000_009;
 }
 
 /// Stable problem identifiers. Adding one is a compatible change; renaming one is not.

@@ -2796,7 +2796,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`) */
+            /** @description A wrong code (Kratos' 4000008 for TOTP, 4000016 for an unknown recovery code, 4000012 for a used one, on `code`), or a TOTP code that has signed this person in already (9000009 on `code`: the session presented is ended; log in again) */
             400: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
