@@ -52,6 +52,8 @@ pub struct Settings {
     /// Password submissions (login, registration, re-authentication, password
     /// change) this replica lets wait on Kratos at once; more answer 503 at once.
     pub password_submissions_in_flight: usize,
+    /// The least time a refused login takes (`auth::FailedLoginFloor`). Zero: no floor.
+    pub failed_login_min: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -186,6 +188,13 @@ impl Settings {
                     Ok(n) => Ok(n),
                     Err(e) => Err(format!("expected a whole number: {e}")),
                 }
+            })?,
+            // Above what Kratos takes to hash a password here (about 100 ms
+            // unloaded, a few hundred with the password gate full) and to sleep
+            // for an unknown account (at most 200 ms, kratos/kratos.yml), and
+            // still short for a person who mistyped.
+            failed_login_min: parse(&mut take, "FAILED_LOGIN_MIN_MS", "500", |v| {
+                v.parse::<u64>().map(Duration::from_millis).map_err(|e| format!("expected milliseconds: {e}"))
             })?,
             // Per account, low enough that guessing a password is hopeless, high
             // enough that a person who mistypes is not locked out; per address,
@@ -330,6 +339,15 @@ mod tests {
         assert!(settings.metrics_bind_address.is_none(), "no metrics listener unless configured");
         let err = Settings::from_vars(vars(&[("APP_PASSWORD_SUBMISSIONS_IN_FLIGHT", "0")])).unwrap_err();
         assert_eq!(err.variable, "APP_PASSWORD_SUBMISSIONS_IN_FLIGHT");
+    }
+
+    #[test]
+    fn a_refused_login_takes_half_a_second_unless_configured() {
+        assert_eq!(Settings::from_vars(vars(&[])).unwrap().failed_login_min, Duration::from_millis(500));
+        let off = Settings::from_vars(vars(&[("APP_FAILED_LOGIN_MIN_MS", "0")])).unwrap();
+        assert!(off.failed_login_min.is_zero());
+        let err = Settings::from_vars(vars(&[("APP_FAILED_LOGIN_MIN_MS", "half a second")])).unwrap_err();
+        assert_eq!(err.variable, "APP_FAILED_LOGIN_MIN_MS");
     }
 
     #[test]

@@ -111,6 +111,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let account_policy = web::Data::new(settings.account);
     let password_gate = web::Data::new(PasswordGate::new(settings.password_submissions_in_flight));
     let password_policy = web::Data::new(settings.password);
+    let failed_login_floor = web::Data::new(auth::FailedLoginFloor(settings.failed_login_min));
     let social_settings = web::Data::new(settings.social.clone());
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
@@ -151,6 +152,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(account_policy.clone())
             .app_data(password_gate.clone())
             .app_data(password_policy.clone())
+            .app_data(failed_login_floor.clone())
             .app_data(throttle.clone())
             .app_data(client_address.clone())
             .app_data(routes.clone())

@@ -1,5 +1,7 @@
 //! Registration, login, re-authentication, logout and the current session.
 
+use std::time::{Duration, Instant};
+
 use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 
 use super::{
@@ -77,8 +79,11 @@ pub async fn register(
     )
 )]
 #[post("/login")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn login(
-    _slot: PasswordSlot,
+    slot: PasswordSlot,
+    floor: web::Data<FailedLoginFloor>,
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
@@ -86,10 +91,19 @@ pub async fn login(
     delivery: Delivery,
     body: web::Json<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let started = Instant::now();
     let form = LoginForm::try_from(body.into_inner())?;
     let account = form.identifier.to_lowercase();
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
-    let sign_in = attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await?;
+    let sign_in = match attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await {
+        Err(refused @ ApiError::InvalidCredentials { .. }) => {
+            // The wait holds no place in the password gate: it costs nothing.
+            drop(slot);
+            floor.wait_from(started).await;
+            return Err(refused);
+        }
+        other => other?,
+    };
     match &sign_in {
         SignIn::Complete(session) => {
             let user = UserId(session.session.identity.id);
@@ -213,6 +227,27 @@ fn on_password_field(error: ApiError) -> ApiError {
             ApiError::InvalidCredentials { messages, flow_id }
         }
         other => other,
+    }
+}
+
+/// The least time a refused login takes (`APP_FAILED_LOGIN_MIN_MS`), so that a
+/// wrong password and an unknown account cannot be told apart by the clock.
+///
+/// Kratos hashes the password of an account that exists (argon2, tens to
+/// hundreds of milliseconds) and, for one that does not, sleeps for a random
+/// time meant to look the same (`hashers.argon2.expected_duration`). In v1.3.1
+/// that sleep is drawn around zero, not around the expected duration, and cut
+/// off below (x/time.go, `RandomDelay`): half the answers about unknown
+/// accounts came at once, which a few tries with any email address showed.
+/// Padding both to the same floor hides it as long as Kratos answers within the
+/// floor; a Kratos too loaded for that shows the difference again, and the
+/// throttle counts every try either way.
+#[derive(Debug, Clone, Copy)]
+pub struct FailedLoginFloor(pub Duration);
+
+impl FailedLoginFloor {
+    async fn wait_from(self, started: Instant) {
+        tokio::time::sleep_until((started + self.0).into()).await;
     }
 }
 

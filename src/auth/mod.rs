@@ -21,6 +21,7 @@ pub use domain::{
     CodeForm, CodeRequest, EmailAddress, LoginForm, LoginRequest, ReauthenticateRequest, RecoveryRequest,
     RegistrationForm, RegistrationRequest, VerificationRequest, parse_code, parse_password,
 };
+pub use handlers::FailedLoginFloor;
 pub use password::PasswordPolicy;
 pub use second_factor::SecondFactorRequest;
 pub use verification::CodeSent;

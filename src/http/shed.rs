@@ -1,7 +1,7 @@
 //! Load shedding for password submissions. Each one makes Kratos hash a password
-//! (argon2: hundreds of milliseconds of CPU and 128 MB), so a burst larger than
-//! Kratos' cores can serve only makes every login in it wait together until all
-//! of them time out. A bounded number wait on Kratos at once; the rest are
+//! (argon2: up to hundreds of milliseconds of CPU and 64 MB, kratos/kratos.yml),
+//! so a burst larger than Kratos' cores can serve only makes every login in it
+//! wait together until all of them time out. A bounded number wait on Kratos at once; the rest are
 //! refused at once with 503 and `Retry-After`, so the accepted ones complete.
 
 use std::{

@@ -1,3 +1,5 @@
+use std::time::{Duration, Instant};
+
 use serde_json::{Value, json};
 
 use crate::helpers::{PASSWORD, message_ids, ory::OryStack, problem, spawn_app, spawn_app_on, unique_email};
@@ -135,6 +137,29 @@ async fn a_wrong_password_and_an_unknown_identifier_look_the_same() {
     let unknown = problem(app.login(&unique_email(), PASSWORD).await, 400, "invalid_credentials").await;
     assert_eq!(message_ids(&wrong, None), [KRATOS_INVALID_CREDENTIALS]);
     assert_eq!(wrong["messages"], unknown["messages"], "nobody learns whether an account exists");
+}
+
+#[tokio::test]
+async fn a_refused_login_takes_the_floor_whether_or_not_the_account_exists() {
+    // Kratos 1.3.1 alone answers about half of the logins with an unknown
+    // identifier at once, and none with a wrong password (it hashes first): the
+    // clock told them apart. Both now take at least APP_FAILED_LOGIN_MIN_MS.
+    let floor = Duration::from_millis(500);
+    let app = spawn_app().await;
+    let email = unique_email();
+    assert_eq!(app.register(&email, "Ada", PASSWORD).await.status(), 201);
+
+    for _ in 0..4 {
+        for (what, identifier, password) in [
+            ("a wrong password", email.clone(), "not the password at all"),
+            ("an unknown identifier", unique_email(), PASSWORD),
+        ] {
+            let started = Instant::now();
+            problem(app.login(&identifier, password).await, 400, "invalid_credentials").await;
+            let took = started.elapsed();
+            assert!(took >= floor, "{what} was refused in {took:?}, under the {floor:?} floor");
+        }
+    }
 }
 
 #[tokio::test]
