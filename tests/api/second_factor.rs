@@ -104,6 +104,24 @@ async fn a_totp_code_signs_in_once() {
 }
 
 #[tokio::test]
+async fn a_code_the_database_cannot_record_signs_nobody_in() {
+    use sea_orm::ConnectionTrait;
+
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let secret = app.enrol_totp(&ada.token).await;
+    let (half, flow, _) = password_step(&app, &ada.email).await;
+    // A real database error on the claim: its table is gone.
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    db.execute_unprepared("DROP TABLE used_totp_codes").await.unwrap();
+
+    let refused = app.second_factor(&half, "totp", &totp_code(&secret), Some(&flow)).await;
+    problem(refused, 503, "service_unavailable").await;
+    // Kratos had accepted the code; the session it raised is ended, not kept.
+    problem(app.home(&half).await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
 async fn recovery_codes_sign_in_once_each() {
     let app = spawn_app().await;
     let ada = app.person("Ada").await;
