@@ -304,9 +304,27 @@ function anotherCode(code) {
 
 // ---------------------------------------------------------------- a second factor
 
-/** The code an authenticator app would show now for `secret` (base32, spaces allowed). */
-function totpCode(secret) {
-  return new TOTP({ secret: Secret.fromBase32(secret.replace(/\s+/g, '')) }).generate();
+/** The code an authenticator app would show at `timestamp` for `secret` (base32, spaces allowed). */
+function totpCode(secret, timestamp = Date.now()) {
+  return new TOTP({ secret: Secret.fromBase32(secret.replace(/\s+/g, '')) }).generate({ timestamp });
+}
+
+// The 30-second steps whose code has signed someone in.
+const usedTotpSteps = new Set();
+
+/**
+ * A code to sign in with. Each code signs in once (the server refuses one that
+ * has, as RFC 6238 asks), so when this step's code has been used this waits, as
+ * a person would, for the app's next one.
+ */
+async function signInTotpCode(secret) {
+  let now = Date.now();
+  while (usedTotpSteps.has(Math.floor(now / 30_000))) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    now = Date.now();
+  }
+  usedTotpSteps.add(Math.floor(now / 30_000));
+  return totpCode(secret, now);
 }
 
 /**
@@ -786,7 +804,7 @@ async function main() {
         await e.click('nav >> text=Groups');
         await e.locator('#second-factor-required #second-factor-code').waitFor();
         await shot(e, '29-step-up');
-        await e.fill('#second-factor-code', totpCode(secondFactor.secret));
+        await e.fill('#second-factor-code', await signInTotpCode(secondFactor.secret));
         await e.click('#second-factor button[type=submit]');
         await e.locator('h1', { hasText: 'Groups' }).waitFor();
         assertEqual(new URL(e.url()).pathname, '/groups', 'the screen asked for');
@@ -837,7 +855,7 @@ async function main() {
       const refusal = await text(c, '#second-factor-code-error');
       assert(/invalid/i.test(refusal), `a wrong code is refused under the field (got "${refusal}")`);
       await shot(c, '32-second-factor-wrong-code');
-      await c.fill('#second-factor-code', totpCode(secondFactor.secret));
+      await c.fill('#second-factor-code', await signInTotpCode(secondFactor.secret));
       await c.click('#second-factor button[type=submit]');
       await c.waitForURL(`${BASE_URL}/documents`);
       const token = await cookieSession(c, 'after the second factor');
