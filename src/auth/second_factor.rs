@@ -79,7 +79,7 @@ pub async fn complete(
     cache.forget_token(&token);
     let user = UserId(session.session.identity.id);
     if request.method == SecondFactorMethod::Totp {
-        first_use(&kratos, &db, &token, user, &code).await?;
+        first_use(&kratos, &cache, &db, &token, user, &code).await?;
     }
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;
@@ -92,6 +92,7 @@ pub async fn complete(
 /// closed, as a second factor must.
 async fn first_use(
     kratos: &Kratos,
+    cache: &SessionCache,
     db: &DatabaseConnection,
     token: &SessionToken,
     user: UserId,
@@ -114,8 +115,11 @@ async fn first_use(
     if let Err(error) = kratos.logout(token).await {
         // The session keeps its second factor. The client has only our refusal,
         // but it holds the token; say so loudly for whoever reads the log.
-        tracing::error!(%user, %error, "could not end a session whose TOTP code could not be claimed");
+        tracing::error!(%user, %error, "could not end a session whose TOTP code was refused");
         return Err(error.into());
     }
+    // A request with the same token may have been confirmed, as raised, in the
+    // moment before the revocation; the tombstone refuses that answer too.
+    cache.forget_token(token);
     Err(refusal)
 }
