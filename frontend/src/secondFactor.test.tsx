@@ -140,6 +140,29 @@ describe('the login’s second step', () => {
     ]);
   });
 
+  it('says when a code has signed in already, and offers only to start over', async () => {
+    const USED = 'This code has been used already, so this login was ended to keep your account safe.';
+    screen.serve(
+      route({
+        'POST /api/auth/login': () => halfway(['totp']),
+        'POST /api/auth/second-factor': () =>
+          json(400, problem(400, 'validation_failed', 'Refused.', [{ field: 'code', id: 9000009, text: USED }])),
+        'POST /api/auth/logout': () => json(401, problem(401, 'unauthenticated', 'No session.')),
+      }),
+    );
+    await logIn();
+    await screen.type('#second-factor-code', '123456');
+    await screen.click('#second-factor button[type=submit]');
+    const alert = await screen.waitForElement('#second-factor-alert');
+    expect(alert.textContent).toContain(USED);
+    // The server ended this login: no code can finish it, so none is asked for.
+    expect(screen.find('#second-factor-code')).toBeNull();
+    expect(screen.text('#second-factor-cancel')).toBe('Log in with another account');
+    await screen.click('#second-factor-cancel');
+    await screen.waitForElement('#login-password');
+    expect(sessions.get()).toBeNull();
+  });
+
   it('goes back to the password, ending the half-made session', async () => {
     screen.serve(
       route({

@@ -49,9 +49,23 @@ function cleanFor(method: SecondFactorMethod, code: string): string {
   return method === 'totp' ? cleanCode(trimmed) || trimmed : trimmed;
 }
 
+/** The API's message 9000009: a code that has signed this person in already. */
+const CODE_ALREADY_USED = 9000009;
+
+/**
+ * The server ended this login: its code had signed the person in already (each
+ * code signs in once), so the half-made session was revoked, not completed.
+ */
+function loginEnded(error: unknown): boolean {
+  return (
+    error instanceof ApiError && (error.problem?.messages ?? []).some((message) => message.id === CODE_ALREADY_USED)
+  );
+}
+
 /** The second step's errors in people's words; a wrong code under the field. */
 export function secondFactorErrors(error: unknown): FormErrors {
   if (error instanceof ApiError) {
+    if (loginEnded(error)) return { fields: {}, form: (error.problem?.messages ?? []).map((message) => message.text) };
     if (error.code === 'rate_limited') return { fields: {}, form: [rateLimitedText(error, 'wrong codes')] };
     if (error.status === 401) {
       return { fields: {}, form: ['This login has timed out or was ended. Please log in again.'] };
@@ -96,6 +110,8 @@ export function SecondFactorStep({
   const [code, setCode] = useState('');
   // A login flow lives 10 minutes; past that, a new one for the same session.
   const [flowId, setFlowId] = useState(challenge.flowId);
+  // The server ended this login (a code used before): only starting over is left.
+  const [ended, setEnded] = useState(false);
   const { errors, setErrors, busy, handle } = useFormSubmit(['code'], secondFactorErrors);
   const other = methods.find((m) => m !== method);
 
@@ -108,14 +124,34 @@ export function SecondFactorStep({
       );
     let response: AuthResponse;
     try {
-      response = await send(flowId);
+      try {
+        response = await send(flowId);
+      } catch (error) {
+        if (flowId === null || deadFlow(error) === null) throw error;
+        setFlowId(null);
+        response = await send(null);
+      }
     } catch (error) {
-      if (flowId === null || deadFlow(error) === null) throw error;
-      setFlowId(null);
-      response = await send(null);
+      if (loginEnded(error)) setEnded(true);
+      throw error;
     }
     onSignedIn(response);
   });
+
+  if (ended) {
+    return (
+      <>
+        <FormAlert id="second-factor-alert" messages={errors.form} />
+        {onCancel && (
+          <p>
+            <button type="button" class="primary" id="second-factor-cancel" onClick={onCancel}>
+              {cancelLabel}
+            </button>
+          </p>
+        )}
+      </>
+    );
+  }
 
   const labels = LABELS[method];
   return (
