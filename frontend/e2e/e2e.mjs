@@ -842,7 +842,12 @@ async function main() {
       await passReauthentication(c, carol, '#recovery-codes-status:has-text("On")');
       assertEqual(await c.locator('#recovery-codes-list').count(), 0, 'the codes are shown only once');
       const status = await (await api('/api/account/second-factor', await sessionToken(c))).json();
-      assertEqual(JSON.stringify(status), JSON.stringify({ totp: true, recovery_codes: true }), 'the server agrees');
+      assertEqual(
+        JSON.stringify(status),
+        JSON.stringify({ totp: true, recovery_codes: true, recovery_codes_left: codes.length }),
+        'the server agrees',
+      );
+      assertEqual(await text(c, '#recovery-codes-left'), `${codes.length} recovery codes are left.`, 'the count shows');
       await shot(c, '31-two-factor-on');
     });
 
@@ -895,6 +900,8 @@ async function main() {
 
       await c.click('nav >> text=Settings');
       await c.waitForURL(`${BASE_URL}/settings`);
+      const left = `${secondFactor.codes.length - 2} recovery codes are left.`;
+      await c.locator('#recovery-codes-left', { hasText: left }).waitFor();
       await c.click('#totp-remove');
       await c.locator('#totp-remove-confirm').waitFor();
       assert((await text(c, '#totp-remove-confirm')).includes('Your recovery codes stay'), 'the codes are mentioned');

@@ -18,7 +18,7 @@ function session() {
 }
 
 let screen: Screen;
-let factors: { totp: boolean; recovery_codes: boolean };
+let factors: { totp: boolean; recovery_codes: boolean; recovery_codes_left?: number };
 
 /** The settings page's own endpoints, with the two-factor status from `factors`, plus `routes`. */
 function serve(routes: Record<string, Handler>) {
@@ -175,6 +175,19 @@ describe('an authenticator app', () => {
 });
 
 describe('recovery codes', () => {
+  it.each([
+    [12, null, '12 recovery codes are left.'],
+    [1, 'Few left', 'Few left 1 recovery code is left. Generate new ones before they run out.'],
+    [0, 'None left', 'None left All your recovery codes have been used: none of them will log you in. Generate new ones.'],
+  ])('says how many are left (%i), and suggests new ones when few or none are', async (left, badge, words) => {
+    factors = { totp: true, recovery_codes: true, recovery_codes_left: left };
+    serve({});
+    await openSettings();
+    expect(screen.text('#recovery-codes-status')).toBe('On');
+    expect(screen.text('#recovery-codes-left')).toBe(words);
+    expect(screen.find('#recovery-codes-left .badge--warn')?.textContent ?? null).toBe(badge);
+  });
+
   it('shows new codes once, to copy or download, and puts them in force when saved', async () => {
     factors = { totp: true, recovery_codes: false };
     serve({

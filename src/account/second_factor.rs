@@ -21,6 +21,11 @@ pub struct SecondFactorStatus {
     pub totp: bool,
     /// Recovery codes are set up.
     pub recovery_codes: bool,
+    /// How many of them are still unused (each signs in once); absent without
+    /// recovery codes. At 0 they are still set up, and sign in nobody.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0)]
+    pub recovery_codes_left: Option<u32>,
 }
 
 /// A TOTP secret to add to an authenticator app; it counts once confirmed.
@@ -71,7 +76,11 @@ pub struct RecoveryCodesConfirmation {
 #[get("/second-factor")]
 pub async fn status(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<web::Json<SecondFactorStatus>, ApiError> {
     let factors = kratos.second_factors(auth.user.0).await?;
-    Ok(web::Json(SecondFactorStatus { totp: factors.totp, recovery_codes: factors.recovery_codes }))
+    Ok(web::Json(SecondFactorStatus {
+        totp: factors.totp,
+        recovery_codes: factors.recovery_codes_left.is_some(),
+        recovery_codes_left: factors.recovery_codes_left,
+    }))
 }
 
 /// Start setting up an authenticator app: a secret to scan or type in.
@@ -209,7 +218,7 @@ pub async fn remove_recovery_codes(
     cache: web::Data<SessionCache>,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
-    if !kratos.second_factors(auth.user.0).await?.recovery_codes {
+    if kratos.second_factors(auth.user.0).await?.recovery_codes_left.is_none() {
         return Err(ApiError::NotFound("No recovery codes are set up.".into()));
     }
     kratos.disable_recovery_codes(&auth.token).await?;

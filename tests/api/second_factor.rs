@@ -128,7 +128,10 @@ async fn recovery_codes_sign_in_once_each() {
     app.enrol_totp(&ada.token).await;
     let codes = app.enrol_recovery_codes(&ada.token).await;
     assert!(codes.len() >= 10, "{codes:?}");
-    assert_eq!(app.second_factor_status(&ada.token).await, serde_json::json!({"totp": true, "recovery_codes": true}));
+    assert_eq!(
+        app.second_factor_status(&ada.token).await,
+        serde_json::json!({"totp": true, "recovery_codes": true, "recovery_codes_left": codes.len()})
+    );
 
     let (half, flow, methods) = password_step(&app, &ada.email).await;
     assert_eq!(methods, ["totp", "lookup_secret"]);
@@ -144,6 +147,10 @@ async fn recovery_codes_sign_in_once_each() {
             .await;
     assert_eq!(message_ids(&reused, Some("code")), [KRATOS_LOOKUP_USED]);
     assert_eq!(app.second_factor(&half, "lookup_secret", &codes[1], Some(&flow)).await.status(), 200);
+    // Two used; the count says so, and the codes themselves never come back.
+    let status = app.second_factor_status(&half).await;
+    assert_eq!(status["recovery_codes_left"], codes.len() - 2, "{status}");
+    assert!(codes.iter().all(|code| !status.to_string().contains(code.as_str())));
 }
 
 #[tokio::test]

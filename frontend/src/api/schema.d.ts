@@ -1058,6 +1058,12 @@ export interface components {
         SecondFactorStatus: {
             /** @description Recovery codes are set up. */
             recovery_codes: boolean;
+            /**
+             * Format: int32
+             * @description How many of them are still unused (each signs in once); absent without
+             *     recovery codes. At 0 they are still set up, and sign in nobody.
+             */
+            recovery_codes_left?: number | null;
             /** @description An authenticator app (TOTP) is set up. */
             totp: boolean;
         };

@@ -74,7 +74,12 @@ export function TwoFactorSection() {
               : 'Two-factor authentication is off: your password alone logs you in.'}
           </p>
           <AuthenticatorApp on={factors.totp} hasRecoveryCodes={factors.recovery_codes} onChanged={status.reload} />
-          <RecoveryCodes on={factors.recovery_codes} hasApp={factors.totp} onChanged={status.reload} />
+          <RecoveryCodes
+            on={factors.recovery_codes}
+            left={factors.recovery_codes_left ?? null}
+            hasApp={factors.totp}
+            onChanged={status.reload}
+          />
         </>
       )}
     </section>
@@ -357,8 +362,30 @@ interface Generated {
   made: string;
 }
 
-function RecoveryCodes(props: { on: boolean; hasApp: boolean; onChanged: () => void }) {
-  const { on, hasApp, onChanged } = props;
+/** At or below this many unused recovery codes, the section suggests new ones. */
+const FEW_CODES_LEFT = 3;
+
+/** How many recovery codes are left, in words; a warning when few or none are. */
+function CodesLeft({ left }: { left: number }) {
+  const text =
+    left === 0
+      ? 'All your recovery codes have been used: none of them will log you in. Generate new ones.'
+      : `${left === 1 ? '1 recovery code is' : `${left} recovery codes are`} left.` +
+        (left <= FEW_CODES_LEFT ? ' Generate new ones before they run out.' : '');
+  return (
+    <p id="recovery-codes-left">
+      {left <= FEW_CODES_LEFT && (
+        <>
+          <span class="badge badge--warn">{left === 0 ? 'None left' : 'Few left'}</span>{' '}
+        </>
+      )}
+      {text}
+    </p>
+  );
+}
+
+function RecoveryCodes(props: { on: boolean; left: number | null; hasApp: boolean; onChanged: () => void }) {
+  const { on, left, hasApp, onChanged } = props;
   const reauthentication = useReauthentication();
   const change = useChange();
   const [generated, setGenerated] = useState<Generated | null>(null);
@@ -423,6 +450,7 @@ function RecoveryCodes(props: { on: boolean; hasApp: boolean; onChanged: () => v
         Single-use codes for when you cannot use your authenticator app (a lost or new phone). Keep them somewhere safe,
         such as a password manager.
       </p>
+      {on && left !== null && !generated && <CodesLeft left={left} />}
       {change.outcome && <Notice kind={change.outcome.kind}>{change.outcome.text}</Notice>}
       <FormAlert id="recovery-codes-alert" messages={change.errors} />
       {generated ? (

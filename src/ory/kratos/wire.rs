@@ -179,9 +179,31 @@ pub(super) struct Identity {
     #[serde(default, deserialize_with = "nullable")]
     pub verifiable_addresses: Vec<VerifiableAddress>,
     /// Only in admin answers: the credential types an identity has, by name
-    /// (`password`, `totp`, `lookup_secret`); their secrets are not included.
+    /// (`password`, `totp`, `lookup_secret`); their secrets are not included
+    /// unless asked for (`include_credential`).
     #[serde(default, deserialize_with = "nullable")]
     pub credentials: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+/// The `config` of a `lookup_secret` credential (`include_credential=lookup_secret`).
+/// Only whether each code was used is read; the codes themselves are skipped.
+#[derive(Deserialize)]
+pub(super) struct LookupSecretConfig {
+    #[serde(default, deserialize_with = "nullable")]
+    pub recovery_codes: Vec<LookupSecretCode>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct LookupSecretCode {
+    /// When the code was used: null (or Go's zero time) while it is unused.
+    #[serde(default)]
+    pub used_at: Option<String>,
+}
+
+impl LookupSecretCode {
+    pub fn unused(&self) -> bool {
+        self.used_at.as_deref().is_none_or(|at| at.starts_with("0001-01-01"))
+    }
 }
 
 #[derive(Deserialize)]
