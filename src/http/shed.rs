@@ -1,8 +1,9 @@
 //! Load shedding for password submissions. Each one makes Kratos hash a password
 //! (argon2: up to hundreds of milliseconds of CPU and 64 MB, kratos/kratos.yml),
 //! so a burst larger than Kratos' cores can serve only makes every login in it
-//! wait together until all of them time out. A bounded number wait on Kratos at once; the rest are
-//! refused at once with 503 and `Retry-After`, so the accepted ones complete.
+//! wait together until all of them time out. A bounded number wait on Kratos at
+//! once; the rest are refused at once with 503 and `Retry-After`, so the
+//! accepted ones complete.
 
 use std::{
     future::{Ready, ready},

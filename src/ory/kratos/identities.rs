@@ -102,7 +102,7 @@ impl Kratos {
         let recovery_codes_left = match identity.credentials.get("lookup_secret") {
             None => None,
             Some(credential) => {
-                let config: wire::LookupSecretConfig = serde_json::from_value(credential["config"].clone())
+                let config = wire::LookupSecretConfig::deserialize(&credential["config"])
                     .map_err(|_| KRATOS.protocol("identity lookup", "recovery codes of an unexpected shape"))?;
                 let left = config.recovery_codes.iter().filter(|code| code.unused()).count();
                 Some(u32::try_from(left).unwrap_or(u32::MAX))
