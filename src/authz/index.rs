@@ -227,6 +227,7 @@ impl AccessIndex {
         let now = Utc::now();
         let txn = self.db.begin().await?;
         bump(&txn, inserts.iter().map(Key::subject)).await?;
+        Self::hold_documents(&txn, &inserts).await?;
         for key in inserts {
             let result = Rows::insert(key.row(RowState::Pending, now))
                 .on_conflict_do_nothing()
@@ -263,6 +264,7 @@ impl AccessIndex {
         let now = Utc::now();
         let txn = self.db.begin().await?;
         bump(&txn, inserts.iter().chain(&deletes).map(Key::subject)).await?;
+        Self::hold_documents(&txn, &inserts).await?;
         for key in &inserts {
             Rows::insert(key.row(RowState::Active, now))
                 .on_conflict(
@@ -521,17 +523,50 @@ impl AccessIndex {
             .to_owned()
     }
 
-    /// Step 1 and 3 of an insert write a row; this gives a document's new rows
-    /// the document's `updated_at`, in the same transaction (see `sort_at`).
-    async fn stamp(txn: &impl ConnectionTrait, keys: &[Key]) -> Result<(), DbErr> {
-        use crate::documents::entity::{Column as D, Entity as Documents};
+    /// The documents among `keys`' objects, sorted, once each.
+    fn documents_of(keys: &[Key]) -> Vec<Uuid> {
         let mut objects: Vec<Uuid> =
             keys.iter().filter(|key| key.namespace == DocumentId::NAMESPACE).map(|key| key.object).collect();
+        objects.sort_unstable();
+        objects.dedup();
+        objects
+    }
+
+    /// Locks the rows of the documents a write adds index rows on, until the
+    /// write commits, before it writes them. An edit of one of those documents
+    /// in flight (`restamp`) cannot see the new rows, and on PostgreSQL (READ
+    /// COMMITTED) `stamp` would read the document's time from before it: the
+    /// new rows would keep the old time, and the list would place the document
+    /// there for whoever the rows reach. With the lock, whichever of the two
+    /// comes second waits for the other and then sees its rows. Both take the
+    /// document first and the index rows after, so neither waits for the other
+    /// in a cycle. SQLite has no row locks and needs none: one writer at a time.
+    async fn hold_documents(txn: &impl ConnectionTrait, keys: &[Key]) -> Result<(), DbErr> {
+        use crate::documents::entity::{Column as D, Entity as Documents};
+        let objects = Self::documents_of(keys);
+        if objects.is_empty() || txn.get_database_backend() != sea_orm::DbBackend::Postgres {
+            return Ok(());
+        }
+        let lock = Query::select()
+            .column(D::Id)
+            .from(Documents)
+            .and_where(Expr::col(D::Id).is_in(objects))
+            .order_by(D::Id, Order::Asc)
+            .lock_shared()
+            .to_owned();
+        txn.query_all(&lock).await?;
+        Ok(())
+    }
+
+    /// Step 1 and 3 of an insert write a row; this gives a document's new rows
+    /// the document's `updated_at`, in the same transaction (see `sort_at`, and
+    /// `hold_documents` for an edit in flight).
+    async fn stamp(txn: &impl ConnectionTrait, keys: &[Key]) -> Result<(), DbErr> {
+        use crate::documents::entity::{Column as D, Entity as Documents};
+        let objects = Self::documents_of(keys);
         if objects.is_empty() {
             return Ok(());
         }
-        objects.sort_unstable();
-        objects.dedup();
         let updated_at = Query::select()
             .column((Documents, D::UpdatedAt))
             .from(Documents)

@@ -283,6 +283,61 @@ async fn an_edited_document_moves_to_the_top_of_the_list() {
     assert_eq!(page["items"][0]["title"], "middle");
 }
 
+/// A share written while an edit of the same document is in flight must give
+/// its new index row the edit's time, or the document sits where it was before
+/// the edit in the list of whoever the share reached. The edit is held open in
+/// its transaction, making the two writes `documents::store::update` makes,
+/// while the share is sent. On PostgreSQL (READ COMMITTED) nothing but a lock
+/// makes the share wait; SQLite lets one writer in at a time.
+#[tokio::test]
+async fn a_share_racing_an_edit_lists_the_document_where_the_edit_put_it() {
+    use ory_spa::{authz::index::AccessIndex, documents::entity};
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionTrait, prelude::Expr};
+
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let raced = app.create_document(&ada, "raced").await;
+    let later = app.create_document(&ada, "later").await;
+    app.share(&ada, &later, json!({ "email": grace.email, "role": "viewer" })).await;
+
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let edit = db.begin().await.unwrap();
+    let edited_at = chrono::Utc::now();
+    let raced_id: uuid::Uuid = raced.parse().unwrap();
+    entity::Entity::update_many()
+        .col_expr(entity::Column::UpdatedAt, Expr::value(edited_at))
+        .filter(entity::Column::Id.eq(raced_id))
+        .exec(&edit)
+        .await
+        .unwrap();
+    AccessIndex::restamp(&edit, raced_id, edited_at).await.unwrap();
+
+    let mut share = tokio::spawn({
+        let request = app
+            .post(&format!("/api/documents/{raced}/collaborators"))
+            .bearer_auth(&ada.token)
+            .json(&json!({ "email": grace.email, "role": "viewer" }));
+        async move { request.send().await.unwrap().status() }
+    });
+    // Time for the share to reach its database write, or to finish if it does
+    // not wait for the edit.
+    let early = tokio::time::timeout(std::time::Duration::from_secs(1), &mut share).await.ok();
+    edit.commit().await.unwrap();
+    let finished_first = early.is_some();
+    let status = match early {
+        Some(status) => status.unwrap(),
+        None => share.await.unwrap(),
+    };
+    assert_eq!(status, 204);
+    assert_eq!(
+        app.titles(&grace).await,
+        ["raced", "later"],
+        "the edit put `raced` first (the share {} the edit)",
+        if finished_first { "did not wait for" } else { "waited for" }
+    );
+}
+
 /// A list's `total` is remembered per replica under the generations of the
 /// principals it was counted for (`AccessIndex::count_reached`). Every change
 /// to what a person reaches must move it, on the other replica too: here every
