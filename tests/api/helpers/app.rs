@@ -91,7 +91,7 @@ async fn start(ory: &OryStack, database_url: String, db_dir: Option<TempDir>, ex
         metrics_address,
         client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
         database_url,
-        mailbox: Mailbox::new(ory.mailpit_url()),
+        mailbox: ory.mailbox(),
         _db_dir: db_dir,
     }
 }

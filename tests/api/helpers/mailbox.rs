@@ -7,7 +7,10 @@
 //! test that expects a second code asks for the second mail and never reads the
 //! first one again.
 
-use std::time::{Duration, Instant};
+use std::{
+    path::PathBuf,
+    time::{Duration, Instant},
+};
 
 use serde::Deserialize;
 
@@ -19,6 +22,9 @@ pub struct Mailbox {
     /// Mailpit's base URL, ending in `/`.
     url: String,
     client: reqwest::Client,
+    /// The log of the Kratos whose courier sends to this Mailpit: a mail that
+    /// does not come is reported with its last lines (warnings and errors).
+    kratos_log: PathBuf,
 }
 
 /// One delivered message, as its recipient would read it.
@@ -78,14 +84,15 @@ struct Message {
 }
 
 impl Mailbox {
-    /// A reader for the Mailpit at `url` (`OryStack::mailpit_url`).
-    pub fn new(url: impl Into<String>) -> Mailbox {
+    /// A reader for the Mailpit at `url`, fed by the Kratos logging to
+    /// `kratos_log` (`OryStack::mailbox`).
+    pub fn new(url: impl Into<String>, kratos_log: PathBuf) -> Mailbox {
         let mut url = url.into();
         if !url.ends_with('/') {
             url.push('/');
         }
         let client = reqwest::Client::builder().timeout(Duration::from_secs(5)).build().unwrap();
-        Mailbox { url, client }
+        Mailbox { url, client, kratos_log }
     }
 
     /// How many messages have been delivered to `to` so far.
@@ -133,12 +140,27 @@ impl Mailbox {
                     "mail number {nth} to {to} did not arrive within {WAIT_AT_MOST:?}: Mailpit at {} has {} \
                      for this address {subjects:?} and {total} in all. Is Kratos running with \
                      `--watch-courier` and COURIER_SMTP_CONNECTION_URI pointing at this Mailpit? \
-                     (kratos.log and mailpit.log are in the stack's temporary directory)",
+                     The last lines of {}:\n{}",
                     self.url,
                     summaries.len(),
+                    self.kratos_log.display(),
+                    self.kratos_log_tail(),
                 );
             }
             tokio::time::sleep(POLL_EVERY).await;
+        }
+    }
+
+    /// The last lines Kratos logged (its courier's failures among them), for a
+    /// report that outlives the stack's temporary directory.
+    fn kratos_log_tail(&self) -> String {
+        const LINES: usize = 20;
+        match std::fs::read_to_string(&self.kratos_log) {
+            Ok(log) => {
+                let lines: Vec<&str> = log.lines().collect();
+                lines[lines.len().saturating_sub(LINES)..].join("\n")
+            }
+            Err(error) => format!("(unreadable: {error})"),
         }
     }
 

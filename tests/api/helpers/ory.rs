@@ -220,6 +220,10 @@ impl OryStack {
     pub fn mailpit_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.mailpit_http)
     }
+    /// A reader of the mail this stack's Kratos sends.
+    pub fn mailbox(&self) -> super::mailbox::Mailbox {
+        super::mailbox::Mailbox::new(self.mailpit_url(), self.dir.path().join("kratos.log"))
+    }
 
     fn kratos_command(&self, args: &[&str]) -> Command {
         let mut command = Command::new(binary("kratos", KRATOS_VERSION));

@@ -27,7 +27,6 @@ use super::{
     TestApp,
     app::fresh_database,
     logs,
-    mailbox::Mailbox,
     ory::{OIDC_CLIENT_SECRET, OryStack, Service, binary, free_port, probe, repo, run, spawn, sqlite_options},
 };
 
@@ -232,7 +231,7 @@ impl SocialStack {
             metrics_address: None,
             client: reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap(),
             database_url: self.database_url.clone(),
-            mailbox: Mailbox::new(self.ory.mailpit_url()),
+            mailbox: self.ory.mailbox(),
             _db_dir: None,
         }
     }
