@@ -17,8 +17,9 @@
 #   ignored_auth                  a secured operation refuses a missing or bad credential
 #
 # Not run: positive_data_acceptance (inputs valid by shape are refused on their
-# merits, e.g. an email nobody registered), and the stateful checks. `logout` is
-# not exercised: it would end the session the other operations run with.
+# merits, e.g. an email nobody registered), and the stateful checks. `logout` and
+# `deleteAccount` are not exercised: they would end the session (and the account)
+# the other operations run with.
 #
 # Environment: SCHEMATHESIS_MAX_EXAMPLES (default 25 per operation).
 set -euo pipefail
@@ -54,6 +55,7 @@ token=$(curl -fsS "$STACK_URL/api/auth/registration" -H 'content-type: applicati
   --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection,missing_required_header,unsupported_method,allow_header_conformance,ignored_auth \
   --exclude-operation-id logout \
+  --exclude-operation-id deleteAccount \
   --phases examples,coverage,fuzzing \
   --max-examples "${SCHEMATHESIS_MAX_EXAMPLES:-25}" \
   --workers 2 \

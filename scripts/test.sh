@@ -23,12 +23,13 @@ cargo test --workspace --locked
 step "cargo test: the session suites again with the session cache off"
 TEST_SESSION_CACHE_TTL_MS=0 \
   cargo test --locked --test api -- \
-    auth:: account:: extractor:: home:: expiry:: verification:: recovery:: second_factor:: documents:: matrix::
+    auth:: account:: account_deletion:: extractor:: home:: expiry:: verification:: recovery:: second_factor:: \
+    documents:: matrix::
 
 step "cargo test: the tests of what the backend keeps in its database, again on PostgreSQL"
 postgres=$(bash scripts/postgres.sh)
 TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling:: \
-  second_factor::a_totp_code_signs_in_once
+  account_deletion:: second_factor::a_totp_code_signs_in_once
 
 step "cargo test: two replicas on PostgreSQL behind HAProxy"
 if ! command -v haproxy > /dev/null && [[ ! -x /usr/sbin/haproxy ]]; then

@@ -161,6 +161,17 @@ impl Settings {
                     "true",
                     parse_bool,
                 )?,
+                // Kratos' own age for privileged settings (kratos/kratos.yml,
+                // `privileged_session_max_age: 15m`; a unit test keeps the two
+                // equal), so that one re-authentication covers every
+                // privileged action, Kratos' and ours.
+                deletion_max_login_age: parse(&mut take, "ACCOUNT_DELETION_MAX_LOGIN_AGE_MS", "900000", |v| {
+                    match v.parse::<u64>() {
+                        Ok(0) => Err("must be greater than 0".into()),
+                        Ok(ms) => Ok(Duration::from_millis(ms)),
+                        Err(e) => Err(format!("expected milliseconds: {e}")),
+                    }
+                })?,
             },
             password: PasswordPolicy {
                 min_score: parse(&mut take, "PASSWORD_MIN_STRENGTH", "3", |v| match v.parse::<u8>() {
@@ -357,6 +368,21 @@ mod tests {
         assert!(!settings.account.password_change_signs_out_others);
         let err = Settings::from_vars(vars(&[("APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS", "yes")])).unwrap_err();
         assert_eq!(err.variable, "APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS");
+    }
+
+    #[test]
+    fn deleting_an_account_needs_a_login_as_recent_as_kratos_privileged_settings_do() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        let kratos = include_str!("../kratos/kratos.yml");
+        let age = kratos
+            .lines()
+            .find_map(|line| line.trim().strip_prefix("privileged_session_max_age:"))
+            .expect("kratos.yml sets privileged_session_max_age")
+            .trim();
+        assert_eq!(age, "15m", "a new value here needs the default below changed with it");
+        assert_eq!(settings.account.deletion_max_login_age, Duration::from_secs(15 * 60));
+        let err = Settings::from_vars(vars(&[("APP_ACCOUNT_DELETION_MAX_LOGIN_AGE_MS", "0")])).unwrap_err();
+        assert_eq!(err.variable, "APP_ACCOUNT_DELETION_MAX_LOGIN_AGE_MS");
     }
 
     #[test]

@@ -40,12 +40,11 @@ fn main() -> ExitCode {
             }
             "reconcile" => {
                 let db = db::connect(&settings.database_url).await?;
-                let keto = ory::Keto::new(
-                    ory::http_client(settings.ory_timeout),
-                    settings.keto.read_url,
-                    settings.keto.write_url,
-                );
-                let repaired = reconcile::run_once(&db, &Authorizer::new(keto, db.clone()), reconcile::GRACE).await?;
+                let http = ory::http_client(settings.ory_timeout);
+                let keto = ory::Keto::new(http.clone(), settings.keto.read_url, settings.keto.write_url);
+                let kratos = ory::Kratos::new(http, settings.kratos.public_url, settings.kratos.admin_url);
+                let grace = reconcile::Grace::with_session_cache(settings.session_cache.ttl);
+                let repaired = reconcile::run_once(&db, &Authorizer::new(keto, db.clone()), &kratos, grace).await?;
                 tracing::info!(repaired, "reconciled");
             }
             _ => {

@@ -36,6 +36,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         social::handlers::start,
         social::handlers::complete,
         social::handlers::link,
+        account::handlers::delete_account,
         account::handlers::profile,
         account::handlers::update_profile,
         account::handlers::change_password,

@@ -14,6 +14,7 @@ mod m20261201_000001_social_sign_ins;
 mod m20261202_000001_access_index_feed;
 mod m20261203_000001_access_index_generations;
 mod m20261206_000001_used_totp_codes;
+mod m20261206_000002_account_deletions;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000001_access_index_feed::Migration),
             Box::new(m20261203_000001_access_index_generations::Migration),
             Box::new(m20261206_000001_used_totp_codes::Migration),
+            Box::new(m20261206_000002_account_deletions::Migration),
         ]
     }
 }

@@ -1,12 +1,82 @@
 use actix_web::{HttpResponse, delete, get, patch, put, web};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
-use super::{AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, domain::PasswordForm};
+use super::{
+    AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, deletion, domain::PasswordForm,
+};
 use crate::{
     auth::{IdentityView, PasswordPolicy, SessionListItem},
+    authz::Authorizer,
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
     ory::{Kratos, SessionSummary, Traits},
 };
+
+/// Delete your account.
+///
+/// The account is gone when this answers: its password, second factors and
+/// linked sign-in providers, and every session (this one too; in cookie mode the
+/// cookie is cleared). The groups and documents you own are deleted with
+/// everything shared through them, and you are taken out of other people's
+/// groups and shares: at once as a rule, within a couple of minutes if Keto was
+/// unavailable. The address can then register a new, empty account.
+///
+/// Needs a recent login, as a password change does: past it the answer is 403
+/// `session_refresh_required`; re-authenticate (`POST /api/auth/reauthenticate`,
+/// or sign in again) and send the same request again.
+#[utoipa::path(
+    delete, path = "/api/account", operation_id = "deleteAccount", tag = "account",
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted; every session of the account has ended"),
+        (status = 403, description = "The login is too old for this (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("")]
+#[allow(clippy::too_many_arguments)]
+pub async fn delete_account(
+    db: web::Data<DatabaseConnection>,
+    authz: web::Data<Authorizer>,
+    kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
+    policy: web::Data<AccountPolicy>,
+    auth: Authenticated,
+    delivery: Delivery,
+) -> Result<HttpResponse, ApiError> {
+    // Someone at an unlocked screen must not be able to erase a person: the
+    // login must be as recent as Kratos asks for a password change.
+    let recent = auth.session.summary.authenticated_at.is_some_and(|at| {
+        let age = chrono::Utc::now().signed_duration_since(at);
+        age.to_std().map_or(true, |age| age <= policy.deletion_max_login_age)
+    });
+    if !recent {
+        return Err(ApiError::RefreshRequired);
+    }
+    deletion::delete_identity(&db, &kratos, auth.user).await?;
+    // Every session of the identity is confirmed with Kratos again on this
+    // replica, which no longer knows it; the others' caches expire within their
+    // time, and the reconciler's second purge removes what they let through.
+    cache.refresh_identity(auth.user.0);
+    cache.forget_token(&auth.token);
+    tracing::info!(user = %auth.user, "deleted the account");
+    // The purge outlives the request: a person with thousands of documents should
+    // not hold a connection open while each goes, and the reconciler finishes it
+    // if this replica dies first.
+    let (db, authz, user) = (db.into_inner(), authz.into_inner(), auth.user);
+    actix_web::rt::spawn(async move {
+        match deletion::purge(&db, &authz, user).await {
+            Ok(()) => tracing::info!(%user, "removed the deleted account's documents, groups and grants"),
+            Err(error) => {
+                tracing::warn!(%error, %user, "could not finish purging a deleted account; the reconciler will")
+            }
+        }
+    });
+    let mut response = HttpResponse::NoContent().finish();
+    if let Delivery::Cookie(cookie) = delivery {
+        cookie.clear(&mut response);
+    }
+    Ok(response)
+}
 
 /// Your profile.
 #[utoipa::path(

@@ -2,6 +2,7 @@
 //! factors, over Kratos' settings flow and session API. Everything here needs a
 //! session.
 
+pub mod deletion;
 mod domain;
 pub(crate) mod handlers;
 pub(crate) mod second_factor;
@@ -16,11 +17,15 @@ pub struct AccountPolicy {
     /// Whether a password change signs out the person's other sessions unless the
     /// request says otherwise (`APP_PASSWORD_CHANGE_SIGNS_OUT_OTHERS`, default true).
     pub password_change_signs_out_others: bool,
+    /// How recent a login must be to delete the account
+    /// (`APP_ACCOUNT_DELETION_MAX_LOGIN_AGE_MS`, default Kratos' 15 minutes).
+    pub deletion_max_login_age: std::time::Duration,
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/account")
+            .service(handlers::delete_account)
             .service(handlers::profile)
             .service(handlers::update_profile)
             .service(handlers::change_password)

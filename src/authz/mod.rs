@@ -261,6 +261,25 @@ impl Authorizer {
         Ok(tuples.into_iter().map(TupleChange::Delete).collect())
     }
 
+    /// Every tuple whose subject is `principal`, in each of `namespaces`, as
+    /// delete changes (for one atomic patch): what Keto holds, and what the
+    /// index holds that Keto may not.
+    pub async fn grants_to_forget(
+        &self,
+        principal: Principal,
+        namespaces: &[&'static str],
+    ) -> Result<Vec<TupleChange>, StoreError> {
+        let subject = principal.into();
+        let mut tuples = Vec::new();
+        for namespace in namespaces {
+            tuples.extend(self.keto.list(namespace, None, Some(&subject)).await?);
+            tuples.extend(self.index.tuples_naming(namespace, &subject).await?);
+        }
+        let mut seen = std::collections::HashSet::new();
+        tuples.retain(|tuple| seen.insert(tuple.clone()));
+        Ok(tuples.into_iter().map(TupleChange::Delete).collect())
+    }
+
     /// Applies inserts and deletes in one Keto transaction, with the index
     /// written before and after it (see `index`).
     pub async fn apply(&self, changes: &[TupleChange]) -> Result<(), StoreError> {

@@ -382,6 +382,15 @@ impl From<crate::db::StoreError> for ApiError {
     }
 }
 
+impl From<crate::account::deletion::DeletionError> for ApiError {
+    fn from(error: crate::account::deletion::DeletionError) -> Self {
+        match error {
+            crate::account::deletion::DeletionError::Database(error) => error.into(),
+            crate::account::deletion::DeletionError::Kratos(error) => error.into(),
+        }
+    }
+}
+
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
         ApiError::unavailable("the database", error)

@@ -174,7 +174,8 @@ async fn the_reconciler_repairs_what_a_crash_left_between_steps() {
     // Unfinished rows are invisible to the API meanwhile.
     assert_eq!(app.titles(&ada).await, ["Shared with doomed"]);
 
-    let repaired = ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap();
+    let repaired =
+        ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap();
     assert_eq!(repaired, 3);
     assert_eq!(documents::entity::Entity::find().count(&db).await.unwrap(), 1, "only the real document is left");
     assert!(tuples_on(ory, "Document", &pending.0.to_string()).await.is_empty());
@@ -182,7 +183,11 @@ async fn the_reconciler_repairs_what_a_crash_left_between_steps() {
     assert!(tuples_on(ory, "Group", &group).await.is_empty());
     let shares = tuples_on(ory, "Document", &shared).await;
     assert_eq!(shares.len(), 1, "the share to the deleted group is gone: {shares:?}");
-    assert_eq!(ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap(), 0, "idempotent");
+    assert_eq!(
+        ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap(),
+        0,
+        "idempotent"
+    );
 }
 
 async fn insert_document(
@@ -307,7 +312,8 @@ async fn the_reconciler_settles_the_access_index_after_a_crash_between_any_two_s
     assert_eq!(seen, ["shared", "still shared"]);
 
     let authz = Authorizer::new(keto, db.clone());
-    let repaired = ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap();
+    let repaired =
+        ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap();
     assert_eq!(repaired, 4);
     for document in &documents {
         assert_eq!(index_view(&db, document).await, keto_view(ory, document).await, "index and Keto agree");
@@ -315,7 +321,11 @@ async fn the_reconciler_settles_the_access_index_after_a_crash_between_any_two_s
     let page: Value =
         app.call(Method::GET, "/api/documents?per_page=100", Some(&grace.token), None).await.json().await.unwrap();
     assert_eq!(page["total"], 2, "no candidate left over: {page}");
-    assert_eq!(ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap(), 0, "idempotent");
+    assert_eq!(
+        ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap(),
+        0,
+        "idempotent"
+    );
 }
 
 /// A list asks Keto whether the person still holds the relation the index names,

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod account;
+mod account_deletion;
 mod auth;
 mod consistency;
 mod contract;

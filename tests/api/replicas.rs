@@ -299,7 +299,7 @@ async fn scenario() {
 
     let db = sea_orm::Database::connect(&database_url).await.unwrap();
     let authz = Authorizer::new(ory.keto(), db.clone());
-    ory_spa::reconcile::run_once(&db, &authz, chrono::Duration::zero()).await.unwrap();
+    ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap();
     let unfinished = documents::entity::Entity::find()
         .filter(documents::entity::Column::State.ne(RowState::Active))
         .count(&db)

@@ -210,6 +210,16 @@ impl OryStack {
         )
     }
 
+    /// A client of this Kratos' public and admin APIs, for tests that run the
+    /// backend's own jobs (the reconciler) against it.
+    pub fn kratos(&self) -> ory_spa::ory::Kratos {
+        ory_spa::ory::Kratos::new(
+            ory_spa::ory::http_client(std::time::Duration::from_secs(2)),
+            self.kratos_public_url().parse().unwrap(),
+            self.kratos_admin_url().parse().unwrap(),
+        )
+    }
+
     pub fn keto_read_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.keto_read)
     }

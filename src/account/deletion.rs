@@ -1,0 +1,150 @@
+//! Deleting an account: the Kratos identity, and everything the person has here.
+//!
+//! No transaction spans Kratos, Keto and our database, so a deletion is a
+//! durable request first (table `account_deletions`), finished by whoever gets
+//! there: the request itself, or the reconciler after a crash.
+//!
+//! 1. `request`: the row is written. From here the deletion rolls forward: a
+//!    crash before the next step leaves a row the reconciler finishes.
+//! 2. Kratos deletes the identity, and with it its credentials and every session.
+//!    If Kratos fails, the row is withdrawn and the client gets 503 with nothing
+//!    changed. The identity goes first so that no new sign-in, and no session not
+//!    already cached by a replica, can add to what step 3 removes.
+//! 3. `purge`: the groups and documents the person owns are deleted (each through
+//!    its own ordered sequence, shares and members with it), then every tuple
+//!    that still names them (shares to them, memberships, `App:home`) in Keto and
+//!    the access index. Each part is idempotent.
+//! 4. `reconcile`, once the row is older than every replica's session cache
+//!    (`grace`): steps 2 and 3 again, then the row goes. A session another
+//!    replica had cached may have written for up to that long after step 2; the
+//!    second purge removes what it wrote.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr,
+    sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
+};
+use uuid::Uuid;
+
+use crate::{
+    auth::UserId,
+    authz::{App, Authorizer, Principal, Resource},
+    db::StoreError,
+    documents::{self, DocumentId, DocumentRelation},
+    groups::{self, GroupId, GroupRelation},
+    ory::{Kratos, OryError},
+};
+
+/// Tuples per Keto patch when the remaining grants are removed: one patch per
+/// chunk keeps a request body bounded for a person reached by many shares.
+const DELETES_PER_PATCH: usize = 500;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DeletionError {
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error(transparent)]
+    Kratos(#[from] OryError),
+}
+
+fn table() -> Alias {
+    Alias::new("account_deletions")
+}
+
+fn col(name: &'static str) -> Alias {
+    Alias::new(name)
+}
+
+fn unix_now() -> i64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// Steps 1 and 2, inside the request: after `Ok`, the identity is gone and the
+/// purge is left to `purge` (at once) and `reconcile` (again, later).
+pub async fn delete_identity(db: &DatabaseConnection, kratos: &Kratos, user: UserId) -> Result<(), DeletionError> {
+    request(db, user).await?;
+    if let Err(error) = kratos.delete_identity(user.0).await {
+        if let Err(withdraw) = withdraw(db, user).await {
+            // The deletion now rolls forward: the person asked for it.
+            tracing::warn!(error = %withdraw, %user, "could not withdraw an account deletion; the reconciler will finish it");
+        }
+        return Err(error.into());
+    }
+    Ok(())
+}
+
+/// Step 1. A second request for the same account keeps the first time.
+async fn request(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
+    let insert = Query::insert()
+        .into_table(table())
+        .columns([col("identity_id"), col("requested_at")])
+        .values_panic([Expr::value(user.0), Expr::value(unix_now())])
+        .on_conflict(OnConflict::column(col("identity_id")).do_nothing().to_owned())
+        .to_owned();
+    db.execute(&insert).await?;
+    Ok(())
+}
+
+async fn withdraw(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
+    let delete = Query::delete().from_table(table()).and_where(Expr::col(col("identity_id")).eq(user.0)).to_owned();
+    db.execute(&delete).await?;
+    Ok(())
+}
+
+/// Step 3: everything the person owns, and every grant that names them.
+pub async fn purge(db: &DatabaseConnection, authz: &Authorizer, user: UserId) -> Result<(), StoreError> {
+    let person = Principal::User(user);
+    for (group, relation) in authz.held_by::<GroupId>(person).await? {
+        if relation == GroupRelation::Owners {
+            gone_is_fine(groups::store::delete(db, authz, GroupId(group)).await)?;
+        }
+    }
+    for (document, relation) in authz.held_by::<DocumentId>(person).await? {
+        if relation == DocumentRelation::Owners {
+            gone_is_fine(documents::store::delete(db, authz, DocumentId(document)).await)?;
+        }
+    }
+    let grants = authz.grants_to_forget(person, &[DocumentId::NAMESPACE, GroupId::NAMESPACE, App::NAMESPACE]).await?;
+    for chunk in grants.chunks(DELETES_PER_PATCH) {
+        authz.apply(chunk).await?;
+    }
+    Ok(())
+}
+
+/// A row that is not `active` is being created or deleted by another request;
+/// the reconciler finishes it (and a later purge finds whatever remains).
+fn gone_is_fine(result: Result<(), StoreError>) -> Result<(), StoreError> {
+    match result {
+        Err(StoreError::Gone) => Ok(()),
+        other => other,
+    }
+}
+
+/// Step 4: deletions requested longer than `grace` ago are finished (identity,
+/// purge) and their rows removed. Returns how many.
+pub async fn reconcile(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    kratos: &Kratos,
+    grace: chrono::Duration,
+) -> Result<usize, StoreError> {
+    let cutoff = unix_now() - grace.num_seconds();
+    let due = Query::select()
+        .column(col("identity_id"))
+        .from(table())
+        .and_where(Expr::col(col("requested_at")).lte(cutoff))
+        .to_owned();
+    let rows = db.query_all(&due).await?;
+    let mut finished = 0;
+    for row in rows {
+        let user = UserId(row.try_get::<Uuid>("", "identity_id")?);
+        kratos.delete_identity(user.0).await?;
+        purge(db, authz, user).await?;
+        withdraw(db, user).await?;
+        tracing::info!(%user, "finished an account deletion");
+        finished += 1;
+    }
+    Ok(finished)
+}

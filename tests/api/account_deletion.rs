@@ -1,0 +1,254 @@
+//! `DELETE /api/account`: the identity goes at once, then everything the person
+//! owns and every grant that names them; the reconciler finishes what a crash
+//! or another replica's cached session left.
+
+use std::time::Duration;
+
+use ory_spa::{authz::Authorizer, reconcile};
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+
+use crate::helpers::{PASSWORD, Person, TestApp, ory::OryStack, problem, spawn_app, spawn_app_on, spawn_replica};
+
+async fn delete_account(app: &TestApp, person: &Person) -> reqwest::Response {
+    app.call(Method::DELETE, "/api/account", Some(&person.token), None).await
+}
+
+async fn database(app: &TestApp) -> DatabaseConnection {
+    sea_orm::Database::connect(&app.database_url).await.unwrap()
+}
+
+async fn count(db: &DatabaseConnection, sql: &str, id: &str) -> i64 {
+    let backend = db.get_database_backend();
+    let sql = if backend == sea_orm::DbBackend::Postgres { sql.replace('?', "$1") } else { sql.to_owned() };
+    let id: uuid::Uuid = id.parse().unwrap();
+    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, [id.into()])).await.unwrap().unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Every tuple Keto holds whose subject is the person, in our three namespaces.
+async fn tuples_naming(ory: &OryStack, person: &Person) -> Vec<Value> {
+    let mut all = Vec::new();
+    for namespace in ["Document", "Group", "App"] {
+        let body: Value = reqwest::Client::new()
+            .get(format!("{}relation-tuples", ory.keto_read_url()))
+            .query(&[
+                ("namespace", namespace),
+                ("subject_set.namespace", "User"),
+                ("subject_set.object", &person.id),
+                ("subject_set.relation", ""),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        all.extend(body["relation_tuples"].as_array().unwrap().iter().cloned());
+    }
+    all
+}
+
+async fn reconcile_now(app: &TestApp, ory: &OryStack) -> usize {
+    let db = database(app).await;
+    let authz = Authorizer::new(ory.keto(), db.clone());
+    reconcile::run_once(&db, &authz, &ory.kratos(), reconcile::Grace::none()).await.unwrap()
+}
+
+/// Waits (at most 10 s) for the purge the request started to reach `expected`.
+async fn wait_for_titles(app: &TestApp, person: &Person, expected: &[&str]) {
+    let mut titles = Vec::new();
+    for _ in 0..100 {
+        titles = app.titles(person).await;
+        titles.sort();
+        if titles == expected {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{}'s list is still {titles:?}, not {expected:?}", person.email);
+}
+
+#[tokio::test]
+async fn deleting_an_account_ends_it_and_removes_what_the_person_owns_and_was_given() {
+    let app = spawn_app().await;
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+
+    // Ada's: a private document, one shared with Grace, a group with Grace in it
+    // and a document shared with that group.
+    let private = app.create_document(&ada, "Ada's private").await;
+    let shared = app.create_document(&ada, "Ada's shared").await;
+    app.share(&ada, &shared, json!({ "email": grace.email, "role": "editor" })).await;
+    let adas_team = app.create_group(&ada, "Ada's team", &[&grace]).await;
+    let for_team = app.create_document(&ada, "Ada's for the team").await;
+    app.share(&ada, &for_team, json!({ "group_id": adas_team, "role": "viewer" })).await;
+    // Grace's: a document shared with Ada, and a group Ada is in.
+    let graces = app.create_document(&grace, "Grace's").await;
+    app.share(&grace, &graces, json!({ "email": ada.email, "role": "viewer" })).await;
+    let graces_team = app.create_group(&grace, "Grace's team", &[&ada]).await;
+    wait_for_titles(&app, &grace, &["Ada's for the team", "Ada's shared", "Grace's"]).await;
+
+    assert_eq!(delete_account(&app, &ada).await.status(), 204);
+
+    problem(app.whoami(&ada.token).await, 401, "unauthenticated").await;
+    problem(app.login(&ada.email, PASSWORD).await, 400, "invalid_credentials").await;
+    wait_for_titles(&app, &grace, &["Grace's"]).await;
+    let collaborators: Value = app
+        .call(Method::GET, &format!("/api/documents/{graces}/collaborators"), Some(&grace.token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> =
+        collaborators["collaborators"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [grace.id.as_str()], "Ada's share of Grace's document is gone");
+    let team: Value = app
+        .call(Method::GET, &format!("/api/groups/{graces_team}"), Some(&grace.token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let members: Vec<&str> = team["members"].as_array().unwrap().iter().map(|m| m["id"].as_str().unwrap()).collect();
+    assert_eq!(members, [grace.id.as_str()], "Ada left Grace's group");
+    problem(
+        app.call(Method::GET, &format!("/api/groups/{adas_team}"), Some(&grace.token), None).await,
+        404,
+        "not_found",
+    )
+    .await;
+
+    assert_eq!(tuples_naming(ory, &ada).await, Vec::<Value>::new(), "Keto names Ada nowhere");
+    for document in [&private, &shared, &for_team] {
+        let on_it: Value = reqwest::Client::new()
+            .get(format!("{}relation-tuples", ory.keto_read_url()))
+            .query(&[("namespace", "Document"), ("object", document.as_str())])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(on_it["relation_tuples"], json!([]), "no tuple is left on Ada's document {document}");
+    }
+    let db = database(&app).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE owner_id = ?", &ada.id).await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM groups WHERE owner_id = ?", &ada.id).await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM access_index WHERE subject_object = ?", &ada.id).await, 0);
+
+    // The request is kept until every replica's cached sessions have expired;
+    // the reconciler then purges once more and forgets it.
+    let requested = "SELECT COUNT(*) FROM account_deletions WHERE identity_id = ?";
+    assert_eq!(count(&db, requested, &ada.id).await, 1);
+    assert_eq!(reconcile_now(&app, ory).await, 1);
+    assert_eq!(count(&db, requested, &ada.id).await, 0);
+
+    // The address is free: a new, empty account.
+    let again = app.register(&ada.email, "Ada", PASSWORD).await;
+    assert_eq!(again.status(), 201);
+    let token = again.json::<Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned();
+    let list: Value = app.call(Method::GET, "/api/documents", Some(&token), None).await.json().await.unwrap();
+    assert_eq!(list["total"], 0);
+}
+
+#[tokio::test]
+async fn deleting_an_account_needs_a_recent_login() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_ACCOUNT_DELETION_MAX_LOGIN_AGE_MS", "1000")]).await;
+    problem(
+        app.call(Method::DELETE, "/api/account", Some("ory_st_not_a_real_token"), None).await,
+        401,
+        "unauthenticated",
+    )
+    .await;
+    let ada = app.person("Ada").await;
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    problem(delete_account(&app, &ada).await, 403, "session_refresh_required").await;
+    assert_eq!(app.whoami(&ada.token).await.status(), 200, "nothing happened");
+
+    assert_eq!(app.reauthenticate(&ada.token, PASSWORD).await.status(), 200);
+    assert_eq!(delete_account(&app, &ada).await.status(), 204);
+    problem(app.whoami(&ada.token).await, 401, "unauthenticated").await;
+}
+
+#[tokio::test]
+async fn a_deletion_kratos_cannot_make_changes_nothing() {
+    let fault = OryStack::faulty().await;
+    let ory = fault.stack();
+    // Cached for long enough that the request reaches the handler with Kratos down.
+    let app = spawn_app_on(ory, &[("APP_SESSION_CACHE_TTL_MS", "60000")]).await;
+    let ada = app.person("Ada").await;
+    app.create_document(&ada, "Still mine").await;
+    assert_eq!(app.home(&ada.token).await.status(), 200);
+
+    tokio::task::spawn_blocking(|| ory.stop_kratos()).await.unwrap();
+    let refused = delete_account(&app, &ada).await;
+    tokio::task::spawn_blocking(|| ory.start_kratos()).await.unwrap();
+    problem(refused, 503, "service_unavailable").await;
+
+    let db = database(&app).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM account_deletions WHERE identity_id = ?", &ada.id).await, 0);
+    assert_eq!(reconcile_now(&app, ory).await, 0, "the reconciler has nothing to finish");
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200, "the account is whole");
+    assert_eq!(app.titles(&ada).await, ["Still mine"]);
+}
+
+#[tokio::test]
+async fn a_deletion_a_crash_interrupted_is_finished_by_the_reconciler() {
+    let app = spawn_app().await;
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let ada = app.person("Ada").await;
+    let document = app.create_document(&ada, "Mine").await;
+
+    // What step 1 writes before the process died: the request, nothing else.
+    let db = database(&app).await;
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => "INSERT INTO account_deletions (identity_id, requested_at) VALUES ($1, 0)",
+        _ => "INSERT INTO account_deletions (identity_id, requested_at) VALUES (?, 0)",
+    };
+    let id: uuid::Uuid = ada.id.parse().unwrap();
+    db.execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()])).await.unwrap();
+    assert_eq!(app.whoami(&ada.token).await.status(), 200, "the account is still there");
+
+    assert_eq!(reconcile_now(&app, ory).await, 1);
+    problem(app.login(&ada.email, PASSWORD).await, 400, "invalid_credentials").await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE id = ?", &document).await, 0);
+    assert_eq!(tuples_naming(ory, &ada).await, Vec::<Value>::new());
+}
+
+/// Another replica may hold the person's session in its cache for up to its
+/// time after the identity is gone, and let a write through; the reconciler's
+/// second purge, after that time, removes it.
+#[tokio::test]
+async fn what_another_replicas_cached_session_wrote_after_the_deletion_is_purged_too() {
+    let first = spawn_app().await;
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let cached = [("APP_SESSION_CACHE_TTL_MS", "60000")];
+    let second = spawn_replica(&first, ory, &cached).await;
+    let ada = first.person("Ada").await;
+    assert_eq!(second.home(&ada.token).await.status(), 200);
+
+    assert_eq!(delete_account(&first, &ada).await.status(), 204);
+    // The purge the request started is over (its last step removes `App:home`),
+    // so only the reconciler's can remove what comes next.
+    for _ in 0..100 {
+        if tuples_naming(ory, &ada).await.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(tuples_naming(ory, &ada).await, Vec::<Value>::new());
+    let late =
+        second.call(Method::POST, "/api/documents", Some(&ada.token), Some(json!({ "title": "Written late" }))).await;
+    assert_eq!(late.status(), 201, "the second replica still trusts its cached session");
+    let late = late.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+
+    assert_eq!(reconcile_now(&first, ory).await, 1);
+    let db = database(&first).await;
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE id = ?", &late).await, 0);
+    assert_eq!(tuples_naming(ory, &ada).await, Vec::<Value>::new());
+}
