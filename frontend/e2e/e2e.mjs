@@ -57,6 +57,8 @@ const alice = { email: `e2e-a-${run}@example.com`, name: 'Alice E2E', password: 
 const bob = { email: `e2e-b-${run}@example.com`, name: 'Bob E2E', password: 'amber lantern softly 17' };
 const carol = { email: `e2e-c-${run}@example.com`, name: 'Carol E2E', password: 'copper meadow gently 58' };
 const sam = { email: `e2e-s-${run}@example.com`, name: 'Sam Social' };
+// Deletes their account, then registers the address again.
+const dee = { email: `e2e-del-${run}@example.com`, name: 'Dee Departing', password: 'linen compass slowly 31' };
 const docTitle = `Quarterly plan ${run}`;
 const docBody = 'Line one of the plan.\nLine two of the plan.';
 
@@ -929,6 +931,64 @@ async function main() {
       await page.waitForSelector('button.authorize', { timeout: TIMEOUT });
       await shot(page, '90-swagger-ui');
       await page.close();
+    });
+
+    await test('deleting the account: typing the address, signed out; the old login fails; the address registers anew, empty', async () => {
+      const f = await newBrowser('F');
+      try {
+        const token = await registerAndSkipVerification(f, dee);
+        const before = (await (await api('/api/auth/session', token)).json()).identity.id;
+        await f.click('text=New document');
+        await f.waitForURL(`${BASE_URL}/documents/new`);
+        await f.fill('#new-document-title', `Leaving with me ${run}`);
+        await f.fill('#new-document-body', 'Deleted with the account.');
+        await f.click('#new-document button[type=submit]');
+        await f.waitForURL(/\/documents\/[0-9a-f-]{36}$/);
+
+        await f.click('nav >> text=Settings');
+        await f.waitForURL(`${BASE_URL}/settings`);
+        await f.click('#delete-account-start');
+        const final = f.locator('#delete-account button[type=submit]');
+        await f.locator('#delete-account-email').waitFor();
+        assert(await final.isDisabled(), '"Delete my account" is disabled until the address is typed');
+        await f.fill('#delete-account-email', alice.email);
+        assert(await final.isDisabled(), 'and stays disabled for another address');
+        await f.fill('#delete-account-email', ` ${dee.email.toUpperCase()} `);
+        assert(await final.isEnabled(), 'the address, in any case, enables it');
+        await shot(f, '36-delete-account-confirm');
+        await final.click();
+        // The backend's own limit on the login's age, which this fresh login is
+        // normally well within.
+        await passReauthentication(f, dee, '#login');
+        await f.waitForURL(`${BASE_URL}/login`);
+        assertEqual(await text(f, 'main [role="status"]'), 'Your account has been deleted.', 'the notice');
+        assertEqual(await sessionCookie(f), null, 'the server cleared the session cookie');
+        assertEqual((await api('/api/auth/session', token)).status, 401, 'the session ended with the account');
+        await shot(f, '37-account-deleted');
+
+        // The old password signs nobody in, with the message an unknown address gets.
+        await f.fill('#login-identifier', dee.email);
+        await f.fill('#login-password', dee.password);
+        await f.click('#login button[type=submit]');
+        const refused = await text(f, '#login-alert');
+        assertEqual(await sessionCookie(f), null, 'no session cookie for the deleted account');
+        await f.goto(`${BASE_URL}/login`);
+        await f.fill('#login-identifier', `e2e-nobody-${run}@example.com`);
+        await f.fill('#login-password', dee.password);
+        await f.click('#login button[type=submit]');
+        assertEqual(refused, await text(f, '#login-alert'), 'the invalid-credentials message');
+        assert(/invalid/i.test(refused), `Kratos' message (got "${refused}")`);
+
+        // The address is free again: a new account, with nothing of the old one.
+        const fresh = await registerAndSkipVerification(f, dee);
+        const after = (await (await api('/api/auth/session', fresh)).json()).identity.id;
+        assert(after !== before, 'a new account, not the old one back');
+        await f.locator('.empty').waitFor();
+        assertEqual(await f.locator('.doc-item').count(), 0, 'no documents');
+        await shot(f, '38-registered-again');
+      } finally {
+        await f.context().close();
+      }
     });
 
     await test('social sign-in: "Sign in with Local provider", the provider\'s pages, back in the app signed in by the cookie', async () => {

@@ -202,6 +202,17 @@ export function App() {
     setNotice('You have logged out.');
   }, []);
 
+  // The server has ended the session and cleared the cookie itself (the account
+  // is gone): what is left is the page's side of logging out.
+  const endedByServer = useCallback((text: string) => {
+    leaving.current = true;
+    // The login screen itself: a `next` would lead back into an account that is gone.
+    navigate(hrefFor({ name: 'login', next: null }), { replace: true });
+    sessions.end();
+    otherTabs.current?.tell('signed-out');
+    setNotice(text);
+  }, []);
+
   const logOutAlert = logOutError ? (
     <div class="notices" id="logout-error">
       <FormAlert messages={[`You are still logged in: ${describeError(logOutError)}`]} />
@@ -248,7 +259,7 @@ export function App() {
     );
   }
 
-  const session: Session = { identity, logOut, refresh, update: setIdentity, announce };
+  const session: Session = { identity, logOut, refresh, update: setIdentity, announce, endedByServer };
   return (
     <SessionContext.Provider value={session}>
       <Shell identity={identity} onLogOut={logOut}>

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
+import { SESSION_CHANNEL } from './auth/otherTabs';
 import { sessions } from './auth/sessionState';
 import { pendingState } from './lib/pending';
 import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
 // The account lifecycle screens against a fake server: verification, recovery,
-// settings (with the re-authenticate-and-retry dance) and sessions.
+// settings (with the re-authenticate-and-retry dance), sessions, and deleting
+// the account.
 
 const FLOW = '44444444-4444-4444-8444-444444444444';
 const FLOW_2 = '55555555-5555-4555-8555-555555555555';
@@ -341,6 +343,166 @@ describe('settings', () => {
     expect(screen.find('#reauthenticate')).toBeNull();
     expect(screen.value('#password-password')).toBe('a brand new passphrase');
     expect(screen.find('#password fieldset')?.hasAttribute('disabled')).toBe(false);
+  });
+});
+
+describe('deleting the account', () => {
+  const DELETED = 'Your account has been deleted.';
+  const UNAVAILABLE = 'The service is unavailable. Try again shortly.';
+
+  /**
+   * Settings, with `deletion` answering DELETE /api/account unless the login
+   * is too old (`state.recent`); a 204 clears the cookie, as the server's does.
+   */
+  function deletionServer(state: { recent: boolean }, deletion: () => Response = () => json(204)): Handler {
+    return route({
+      'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+      'GET /api/account/profile': () => json(200, { ...ADA, email_verified: true }),
+      'GET /api/account/second-factor': () => json(200, { totp: false, recovery_codes: false }),
+      // For the login screen's social buttons.
+      'GET /api/auth/social/providers': () => json(200, []),
+      'DELETE /api/account': () => {
+        if (!state.recent) return json(403, problem(403, 'session_refresh_required', 'This needs a recent login.'));
+        const answer = deletion();
+        if (answer.status === 204) screen.cookie = null;
+        return answer;
+      },
+      'POST /api/auth/reauthenticate': async (request) => {
+        const { password } = (await body(request)) as { password: string };
+        if (password !== 'the old passphrase') {
+          return json(400, problem(400, 'invalid_credentials', 'Wrong.', [{ field: 'password', id: 4000006, text: 'Wrong.' }]));
+        }
+        state.recent = true;
+        return json(200, { session: session({ ...ADA, email_verified: true }) });
+      },
+    });
+  }
+
+  /** Settings with the confirmation step open. */
+  async function openConfirmation(): Promise<void> {
+    await screen.start('/settings');
+    await screen.waitForElement('#delete-account-start');
+    await screen.click('#delete-account-start');
+    await screen.waitForElement('#delete-account-email');
+  }
+
+  const finalButton = () => screen.find('#delete-account button[type=submit]') as HTMLButtonElement | null;
+
+  it('enables "Delete my account" only once the address is typed, and Cancel deletes nothing', async () => {
+    screen.withSessionCookie();
+    screen.serve(deletionServer({ recent: true }));
+    await openConfirmation();
+    expect(screen.text('#delete-account-what')).toContain('cannot be undone');
+    expect(document.activeElement?.id).toBe('delete-account-email');
+    expect(screen.find('#delete-account-email')?.getAttribute('aria-describedby')).toBe('delete-account-email-hint');
+    expect(screen.text('#delete-account-email-hint')).toContain(ADA.email);
+    expect(finalButton()?.textContent).toBe('Delete my account');
+
+    expect(finalButton()?.disabled).toBe(true);
+    await screen.type('#delete-account-email', 'ada@example.co');
+    expect(finalButton()?.disabled).toBe(true);
+    await screen.type('#delete-account-email', 'ada@example.com.au');
+    expect(finalButton()?.disabled).toBe(true);
+    // As addresses are compared: in any case, without the spaces around.
+    await screen.type('#delete-account-email', '  ADA@Example.com ');
+    expect(finalButton()?.disabled).toBe(false);
+    await screen.type('#delete-account-email', '');
+    expect(finalButton()?.disabled).toBe(true);
+
+    await screen.type('#delete-account-email', ADA.email);
+    await screen.click('#delete-account button[type=button]');
+    expect(screen.find('#delete-account')).toBeNull();
+    await screen.waitFor(() => document.activeElement?.id === 'delete-account-start' || null, 'the focus back on the button');
+    expect(await screen.sent('DELETE', '/api/account')).toHaveLength(0);
+    expect(typeof sessions.get()).toBe('number');
+  });
+
+  it('signs out once the account is deleted, and says so on the login screen', async () => {
+    screen.withSessionCookie();
+    screen.serve(deletionServer({ recent: true }));
+    const heard: unknown[] = [];
+    const otherTab = new BroadcastChannel(SESSION_CHANNEL);
+    otherTab.onmessage = (event: MessageEvent<unknown>) => heard.push(event.data);
+    try {
+      await openConfirmation();
+      await screen.type('#delete-account-email', ADA.email);
+      await screen.click('#delete-account button[type=submit]');
+
+      await screen.waitForElement('#login');
+      expect(screen.text('main [role="status"]')).toBe(DELETED);
+      // The login screen itself, not one that leads back into the account.
+      expect(location.pathname).toBe('/login');
+      expect(location.search).toBe('');
+      expect(sessions.get()).toBeNull();
+      expect(screen.cookie).toBeNull();
+      expect(screen.find('.who-name')).toBeNull();
+      expect(await screen.sent('DELETE', '/api/account')).toHaveLength(1);
+      // The server ended the session with the account: nothing left to log out.
+      expect(await screen.sent('POST', '/api/auth/logout')).toHaveLength(0);
+      // The browser's other tabs shared that session.
+      await screen.waitFor(() => heard.includes('signed-out') || null, 'the other tabs to be told');
+    } finally {
+      otherTab.close();
+    }
+  });
+
+  it('asks for the password when the login is too old, then deletes with the same request', async () => {
+    screen.withSessionCookie();
+    screen.serve(deletionServer({ recent: false }));
+    await openConfirmation();
+    await screen.type('#delete-account-email', ADA.email);
+    await screen.click('#delete-account button[type=submit]');
+
+    await screen.waitForElement('#reauthenticate-password');
+    expect(document.activeElement?.id).toBe('reauthenticate-password');
+    expect(screen.text('#danger-zone .prompt')).toContain('sign in with a provider');
+    expect(finalButton()?.textContent).toBe('Waiting for your current password…');
+    expect(screen.find('#delete-account fieldset')?.hasAttribute('disabled')).toBe(true);
+    expect(typeof sessions.get()).toBe('number');
+
+    await screen.type('#reauthenticate-password', 'the old passphrase');
+    await screen.click('#reauthenticate button[type=submit]');
+    await screen.waitForElement('#login');
+    expect(screen.text('main [role="status"]')).toBe(DELETED);
+    expect(sessions.get()).toBeNull();
+    expect(await screen.sent('POST', '/api/auth/reauthenticate')).toEqual([{ password: 'the old passphrase' }]);
+    expect(await screen.sent('DELETE', '/api/account')).toHaveLength(2);
+  });
+
+  it('deletes nothing when the password prompt is cancelled', async () => {
+    screen.withSessionCookie();
+    screen.serve(deletionServer({ recent: false }));
+    await openConfirmation();
+    await screen.type('#delete-account-email', ADA.email);
+    await screen.click('#delete-account button[type=submit]');
+    await screen.waitForElement('#reauthenticate-password');
+    await screen.click('#reauthenticate button[type=button]');
+
+    await screen.waitFor(() => screen.text('#delete-account').includes('Your account was not deleted.') || null, 'the notice');
+    expect(screen.find('#reauthenticate')).toBeNull();
+    expect(screen.value('#delete-account-email')).toBe(ADA.email);
+    expect(finalButton()?.disabled).toBe(false);
+    expect(await screen.sent('DELETE', '/api/account')).toHaveLength(1);
+    expect(typeof sessions.get()).toBe('number');
+  });
+
+  it('shows why when the server cannot delete, and keeps the person signed in', async () => {
+    screen.withSessionCookie();
+    screen.serve(deletionServer({ recent: true }, () => json(503, problem(503, 'service_unavailable', UNAVAILABLE))));
+    await openConfirmation();
+    await screen.type('#delete-account-email', ADA.email);
+    await screen.click('#delete-account button[type=submit]');
+
+    expect((await screen.waitForElement('#delete-account-alert')).textContent).toBe(UNAVAILABLE);
+    expect(location.pathname).toBe('/settings');
+    expect(typeof sessions.get()).toBe('number');
+    expect(screen.cookie).not.toBeNull();
+    expect(screen.text('.who-name')).toBe(ADA.name);
+    expect(screen.find('#login')).toBeNull();
+    // Still there to try again.
+    expect(screen.value('#delete-account-email')).toBe(ADA.email);
+    expect(finalButton()?.disabled).toBe(false);
+    expect(finalButton()?.textContent).toBe('Delete my account');
   });
 });
 

@@ -14,6 +14,12 @@ export interface Session {
   update: (identity: Identity) => void;
   /** Goes to `href` and shows `text` there as a success notice, until the next navigation. */
   announce: (text: string, href: string) => void;
+  /**
+   * The server has ended the session itself and cleared the cookie (the account
+   * is deleted): forgets it here and in the other tabs, as logging out does, and
+   * shows `notice` on the login screen.
+   */
+  endedByServer: (notice: string) => void;
 }
 
 export interface Auth {

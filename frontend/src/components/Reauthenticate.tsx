@@ -15,9 +15,10 @@ interface Waiting {
  * The current-password prompt for `withRecentLogin`: `confirm()` opens it and
  * settles when the person has re-authenticated (or rejects with
  * ReauthenticationCancelled when they close it); render `prompt` where it
- * should appear, outside the form that asked (forms cannot nest).
+ * should appear, outside the form that asked (forms cannot nest). `note` is one
+ * more line of advice at the foot of the prompt.
  */
-export function useReauthentication(): { confirm: () => Promise<void>; prompt: VNode | null } {
+export function useReauthentication(note?: string): { confirm: () => Promise<void>; prompt: VNode | null } {
   const [open, setOpen] = useState(false);
   const waiting = useRef<Waiting | null>(null);
 
@@ -44,6 +45,7 @@ export function useReauthentication(): { confirm: () => Promise<void>; prompt: V
 
   const prompt = open ? (
     <ReauthenticatePrompt
+      note={note}
       onConfirmed={() => settle(null)}
       onCancel={() => settle(new ReauthenticationCancelled())}
     />
@@ -51,7 +53,8 @@ export function useReauthentication(): { confirm: () => Promise<void>; prompt: V
   return { confirm, prompt };
 }
 
-function ReauthenticatePrompt({ onConfirmed, onCancel }: { onConfirmed: () => void; onCancel: () => void }) {
+function ReauthenticatePrompt(props: { note: string | undefined; onConfirmed: () => void; onCancel: () => void }) {
+  const { note, onConfirmed, onCancel } = props;
   const [password, setPassword] = useState('');
   const { errors, busy, handle } = useFormSubmit(['password']);
 
@@ -91,6 +94,7 @@ function ReauthenticatePrompt({ onConfirmed, onCancel }: { onConfirmed: () => vo
         </div>
       </form>
       <p class="muted">Forgot it? Log out and choose “Forgot your password?” on the login screen.</p>
+      {note && <p class="muted">{note}</p>}
     </section>
   );
 }
