@@ -39,6 +39,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         account::handlers::delete_account,
         account::handlers::profile,
         account::handlers::update_profile,
+        account::handlers::change_email,
         account::handlers::change_password,
         account::handlers::sessions,
         account::handlers::revoke_session,
@@ -73,7 +74,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
     modifiers(&BearerAuth, &StandardProblems),
     tags(
         (name = "auth", description = "Registration, login (with a password or a social sign-in provider), logout, the current session, email verification and account recovery"),
-        (name = "account", description = "Your profile, password, sessions and second factors"),
+        (name = "account", description = "Your profile, email address, password, sessions and second factors, and deleting your account"),
         (name = "home", description = "The Keto-protected demo page"),
         (name = "documents", description = "Documents; access decided by Keto"),
         (name = "sharing", description = "A document's collaborators"),

@@ -5,12 +5,13 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::{
-    auth::parse_password,
+    auth::{IdentityView, VerificationPending, parse_password},
     http::{ApiError, single_line},
 };
 
 /// A change to the profile. The email address is not changed here: it is the
-/// login identifier, and changing it is a verification of its own.
+/// login identifier, and changing it needs a recent login and a verification of
+/// its own (`PUT /api/account/email`).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProfileUpdate {
@@ -28,6 +29,26 @@ impl ProfileUpdate {
         single_line("name", &name)?;
         Ok(name)
     }
+}
+
+/// A new email address for the account: its login identifier from now on.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailChange {
+    /// Trimmed; Kratos' identity schema judges whether it is an email address.
+    #[schema(example = "ada@example.org", format = Email, max_length = 320)]
+    pub email: String,
+}
+
+/// The address was changed; it is unverified until the code sent to it is submitted.
+#[derive(Serialize, ToSchema)]
+pub struct EmailChanged {
+    pub identity: IdentityView,
+    /// Present when a code was sent to the new address: submit it to
+    /// `POST /api/auth/verification/code` with this `flow_id`. Absent when the
+    /// address did not change.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verification: Option<VerificationPending>,
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -3,13 +3,14 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    AccountPolicy, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked, deletion, domain::PasswordForm,
+    AccountPolicy, EmailChange, EmailChanged, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked,
+    deletion, domain::PasswordForm,
 };
 use crate::{
-    auth::{IdentityView, PasswordPolicy, SessionListItem},
+    auth::{EmailAddress, IdentityView, PasswordPolicy, SessionListItem, VerificationPending},
     authz::Authorizer,
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
-    ory::{Kratos, SessionSummary, Traits},
+    ory::{Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
 };
 
 /// Delete your account.
@@ -113,6 +114,54 @@ pub async fn update_profile(
     // Cached sessions carry the identity: the old name must not outlive the change.
     cache.refresh_identity(auth.user.0);
     Ok(web::Json(identity.into()))
+}
+
+/// Change your email address.
+///
+/// The new address is the login identifier at once, and unverified: Kratos mails
+/// it a code, to submit to `POST /api/auth/verification/code` with the
+/// `verification.flow_id` of the answer. The old address receives nothing.
+///
+/// Needs a recent login, as a password change does (403
+/// `session_refresh_required`; re-authenticate and send it again). An address
+/// another account has is refused (400, Kratos' 4000007 on `email`).
+#[utoipa::path(
+    put, path = "/api/account/email", operation_id = "changeEmail", tag = "account",
+    security(("bearer" = [])),
+    request_body = EmailChange,
+    responses(
+        (status = 200, description = "Changed; a code was sent to the new address", body = EmailChanged),
+        (status = 400, description = "Not an email address, or one another account has (Kratos' messages on `email`)", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The login is too old for this change (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[put("/email")]
+pub async fn change_email(
+    kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
+    auth: Authenticated,
+    body: web::Json<EmailChange>,
+) -> Result<web::Json<EmailChanged>, ApiError> {
+    let email = EmailAddress::parse(body.into_inner().email)?;
+    // Kratos' profile method replaces all traits: send the name unchanged.
+    let traits = Traits { email: email.into_string(), name: auth.session.identity.traits.name.clone() };
+    let changed = kratos.change_email(&auth.token, &traits).await.map_err(|error| {
+        let mut error = ApiError::from(error);
+        // Under the field the person typed, where a client shows field errors.
+        if let ApiError::Validation { messages, .. } = &mut error {
+            for message in messages.iter_mut().filter(|m| m.field.is_none() && m.id == IDENTIFIER_TAKEN) {
+                message.field = Some("email".into());
+            }
+        }
+        error
+    })?;
+    // Cached sessions carry the identity and its addresses.
+    cache.refresh_identity(auth.user.0);
+    tracing::info!(user = %auth.user, "changed the email address");
+    Ok(web::Json(EmailChanged {
+        identity: changed.identity.into(),
+        verification: changed.verification.map(|v| VerificationPending { flow_id: v.flow_id, email: v.address }),
+    }))
 }
 
 /// Change your password.

@@ -9,7 +9,7 @@ pub(crate) mod second_factor;
 
 use actix_web::web;
 
-pub use domain::{PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked};
+pub use domain::{EmailChange, EmailChanged, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked};
 
 /// Account behaviour chosen by configuration.
 #[derive(Debug, Clone, Copy)]
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(handlers::delete_account)
             .service(handlers::profile)
             .service(handlers::update_profile)
+            .service(handlers::change_email)
             .service(handlers::change_password)
             .service(handlers::sessions)
             .service(handlers::revoke_other_sessions)

@@ -157,6 +157,72 @@ async fn a_name_change_does_not_need_a_recent_login() {
 }
 
 #[tokio::test]
+async fn a_new_email_address_is_the_login_from_then_on_and_is_verified_by_its_code() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    app.mailbox.wait_for_mail(&ada.email, 1).await;
+    let new = unique_email();
+
+    let changed = app.change_email(&ada.token, &format!("  {new} ")).await;
+    assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
+    let changed: Value = changed.json().await.unwrap();
+    assert_eq!(changed["identity"]["email"], new.as_str(), "trimmed and saved");
+    assert_eq!(changed["identity"]["email_verified"], false);
+    assert_eq!(changed["verification"]["email"], new.as_str());
+    let session: Value = app.whoami(&ada.token).await.json().await.unwrap();
+    assert_eq!(session["identity"]["email"], new.as_str(), "the session (and its cache entry) follows");
+
+    problem(app.login(&ada.email, PASSWORD).await, 400, "invalid_credentials").await;
+    assert_eq!(app.login(&new, PASSWORD).await.status(), 200);
+
+    let code = app.mailbox.wait_for_code(&new, 1).await;
+    let flow = changed["verification"]["flow_id"].as_str().unwrap();
+    // With the session, as the SPA sends it: its cache entry learns the news.
+    let body = serde_json::json!({ "flow_id": flow, "code": code });
+    let verified = app.call(reqwest::Method::POST, "/api/auth/verification/code", Some(&ada.token), Some(body)).await;
+    assert_eq!(verified.status(), 204);
+    let profile: Value = app.profile(&ada.token).await.json().await.unwrap();
+    assert_eq!(profile["email"], new.as_str());
+    assert_eq!(profile["email_verified"], true);
+    assert_eq!(app.mailbox.count(&ada.email).await, 1, "the old address got only its registration mail");
+
+    // The same address again changes nothing and sends nothing.
+    let again: Value = app.change_email(&ada.token, &new).await.json().await.unwrap();
+    assert_eq!(again["identity"]["email_verified"], true);
+    assert!(again.get("verification").is_none(), "{again}");
+}
+
+#[tokio::test]
+async fn an_email_address_that_is_not_one_or_is_taken_is_refused_and_nothing_changes() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+
+    let not_one = problem(app.change_email(&ada.token, "not an address").await, 400, "validation_failed").await;
+    assert!(!message_ids(&not_one, Some("email")).is_empty(), "Kratos' message on `email`: {not_one}");
+    let taken = problem(app.change_email(&ada.token, &grace.email).await, 400, "validation_failed").await;
+    assert_eq!(message_ids(&taken, Some("email")), [4000007], "{taken}");
+
+    let profile: Value = app.profile(&ada.token).await.json().await.unwrap();
+    assert_eq!(profile["email"], ada.email.as_str());
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
+async fn an_old_login_must_reauthenticate_before_changing_the_email_address() {
+    let app = spawn_app_on(impatient_stack().await, &[]).await;
+    let ada = app.person("Ada").await;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let new = unique_email();
+
+    problem(app.change_email(&ada.token, &new).await, 403, "session_refresh_required").await;
+    assert_eq!(app.login(&ada.email, PASSWORD).await.status(), 200, "nothing changed");
+    assert_eq!(app.reauthenticate(&ada.token, PASSWORD).await.status(), 200);
+    assert_eq!(app.change_email(&ada.token, &new).await.status(), 200);
+    assert_eq!(app.login(&new, PASSWORD).await.status(), 200);
+}
+
+#[tokio::test]
 async fn sessions_are_listed_with_their_device_and_the_current_one_marked() {
     let app = spawn_app().await;
     let ada = app.person("Ada").await;

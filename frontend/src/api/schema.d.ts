@@ -33,6 +33,32 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/account/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Change your email address.
+         * @description The new address is the login identifier at once, and unverified: Kratos mails
+         *     it a code, to submit to `POST /api/auth/verification/code` with the
+         *     `verification.flow_id` of the answer. The old address receives nothing.
+         *
+         *     Needs a recent login, as a password change does (403
+         *     `session_refresh_required`; re-authenticate and send it again). An address
+         *     another account has is refused (400, Kratos' 4000007 on `email`).
+         */
+        put: operations["changeEmail"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/password": {
         parameters: {
             query?: never;
@@ -835,6 +861,20 @@ export interface components {
             /** Format: date-time */
             updated_at: string;
         };
+        /** @description A new email address for the account: its login identifier from now on. */
+        EmailChange: {
+            /**
+             * Format: email
+             * @description Trimmed; Kratos' identity schema judges whether it is an email address.
+             * @example ada@example.org
+             */
+            email: string;
+        };
+        /** @description The address was changed; it is unverified until the code sent to it is submitted. */
+        EmailChanged: {
+            identity: components["schemas"]["IdentityView"];
+            verification?: components["schemas"]["VerificationPending"] | null;
+        };
         /** Format: uuid */
         GroupId: string;
         GroupList: {
@@ -991,7 +1031,8 @@ export interface components {
         ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
-         *     login identifier, and changing it is a verification of its own.
+         *     login identifier, and changing it needs a recent login and a verification of
+         *     its own (`PUT /api/account/email`).
          */
         ProfileUpdate: {
             /**
@@ -1298,6 +1339,102 @@ export interface operations {
             };
             /** @description The login is too old for this (`session_refresh_required`) */
             403: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    changeEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailChange"];
+            };
+        };
+        responses: {
+            /** @description Changed; a code was sent to the new address */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailChanged"];
+                };
+            };
+            /** @description Not an email address, or one another account has (Kratos' messages on `email`) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old for this change (`session_refresh_required`) */
+            403: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;

@@ -8,6 +8,9 @@
 /// Wrong identifier or password. Kratos uses the same id for an unknown
 /// identifier, so an account's existence is not revealed.
 pub const INVALID_CREDENTIALS: u64 = 4_000_006;
+/// "An account with the same identifier (email, …) exists already": Kratos
+/// reports it on the form, not on the field that holds the identifier.
+pub const IDENTIFIER_TAKEN: u64 = 4_000_007;
 /// Login refused by the `require_verified_address` hook: the address is not verified.
 pub const ADDRESS_NOT_VERIFIED: u64 = 4_000_010;
 /// A TOTP code that does not match.

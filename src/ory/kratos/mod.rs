@@ -32,7 +32,7 @@ pub use flows::{Caller, ContinueWith, Flow, FlowKind, FlowNode, FlowOptions, Flo
 pub use identities::{Identity, NewTraits, SecondFactors, Traits};
 pub use messages::{Level, UiMessage};
 pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
-pub use self_service::{PendingVerification, Registered, SignIn};
+pub use self_service::{EmailChanged, PendingVerification, Registered, SignIn};
 pub use sessions::{AssuranceLevel, ClientInfo, Device, NativeSession, Session, SessionSummary, SessionToken};
 pub use social::{ExchangeCode, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart};
 

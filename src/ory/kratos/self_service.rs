@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::{
     Kratos,
-    flows::{Caller, ContinueWith, FlowKind, FlowOptions, FlowState, Outcome},
+    flows::{Caller, ContinueWith, Flow, FlowKind, FlowOptions, FlowState, Outcome},
     identities::{Identity, NewTraits, Traits},
     second_factor::SecondFactorChallenge,
     sessions::{ClientInfo, NativeSession, SessionToken},
@@ -31,6 +31,13 @@ pub enum SignIn {
         token: SessionToken,
         challenge: SecondFactorChallenge,
     },
+}
+
+/// The identity with its new address, and the verification Kratos started for it.
+#[derive(Debug)]
+pub struct EmailChanged {
+    pub identity: Identity,
+    pub verification: Option<PendingVerification>,
 }
 
 /// A verification code was sent to `address`; submit it to `flow_id`.
@@ -129,6 +136,21 @@ impl Kratos {
         }
     }
 
+    /// Settings, `profile` method, with a new address. The address is the login
+    /// identifier, which Kratos protects: a session older than its privileged age
+    /// gets `FlowError::RefreshRequired`. Kratos saves the address unverified and,
+    /// with verification on, mails it a code and says where to submit it.
+    pub async fn change_email(&self, token: &SessionToken, traits: &Traits) -> Result<EmailChanged, FlowError> {
+        let body = json!({ "method": "profile", "traits": traits });
+        let (flow, identity) = self.settings_flow(token, None, &body).await?;
+        let identity = identity.ok_or_else(|| KRATOS.protocol("settings", "a saved profile without its identity"))?;
+        let verification = flow.continue_with.into_iter().find_map(|action| match action {
+            ContinueWith::ShowVerificationUi { flow_id, address } => Some(PendingVerification { flow_id, address }),
+            _ => None,
+        });
+        Ok(EmailChanged { identity, verification })
+    }
+
     /// Settings, `password` method. Needs a privileged session
     /// (`FlowError::RefreshRequired` otherwise).
     pub async fn change_password(&self, token: &SessionToken, password: &SecretString) -> Result<(), FlowError> {
@@ -147,6 +169,16 @@ impl Kratos {
         flow: Option<Uuid>,
         body: &serde_json::Value,
     ) -> Result<Option<Identity>, FlowError> {
+        Ok(self.settings_flow(token, flow, body).await?.1)
+    }
+
+    /// `settings_on`, with the finished flow (its `continue_with`).
+    async fn settings_flow(
+        &self,
+        token: &SessionToken,
+        flow: Option<Uuid>,
+        body: &serde_json::Value,
+    ) -> Result<(Flow, Option<Identity>), FlowError> {
         let kind = FlowKind::Settings;
         let caller = Caller { token: Some(token), client: None };
         let flow = match flow {
@@ -154,7 +186,7 @@ impl Kratos {
             None => self.create_flow(kind, caller, FlowOptions::default()).await?.id,
         };
         match self.submit_flow(kind, flow, body, caller).await? {
-            Outcome::Done { identity, .. } => Ok(identity),
+            Outcome::Done { flow, identity } => Ok((flow, identity)),
             other => Err(unexpected(kind, &other)),
         }
     }

@@ -246,6 +246,10 @@ impl TestApp {
     }
 
     /// `PUT /api/account/password`; `sign_out` is the optional `sign_out_other_sessions`.
+    pub async fn change_email(&self, token: &str, email: &str) -> Response {
+        self.call(Method::PUT, "/api/account/email", Some(token), Some(json!({ "email": email }))).await
+    }
+
     pub async fn change_password(&self, token: &str, password: &str, sign_out: Option<bool>) -> Response {
         let mut body = json!({ "password": password });
         if let Some(sign_out) = sign_out {
