@@ -59,6 +59,9 @@ const carol = { email: `e2e-c-${run}@example.com`, name: 'Carol E2E', password: 
 const sam = { email: `e2e-s-${run}@example.com`, name: 'Sam Social' };
 // Deletes their account, then registers the address again.
 const dee = { email: `e2e-del-${run}@example.com`, name: 'Dee Departing', password: 'linen compass slowly 31' };
+// Moves to a new address (`movedTo`) in Settings.
+const erin = { email: `e2e-em-${run}@example.com`, name: 'Erin Moving', password: 'maple window brightly 26' };
+const movedTo = `e2e-em-new-${run}@example.com`;
 const docTitle = `Quarterly plan ${run}`;
 const docBody = 'Line one of the plan.\nLine two of the plan.';
 
@@ -931,6 +934,67 @@ async function main() {
       await page.waitForSelector('button.authorize', { timeout: TIMEOUT });
       await shot(page, '90-swagger-ui');
       await page.close();
+    });
+
+    await test('a new email address: its code from Mailpit verifies it; it logs in, and the old one no longer does', async () => {
+      const g = await newBrowser('G');
+      try {
+        const token = await registerAndSkipVerification(g, erin);
+        await g.click('nav >> text=Settings');
+        await g.waitForURL(`${BASE_URL}/settings`);
+        assertEqual(await text(g, '#profile-email'), erin.email, 'the address before');
+        await g.click('#email-change-start');
+        await g.fill('#email-change-email', movedTo);
+        await shot(g, 'email-1-change');
+        await g.click('#email-change button[type=submit]');
+        // Registering was a login, but with this stack's 15-second privileged
+        // age it may have grown too old for the change already.
+        await passReauthentication(g, erin, '#verify-code');
+
+        // Straight on to the code mailed to the new address, as after registering.
+        await g.waitForURL(`${BASE_URL}/verify`);
+        assert((await text(g, '#verify-sent')).includes(movedTo), 'the code page names the new address');
+        assertEqual(await g.getAttribute('.who-name', 'title'), movedTo, 'the header has the new address');
+        await shot(g, 'email-2-verify-code');
+        // Its first mail: the registration's code went to the old address.
+        const code = await waitForCode(movedTo, 1);
+        await g.fill('#verify-code', code);
+        await g.click('#verify button[type=submit]');
+        assert((await text(g, '#verify-done')).includes(movedTo), 'the new address is verified');
+
+        await g.click('nav >> text=Settings');
+        await g.waitForURL(`${BASE_URL}/settings`);
+        await g.locator('#profile-email', { hasText: movedTo }).waitFor();
+        assertEqual(await text(g, '#profile-email-status'), 'Verified', 'verified, in settings');
+        await shot(g, 'email-3-verified');
+        assertEqual(await sessionToken(g), token, 'the same session all along');
+        const session = await (await api('/api/auth/session', token)).json();
+        assertEqual(session.identity.email, movedTo, 'the server has the new address');
+        assertEqual(session.identity.email_verified, true, 'the server says verified');
+
+        const old = erin.email;
+        erin.email = movedTo;
+        await logOut(g);
+        await logIn(g, erin);
+        assertEqual(await text(g, '.who-name'), erin.name, 'the new address logs in');
+
+        // The old address signs nobody in, with the message an unknown address gets.
+        await logOut(g);
+        await g.fill('#login-identifier', old);
+        await g.fill('#login-password', erin.password);
+        await g.click('#login button[type=submit]');
+        const refused = await text(g, '#login-alert');
+        assertEqual(await sessionCookie(g), null, 'no session cookie for the old address');
+        await shot(g, 'email-4-old-address-refused');
+        await g.goto(`${BASE_URL}/login`);
+        await g.fill('#login-identifier', `e2e-nobody-em-${run}@example.com`);
+        await g.fill('#login-password', erin.password);
+        await g.click('#login button[type=submit]');
+        assertEqual(refused, await text(g, '#login-alert'), 'the invalid-credentials message');
+        assert(/invalid/i.test(refused), `Kratos' message (got "${refused}")`);
+      } finally {
+        await g.context().close();
+      }
     });
 
     await test('deleting the account: typing the address, signed out; the old login fails; the address registers anew, empty', async () => {

@@ -6,8 +6,8 @@ import { pendingState } from './lib/pending';
 import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
 // The account lifecycle screens against a fake server: verification, recovery,
-// settings (with the re-authenticate-and-retry dance), sessions, and deleting
-// the account.
+// settings (with the re-authenticate-and-retry dance), a new email address,
+// sessions, and deleting the account.
 
 const FLOW = '44444444-4444-4444-8444-444444444444';
 const FLOW_2 = '55555555-5555-4555-8555-555555555555';
@@ -343,6 +343,230 @@ describe('settings', () => {
     expect(screen.find('#reauthenticate')).toBeNull();
     expect(screen.value('#password-password')).toBe('a brand new passphrase');
     expect(screen.find('#password fieldset')?.hasAttribute('disabled')).toBe(false);
+  });
+});
+
+describe('changing the email address', () => {
+  const NEW = 'ada@example.org';
+  const TAKEN = 'An account with the same identifier exists already.';
+  const UNAVAILABLE = 'The service is unavailable. Try again shortly.';
+
+  interface Account {
+    /** Whether the login is recent enough for the change. */
+    recent: boolean;
+    email: string;
+    verified: boolean;
+    /** Answer PUT /api/account/email with a 503. */
+    unavailable?: boolean;
+  }
+
+  /**
+   * Settings and the code page against an account in `state`, changed as the
+   * real server changes it: the new address at once, unverified, with a code on
+   * its way (named lower-cased, as Kratos does); grace@example.com is taken.
+   */
+  function emailServer(state: Account): Handler {
+    const identity = () => ({ ...ADA, email: state.email, email_verified: state.verified });
+    return route({
+      'GET /api/auth/session': () => json(200, session(identity())),
+      'GET /api/account/profile': () => json(200, identity()),
+      'GET /api/account/second-factor': () => json(200, { totp: false, recovery_codes: false }),
+      'PUT /api/account/email': async (request) => {
+        if (!state.recent) return json(403, problem(403, 'session_refresh_required', 'This change needs a recent login.'));
+        if (state.unavailable) return json(503, problem(503, 'service_unavailable', UNAVAILABLE));
+        const email = String((await body(request)).email).trim();
+        if (email === 'grace@example.com') {
+          return json(400, problem(400, 'validation_failed', 'Refused.', [{ field: 'email', id: 4000007, text: TAKEN }]));
+        }
+        if (email === state.email) return json(200, { identity: identity() });
+        state.email = email;
+        state.verified = false;
+        return json(200, { identity: identity(), verification: { flow_id: FLOW, email: email.toLowerCase() } });
+      },
+      'POST /api/auth/reauthenticate': async (request) => {
+        const { password } = (await body(request)) as { password: string };
+        if (password !== 'the old passphrase') {
+          return json(400, problem(400, 'invalid_credentials', 'Wrong.', [{ field: 'password', id: 4000006, text: 'Wrong.' }]));
+        }
+        state.recent = true;
+        return json(200, { session: session(identity()) });
+      },
+      'POST /api/auth/verification/code': () => {
+        state.verified = true;
+        return json(204);
+      },
+    });
+  }
+
+  /** Settings with the new-address form open. */
+  async function openForm(): Promise<void> {
+    await screen.start('/settings');
+    await screen.waitForElement('#email-change-start');
+    await screen.click('#email-change-start');
+    await screen.waitForElement('#email-change-email');
+  }
+
+  const pendingFlow = () => (history.state as { pendingCode?: { flowId: string } } | null)?.pendingCode?.flowId;
+
+  it('changes the address, the header follows, and the code sent to the new one verifies it', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: true, email: ADA.email, verified: true }));
+    await openForm();
+    expect(document.activeElement?.id).toBe('email-change-email');
+    expect(screen.find('label[for="email-change-email"]')?.textContent).toBe('New email address');
+    await screen.type('#email-change-email', NEW);
+    await screen.click('#email-change button[type=submit]');
+
+    // On to the code, as after registering: the flow with the history entry, not in the URL.
+    await screen.waitForElement('#verify-code');
+    expect(location.pathname).toBe('/verify');
+    expect(location.search).toBe('');
+    expect(pendingFlow()).toBe(FLOW);
+    expect(screen.text('#verify-sent')).toBe(`We sent a 6-digit code to ${NEW}. Enter it here; it works for 15 minutes.`);
+    expect(screen.find('.who-name')?.getAttribute('title')).toBe(NEW);
+    expect(await screen.sent('PUT', '/api/account/email')).toEqual([{ email: NEW }]);
+
+    await screen.type('#verify-code', '123456');
+    await screen.click('#verify button[type=submit]');
+    expect((await screen.waitForElement('#verify-done')).textContent).toBe(`Thank you: ${NEW} is verified.`);
+    expect(await screen.sent('POST', '/api/auth/verification/code')).toEqual([{ flow_id: FLOW, code: '123456' }]);
+
+    await screen.click('header a[href="/settings"]');
+    await screen.waitFor(() => screen.text('#profile-email') === NEW || null, 'the new address in settings');
+    expect(screen.text('#profile-email-status')).toBe('Verified');
+    expect(screen.find('#unverified-notice')).toBeNull();
+  });
+
+  it('shows the new address as not verified everywhere until its code comes back', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: true, email: ADA.email, verified: true }));
+    await openForm();
+    await screen.type('#email-change-email', NEW);
+    await screen.click('#email-change button[type=submit]');
+    await screen.waitForElement('#verify-code');
+
+    // The code can wait: elsewhere, the notice names the new address.
+    await screen.click('header a[href="/groups"]');
+    const notice = await screen.waitForElement('#unverified-notice');
+    expect(notice.textContent).toContain(NEW);
+    expect(notice.textContent).not.toContain(ADA.email);
+  });
+
+  it('goes to the code for an address typed with capitals, which Kratos names lower-cased', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: true, email: ADA.email, verified: true }));
+    await openForm();
+    await screen.type('#email-change-email', 'Ada.Lovelace@Example.ORG');
+    await screen.click('#email-change button[type=submit]');
+    await screen.waitForElement('#verify-code');
+    expect(pendingFlow()).toBe(FLOW);
+    expect(screen.text('#verify-sent')).toContain('ada.lovelace@example.org');
+    expect(screen.find('.who-name')?.getAttribute('title')).toBe('Ada.Lovelace@Example.ORG');
+  });
+
+  it('refuses an address another account has, under the field, and changes nothing', async () => {
+    screen.withSessionCookie();
+    const state = { recent: true, email: ADA.email, verified: true };
+    screen.serve(emailServer(state));
+    await openForm();
+    await screen.type('#email-change-email', 'grace@example.com');
+    await screen.click('#email-change button[type=submit]');
+
+    expect((await screen.waitForElement('#email-change-email-error')).textContent).toBe(TAKEN);
+    expect(screen.find('#email-change-email')?.getAttribute('aria-describedby')).toContain('email-change-email-error');
+    expect(screen.find('#email-change-alert')).toBeNull();
+    expect(location.pathname).toBe('/settings');
+    expect(screen.text('#profile-email')).toBe(ADA.email);
+    expect(screen.text('#profile-email-status')).toBe('Verified');
+    expect(screen.find('.who-name')?.getAttribute('title')).toBe(ADA.email);
+    // Still there to correct.
+    expect(screen.value('#email-change-email')).toBe('grace@example.com');
+    expect(state.email).toBe(ADA.email);
+  });
+
+  it('asks for the current password when the login is too old, then sends the same change again', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: false, email: ADA.email, verified: true }));
+    await openForm();
+    await screen.type('#email-change-email', NEW);
+    await screen.click('#email-change button[type=submit]');
+
+    await screen.waitForElement('#reauthenticate-password');
+    expect(document.activeElement?.id).toBe('reauthenticate-password');
+    expect(screen.text('.prompt')).toContain('sign in with a provider');
+    expect(screen.text('#email-change button[type=submit]')).toBe('Waiting for your current password…');
+    expect(screen.find('#email-change fieldset')?.hasAttribute('disabled')).toBe(true);
+    expect(screen.value('#email-change-email')).toBe(NEW);
+
+    await screen.type('#reauthenticate-password', 'the old passphrase');
+    await screen.click('#reauthenticate button[type=submit]');
+    await screen.waitForElement('#verify-code');
+    expect(screen.text('#verify-sent')).toContain(NEW);
+    expect(await screen.sent('POST', '/api/auth/reauthenticate')).toEqual([{ password: 'the old passphrase' }]);
+    expect(await screen.sent('PUT', '/api/account/email')).toEqual([{ email: NEW }, { email: NEW }]);
+  });
+
+  it('changes nothing when the password prompt is cancelled', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: false, email: ADA.email, verified: true }));
+    await openForm();
+    await screen.type('#email-change-email', NEW);
+    await screen.click('#email-change button[type=submit]');
+    await screen.waitForElement('#reauthenticate-password');
+    await screen.click('#reauthenticate button[type=button]');
+
+    await screen.waitFor(() => screen.text('#email-change').includes('Your email address was not changed.') || null, 'the notice');
+    expect(screen.find('#reauthenticate')).toBeNull();
+    expect(screen.value('#email-change-email')).toBe(NEW);
+    expect(screen.find('#email-change fieldset')?.hasAttribute('disabled')).toBe(false);
+    expect(screen.text('#profile-email')).toBe(ADA.email);
+    expect(await screen.sent('PUT', '/api/account/email')).toHaveLength(1);
+  });
+
+  it('Cancel sends nothing and gives the focus back to "Change"', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: true, email: ADA.email, verified: true }));
+    await screen.start('/settings');
+    const start = await screen.waitForElement('#email-change-start');
+    expect(start.getAttribute('aria-label')).toBe('Change your email address');
+    // Loading the page leaves the focus alone.
+    expect(document.activeElement?.id).not.toBe('email-change-start');
+    await screen.click('#email-change-start');
+    await screen.type('#email-change-email', NEW);
+    await screen.click('#email-change button[type=button]');
+
+    expect(screen.find('#email-change')).toBeNull();
+    await screen.waitFor(() => document.activeElement?.id === 'email-change-start' || null, 'the focus back on the button');
+    expect(screen.text('#profile-email')).toBe(ADA.email);
+    expect(await screen.sent('PUT', '/api/account/email')).toHaveLength(0);
+  });
+
+  it('closes the form for the same address again, and stays', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: true, email: ADA.email, verified: true }));
+    await openForm();
+    await screen.type('#email-change-email', ADA.email);
+    await screen.click('#email-change button[type=submit]');
+
+    await screen.waitFor(() => (screen.find('#email-change') ? null : true), 'the form to close');
+    await screen.waitFor(() => document.activeElement?.id === 'email-change-start' || null, 'the focus back on the button');
+    expect(location.pathname).toBe('/settings');
+    expect(screen.text('#profile-email-status')).toBe('Verified');
+    expect(await screen.sent('PUT', '/api/account/email')).toEqual([{ email: ADA.email }]);
+  });
+
+  it('shows why when the server cannot change it, above the form', async () => {
+    screen.withSessionCookie();
+    screen.serve(emailServer({ recent: true, email: ADA.email, verified: true, unavailable: true }));
+    await openForm();
+    await screen.type('#email-change-email', NEW);
+    await screen.click('#email-change button[type=submit]');
+
+    expect((await screen.waitForElement('#email-change-alert')).textContent).toBe(UNAVAILABLE);
+    expect(location.pathname).toBe('/settings');
+    expect(screen.text('#profile-email')).toBe(ADA.email);
+    expect(screen.value('#email-change-email')).toBe(NEW);
+    expect(screen.text('#email-change button[type=submit]')).toBe('Save');
   });
 });
 

@@ -16,6 +16,7 @@ export type GroupSummary = Schemas['GroupSummary'];
 export type GroupView = Schemas['GroupView'];
 export type Member = Schemas['Member'];
 export type PasswordChanged = Schemas['PasswordChanged'];
+export type EmailChanged = Schemas['EmailChanged'];
 export type SessionListItem = Schemas['SessionListItem'];
 export type SecondFactorStatus = Schemas['SecondFactorStatus'];
 export type TotpSetup = Schemas['TotpSetup'];

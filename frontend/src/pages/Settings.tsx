@@ -2,14 +2,15 @@ import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
 import { describeError } from '../api/problem';
-import type { Identity } from '../api/types';
+import type { EmailChanged, Identity } from '../api/types';
 import { useSession } from '../auth/session';
 import { PasswordForm, passwordChangedText } from '../components/PasswordForm';
 import { useReauthentication } from '../components/Reauthenticate';
 import { Field, FormAlert, Link, Loading, Notice } from '../components/ui';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
+import { pendingState } from '../lib/pending';
 import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
-import { hrefFor } from '../lib/router';
+import { hrefFor, navigate } from '../lib/router';
 import { TwoFactorSection } from './TwoFactor';
 
 /** The tabs of the settings screens. */
@@ -71,11 +72,36 @@ export function SettingsPage() {
   );
 }
 
+/**
+ * For a button that opens a step in place, which the step replaces: closing
+ * the step gives the focus back to the button; when the page loads, the focus
+ * stays where it is.
+ */
+function useFocusBack(open: boolean) {
+  const button = useRef<HTMLButtonElement>(null);
+  const opened = useRef(false);
+  useEffect(() => {
+    if (open) opened.current = true;
+    else if (opened.current) button.current?.focus();
+  }, [open]);
+  return button;
+}
+
+/**
+ * The current-password prompt's line for people without a password (signed up
+ * with a provider only): they cannot pass it, but a fresh sign-in is as recent a
+ * login as the server asks for.
+ */
+const NO_PASSWORD_NOTE =
+  'No password, because you sign in with a provider? Log out, sign in again, then come straight back here.';
+
 function ProfileForm({ initial }: { initial: Identity }) {
   const { update } = useSession();
   const [saved, setSaved] = useState<Identity>(initial);
   const [name, setName] = useState(initial.name);
   const [done, setDone] = useState(false);
+  const [changingEmail, setChangingEmail] = useState(false);
+  const changeEmailButton = useFocusBack(changingEmail);
   const { errors, busy, handle } = useFormSubmit(['name']);
 
   const submit = handle(async () => {
@@ -86,6 +112,19 @@ function ProfileForm({ initial }: { initial: Identity }) {
     update(updated);
     setDone(true);
   });
+
+  const emailChanged = ({ identity, verification }: EmailChanged) => {
+    setSaved(identity);
+    update(identity);
+    if (!verification) {
+      // The same address again: nothing changed, nothing was sent.
+      setChangingEmail(false);
+      return;
+    }
+    // On to the code that was just mailed to the new address, as after registering.
+    const pending = { flowId: verification.flow_id, email: verification.email };
+    navigate(hrefFor({ name: 'verify' }), { state: pendingState(pending) });
+  };
 
   return (
     <>
@@ -105,8 +144,24 @@ function ProfileForm({ initial }: { initial: Identity }) {
               <Link href={hrefFor({ name: 'verify' })}>Verify it</Link>
             </>
           )}
+          {!changingEmail && (
+            <>
+              {' '}
+              <button
+                type="button"
+                id="email-change-start"
+                class="small"
+                ref={changeEmailButton}
+                aria-label="Change your email address"
+                onClick={() => setChangingEmail(true)}
+              >
+                Change
+              </button>
+            </>
+          )}
         </dd>
       </dl>
+      {changingEmail && <EmailChangeForm onChanged={emailChanged} onCancel={() => setChangingEmail(false)} />}
       {done && name === saved.name && <Notice kind="success">Saved.</Notice>}
       <form id="profile" onSubmit={(event) => void submit(event)} noValidate class="inline-form">
         <FormAlert id="profile-alert" messages={errors.form} />
@@ -128,6 +183,68 @@ function ProfileForm({ initial }: { initial: Identity }) {
   );
 }
 
+/**
+ * A new address (PUT /api/account/email): the login from then on, unverified
+ * until the code Kratos mails to it comes back. When the login is too old for
+ * the change, asks for the current password and sends the same change again.
+ */
+function EmailChangeForm({ onChanged, onCancel }: { onChanged: (result: EmailChanged) => void; onCancel: () => void }) {
+  const [email, setEmail] = useState('');
+  const [cancelled, setCancelled] = useState(false);
+  const { errors, busy, handle } = useFormSubmit(['email']);
+  const reauthentication = useReauthentication(NO_PASSWORD_NOTE);
+
+  const submit = handle(async () => {
+    setCancelled(false);
+    // The very request the person made, sent again after a re-authentication.
+    const body = { email };
+    try {
+      onChanged(await withRecentLogin(() => call(api.PUT('/api/account/email', { body })), reauthentication.confirm));
+    } catch (error) {
+      if (error instanceof ReauthenticationCancelled) {
+        setCancelled(true);
+        return;
+      }
+      throw error;
+    }
+  });
+
+  return (
+    <>
+      <form id="email-change" onSubmit={(event) => void submit(event)} noValidate>
+        <FormAlert id="email-change-alert" messages={errors.form} />
+        {cancelled && <Notice>Your email address was not changed.</Notice>}
+        {/* Disabled while the change (and its re-authentication) is under way. */}
+        <fieldset class="plain" disabled={busy}>
+          <legend class="visually-hidden">Change your email address</legend>
+          <Field
+            form="email-change"
+            name="email"
+            label="New email address"
+            type="email"
+            autoComplete="email"
+            required
+            autoFocus
+            hint="You will log in with it from now on. We will send a 6-digit code to it, to check that it is yours."
+            value={email}
+            onInput={setEmail}
+            errors={errors.fields.email}
+          />
+          <div class="buttons">
+            <button type="submit" class="primary">
+              {reauthentication.prompt ? 'Waiting for your current password…' : busy ? 'Saving…' : 'Save'}
+            </button>
+            <button type="button" onClick={onCancel}>
+              Cancel
+            </button>
+          </div>
+        </fieldset>
+      </form>
+      {reauthentication.prompt}
+    </>
+  );
+}
+
 /** What the login screen says once the account is gone. */
 const ACCOUNT_DELETED = 'Your account has been deleted.';
 
@@ -138,15 +255,7 @@ const ACCOUNT_DELETED = 'Your account has been deleted.';
  */
 function DeleteAccountSection({ email }: { email: string }) {
   const [confirming, setConfirming] = useState(false);
-  const start = useRef<HTMLButtonElement>(null);
-  const opened = useRef(false);
-
-  // Cancel gives the focus back to the button that opened the step, which the
-  // step replaced; when the page loads, the focus stays where it is.
-  useEffect(() => {
-    if (confirming) opened.current = true;
-    else if (opened.current) start.current?.focus();
-  }, [confirming]);
+  const start = useFocusBack(confirming);
 
   return (
     <section aria-labelledby="delete-account-heading" id="danger-zone" class="danger-zone">
@@ -190,11 +299,7 @@ function DeleteAccountForm({ email, onCancel }: { email: string; onCancel: () =>
   const [typed, setTyped] = useState('');
   const [cancelled, setCancelled] = useState(false);
   const { errors, busy, handle } = useFormSubmit([]);
-  // Without a password (signed up with a provider only) the prompt cannot be
-  // passed; a fresh sign-in is as recent a login as the server asks for.
-  const reauthentication = useReauthentication(
-    'No password, because you sign in with a provider? Log out, sign in again, then come straight back here.',
-  );
+  const reauthentication = useReauthentication(NO_PASSWORD_NOTE);
   const matches = sameAddress(typed, email);
 
   const submit = handle(async () => {

@@ -36,7 +36,9 @@ export function VerifyPage() {
   const [pending, setPending] = useState<PendingCode | null>(() => {
     const carried = readPendingCode(historyState());
     // A code for another address than the logged-in one is not for this page.
-    return carried && (!identity || carried.email === identity.email) ? carried : null;
+    // In any case: Kratos mails (and names) the address lower-cased, and keeps
+    // it in the identity as typed.
+    return carried && (!identity || carried.email.toLowerCase() === identity.email.toLowerCase()) ? carried : null;
   });
   const [verified, setVerified] = useState<string | null>(null);
 
