@@ -7,6 +7,9 @@ pub struct Migration;
 /// before the Kratos identity is deleted, and removed by the reconciler once
 /// the person's documents, groups and tuples are gone and no replica can still
 /// hold one of their sessions in its cache. `requested_at` is in unix seconds.
+/// `kratos_failed`: Kratos failed or timed out deleting the identity, and the
+/// request answered 503; Kratos may still have deleted it, which the reconciler
+/// asks before it finishes or forgets the deletion.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -17,6 +20,7 @@ impl MigrationTrait for Migration {
                     .if_not_exists()
                     .col(ColumnDef::new(AccountDeletions::IdentityId).uuid().not_null().primary_key())
                     .col(ColumnDef::new(AccountDeletions::RequestedAt).big_integer().not_null())
+                    .col(ColumnDef::new(AccountDeletions::KratosFailed).boolean().not_null().default(false))
                     .to_owned(),
             )
             .await
@@ -32,4 +36,5 @@ enum AccountDeletions {
     Table,
     IdentityId,
     RequestedAt,
+    KratosFailed,
 }

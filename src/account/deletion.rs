@@ -7,9 +7,11 @@
 //! 1. `request`: the row is written. From here the deletion rolls forward: a
 //!    crash before the next step leaves a row the reconciler finishes.
 //! 2. Kratos deletes the identity, and with it its credentials and every session.
-//!    If Kratos fails, the row is withdrawn and the client gets 503 with nothing
-//!    changed. The identity goes first so that no new sign-in, and no session not
-//!    already cached by a replica, can add to what step 3 removes.
+//!    If Kratos fails, the client gets 503 and the row is marked `kratos_failed`:
+//!    a refusal changed nothing, but a timeout may have deleted the identity after
+//!    all, and then its data must still go. The identity goes first so that no new
+//!    sign-in, and no session not already cached by a replica, can add to what
+//!    step 3 removes.
 //! 3. `purge`: the groups and documents the person owns are deleted (each through
 //!    its own ordered sequence, shares and members with it), then every tuple
 //!    that still names them (shares to them, memberships, `App:home`) in Keto and
@@ -17,7 +19,8 @@
 //! 4. `reconcile`, once the row is older than every replica's session cache
 //!    (`grace`): steps 2 and 3 again, then the row goes. A session another
 //!    replica had cached may have written for up to that long after step 2; the
-//!    second purge removes what it wrote.
+//!    second purge removes what it wrote. A `kratos_failed` row is finished only
+//!    if Kratos has no such identity; if it has, the row just goes.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -66,29 +69,49 @@ fn unix_now() -> i64 {
 pub async fn delete_identity(db: &DatabaseConnection, kratos: &Kratos, user: UserId) -> Result<(), DeletionError> {
     request(db, user).await?;
     if let Err(error) = kratos.delete_identity(user.0).await {
-        if let Err(withdraw) = withdraw(db, user).await {
+        if let Err(mark) = mark_kratos_failed(db, user).await {
             // The deletion now rolls forward: the person asked for it.
-            tracing::warn!(error = %withdraw, %user, "could not withdraw an account deletion; the reconciler will finish it");
+            tracing::warn!(error = %mark, %user, "could not mark an account deletion failed; the reconciler will finish it");
         }
         return Err(error.into());
     }
     Ok(())
 }
 
-/// Step 1. A second request for the same account keeps the first time.
+/// Step 1. Asked again (after a 503, say), the deletion starts over: its time is
+/// when the identity may last have been deleted, which the final purge waits on.
 async fn request(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
     let insert = Query::insert()
         .into_table(table())
-        .columns([col("identity_id"), col("requested_at")])
-        .values_panic([Expr::value(user.0), Expr::value(unix_now())])
-        .on_conflict(OnConflict::column(col("identity_id")).do_nothing().to_owned())
+        .columns([col("identity_id"), col("requested_at"), col("kratos_failed")])
+        .values_panic([Expr::value(user.0), Expr::value(unix_now()), Expr::value(false)])
+        .on_conflict(
+            OnConflict::column(col("identity_id"))
+                .update_columns([col("requested_at"), col("kratos_failed")])
+                .to_owned(),
+        )
         .to_owned();
     db.execute(&insert).await?;
     Ok(())
 }
 
-async fn withdraw(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
-    let delete = Query::delete().from_table(table()).and_where(Expr::col(col("identity_id")).eq(user.0)).to_owned();
+async fn mark_kratos_failed(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
+    let update = Query::update()
+        .table(table())
+        .value(col("kratos_failed"), true)
+        .and_where(Expr::col(col("identity_id")).eq(user.0))
+        .to_owned();
+    db.execute(&update).await?;
+    Ok(())
+}
+
+/// Removes the row, if it is still the request read at `read_at`.
+async fn withdraw(db: &DatabaseConnection, user: UserId, read_at: i64) -> Result<(), DbErr> {
+    let delete = Query::delete()
+        .from_table(table())
+        .and_where(Expr::col(col("identity_id")).eq(user.0))
+        .and_where(Expr::col(col("requested_at")).eq(read_at))
+        .to_owned();
     db.execute(&delete).await?;
     Ok(())
 }
@@ -132,7 +155,7 @@ pub async fn reconcile(
 ) -> Result<usize, StoreError> {
     let cutoff = unix_now() - grace.num_seconds();
     let due = Query::select()
-        .column(col("identity_id"))
+        .columns([col("identity_id"), col("kratos_failed"), col("requested_at")])
         .from(table())
         .and_where(Expr::col(col("requested_at")).lte(cutoff))
         .to_owned();
@@ -140,9 +163,21 @@ pub async fn reconcile(
     let mut finished = 0;
     for row in rows {
         let user = UserId(row.try_get::<Uuid>("", "identity_id")?);
-        kratos.delete_identity(user.0).await?;
+        // A request made meanwhile (a retry) owns the row from then on.
+        let read_at: i64 = row.try_get("", "requested_at")?;
+        if row.try_get::<bool>("", "kratos_failed")? {
+            if kratos.identity_exists(user.0).await? {
+                // Kratos refused, and the person was told nothing changed.
+                withdraw(db, user, read_at).await?;
+                tracing::info!(%user, "forgot an account deletion Kratos refused");
+                finished += 1;
+                continue;
+            }
+        } else {
+            kratos.delete_identity(user.0).await?;
+        }
         purge(db, authz, user).await?;
-        withdraw(db, user).await?;
+        withdraw(db, user, read_at).await?;
         tracing::info!(%user, "finished an account deletion");
         finished += 1;
     }

@@ -111,6 +111,17 @@ impl Kratos {
         Ok(SecondFactors { totp: identity.credentials.contains_key("totp"), recovery_codes_left })
     }
 
+    /// Admin API: whether the identity exists (whatever its traits look like).
+    pub async fn identity_exists(&self, id: Uuid) -> Result<bool, OryError> {
+        let url = self.admin_url(&format!("admin/identities/{id}"));
+        let response = KRATOS.send(self.request(Method::GET, url), "identity lookup").await?;
+        match response.status() {
+            StatusCode::OK => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            status => Err(KRATOS.unexpected(status, "identity lookup")),
+        }
+    }
+
     /// Admin API: deletes an identity and, with it, its sessions.
     pub async fn delete_identity(&self, id: Uuid) -> Result<(), OryError> {
         let url = self.admin_url(&format!("admin/identities/{id}"));

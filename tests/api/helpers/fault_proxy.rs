@@ -1,6 +1,8 @@
-//! A stand-in for one fault the real Keto cannot produce on demand: its write API
-//! failing while its read API works, between two steps of one of our requests.
-//! Everything else passes through untouched to the real Keto.
+//! A stand-in for faults the real Ory services cannot produce on demand: Keto's
+//! write API failing while its read API works, between two steps of one of our
+//! requests; Kratos' admin API failing while its public API works (a stopped
+//! Kratos, restarted on its port, races other tests' connections for the port).
+//! Everything else passes through untouched to the real service.
 
 use std::sync::{
     Arc,
