@@ -235,6 +235,7 @@ APP_SPA_DIR="$spa_dir" \
 APP_SOCIAL_RETURN_URLS="$backend/auth/social/return" \
 APP_CORS_ALLOWED_ORIGINS="${APP_CORS_ALLOWED_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173}" \
 APP_SESSION_COOKIE_SECURE="${APP_SESSION_COOKIE_SECURE:-false}" \
+APP_SMTP_URL="smtp://127.0.0.1:$mailpit_smtp_port" \
   "target/$target_dir/ory-spa" serve > "$state/backend.log" 2>&1 &
 pids+=($!)
 wait_ready backend "$backend/health/ready" "$state/backend.log"
@@ -261,7 +262,8 @@ Everything is up (logs in $state/*.log):
   Metrics            http://127.0.0.1:$metrics_port/metrics   (Prometheus; not on the API port)
   Kratos public API  $kratos_public/   (the backend's; admin on 127.0.0.1:$kratos_admin_port)
   Keto read API      $keto_read/   (write API on 127.0.0.1:$keto_write_port)
-  Mail (Mailpit)     $mailpit_ui/   (SMTP on 127.0.0.1:$mailpit_smtp_port)
+  Mail (Mailpit)     $mailpit_ui/   (SMTP on 127.0.0.1:$mailpit_smtp_port; Kratos' codes
+                     and the backend's security notices)
   Sign-in provider   $hydra_public/   (Ory Hydra; admin on 127.0.0.1:$hydra_admin_port)
                      "Sign in with Local provider" in the app; at the provider's page
                      ($provider_ui/) any email address, password: $provider_password$verified_note

@@ -54,6 +54,15 @@ pub struct Settings {
     pub password_submissions_in_flight: usize,
     /// The least time a refused login takes (`auth::FailedLoginFloor`). Zero: no floor.
     pub failed_login_min: Duration,
+    pub mail: MailSettings,
+}
+
+/// Security notices by mail (`notify`).
+#[derive(Debug, Clone)]
+pub struct MailSettings {
+    /// lettre's SMTP URL; it may hold the SMTP password. `None`: no notices.
+    pub smtp_url: Option<SecretString>,
+    pub from: lettre::message::Mailbox,
 }
 
 #[derive(Debug, Clone)]
@@ -207,6 +216,26 @@ impl Settings {
             failed_login_min: parse(&mut take, "FAILED_LOGIN_MIN_MS", "500", |v| {
                 v.parse::<u64>().map(Duration::from_millis).map_err(|e| format!("expected milliseconds: {e}"))
             })?,
+            // Off unless configured: an SMTP server is part of the deployment
+            // (scripts/dev.sh and the tests point it at their Mailpit).
+            mail: MailSettings {
+                smtp_url: parse(&mut take, "SMTP_URL", "", |v| {
+                    if v.is_empty() {
+                        return Ok(None);
+                    }
+                    // Checked here so that a typo stops the start, not the first notice;
+                    // the error never quotes the URL, which may hold a password.
+                    match Url::parse(v) {
+                        Ok(url) if matches!(url.scheme(), "smtp" | "smtps") && url.host().is_some() => {
+                            Ok(Some(SecretString::from(v.to_owned())))
+                        }
+                        _ => Err("expected smtp://host:port or smtps://user:password@host".into()),
+                    }
+                })?,
+                from: parse(&mut take, "MAIL_FROM", "ory-spa <no-reply@ory-spa.localhost>", |v| {
+                    v.parse::<lettre::message::Mailbox>().map_err(|e| format!("expected `Name <address>`: {e}"))
+                })?,
+            },
             // Per account, low enough that guessing a password is hopeless, high
             // enough that a person who mistypes is not locked out; per address,
             // higher, since many people can share one address.
@@ -383,6 +412,21 @@ mod tests {
         assert_eq!(settings.account.deletion_max_login_age, Duration::from_secs(15 * 60));
         let err = Settings::from_vars(vars(&[("APP_ACCOUNT_DELETION_MAX_LOGIN_AGE_MS", "0")])).unwrap_err();
         assert_eq!(err.variable, "APP_ACCOUNT_DELETION_MAX_LOGIN_AGE_MS");
+    }
+
+    #[test]
+    fn security_notices_are_off_until_an_smtp_url_is_given() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert!(settings.mail.smtp_url.is_none());
+        assert_eq!(settings.mail.from.to_string(), "ory-spa <no-reply@ory-spa.localhost>");
+        let on = Settings::from_vars(vars(&[("APP_SMTP_URL", "smtps://user:s3cret@mail.example.com")])).unwrap();
+        assert!(on.mail.smtp_url.is_some());
+        let err = Settings::from_vars(vars(&[("APP_SMTP_URL", "https://user:s3cret@mail.example.com")])).unwrap_err();
+        assert_eq!(err.variable, "APP_SMTP_URL");
+        assert!(!err.problem.contains("s3cret"), "{}", err.problem);
+        assert!(!format!("{on:?}").contains("s3cret"), "Debug hides the SMTP password");
+        let err = Settings::from_vars(vars(&[("APP_MAIL_FROM", "not an address")])).unwrap_err();
+        assert_eq!(err.variable, "APP_MAIL_FROM");
     }
 
     #[test]

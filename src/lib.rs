@@ -13,6 +13,7 @@ pub mod home;
 pub mod http;
 pub mod memory;
 pub mod monitoring;
+pub mod notify;
 pub mod openapi;
 pub mod ory;
 pub mod reconcile;

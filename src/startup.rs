@@ -23,6 +23,7 @@ use crate::{
     db, documents, groups, health, home,
     http::{self, PasswordGate, RequestSpan, SessionCache},
     memory, monitoring,
+    notify::Notifier,
     openapi::ApiDoc,
     ory::{self, Keto, Kratos},
     reconcile, social, spa,
@@ -35,6 +36,8 @@ pub enum StartupError {
     Bind { address: std::net::SocketAddr, source: std::io::Error },
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),
+    #[error("APP_SMTP_URL: {0}")]
+    Mail(String),
 }
 
 pub struct Application {
@@ -65,7 +68,15 @@ impl Application {
             None => None,
         };
 
-        let server = server(listener, settings, db).map_err(bind_error)?;
+        let notifier = Notifier::new(db.clone(), settings.mail.smtp_url.as_ref(), settings.mail.from.clone())
+            .map_err(StartupError::Mail)?;
+        if !notifier.is_on() {
+            tracing::info!("security notices by mail are off (APP_SMTP_URL is not set)");
+        }
+        // Sends what a request could not, for as long as the server's runtime lives.
+        tokio::spawn(notifier.clone().run_forever());
+
+        let server = server(listener, settings, db, notifier).map_err(bind_error)?;
         Ok(Application { port, server, metrics_port })
     }
 
@@ -85,7 +96,12 @@ impl Application {
     }
 }
 
-fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> std::io::Result<Server> {
+fn server(
+    listener: TcpListener,
+    settings: Settings,
+    db: DatabaseConnection,
+    notifier: Notifier,
+) -> std::io::Result<Server> {
     let http_client = ory::http_client(settings.ory_timeout);
     let kratos = web::Data::new(Kratos::new(
         http_client.clone(),
@@ -118,6 +134,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
     let password_policy = web::Data::new(settings.password);
     let failed_login_floor = web::Data::new(auth::FailedLoginFloor(settings.failed_login_min));
     let social_settings = web::Data::new(settings.social.clone());
+    let notifier = web::Data::new(notifier);
     let origins = settings.cors_allowed_origins.clone();
     let spa_dir = settings.spa_dir.clone();
 
@@ -164,6 +181,7 @@ fn server(listener: TcpListener, settings: Settings, db: DatabaseConnection) -> 
             .app_data(session_cookie.clone())
             .app_data(allowed_origins.clone())
             .app_data(social_settings.clone())
+            .app_data(notifier.clone())
             .service(health::alive)
             .service(health::ready)
             .configure(social::callback_route)

@@ -15,6 +15,7 @@ mod m20261202_000001_access_index_feed;
 mod m20261203_000001_access_index_generations;
 mod m20261206_000001_used_totp_codes;
 mod m20261206_000002_account_deletions;
+mod m20261206_000003_mail_outbox;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000001_access_index_generations::Migration),
             Box::new(m20261206_000001_used_totp_codes::Migration),
             Box::new(m20261206_000002_account_deletions::Migration),
+            Box::new(m20261206_000003_mail_outbox::Migration),
         ]
     }
 }

@@ -10,7 +10,8 @@ use crate::{
     auth::{EmailAddress, IdentityView, PasswordPolicy, SessionListItem, VerificationPending},
     authz::Authorizer,
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
-    ory::{Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
+    notify::{Notice, Notifier},
+    ory::{ClientInfo, Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
 };
 
 /// Delete your account.
@@ -41,6 +42,8 @@ pub async fn delete_account(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
     policy: web::Data<AccountPolicy>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
     delivery: Delivery,
 ) -> Result<HttpResponse, ApiError> {
@@ -60,6 +63,7 @@ pub async fn delete_account(
     cache.refresh_identity(auth.user.0);
     cache.forget_token(&auth.token);
     tracing::info!(user = %auth.user, "deleted the account");
+    notifier.notify((&auth.session.identity).into(), Notice::AccountDeleted, &client).await;
     // The purge outlives the request: a person with thousands of documents should
     // not hold a connection open while each goes, and the reconciler finishes it
     // if this replica dies first.
@@ -139,6 +143,8 @@ pub async fn update_profile(
 pub async fn change_email(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
     body: web::Json<EmailChange>,
 ) -> Result<web::Json<EmailChanged>, ApiError> {
@@ -158,6 +164,12 @@ pub async fn change_email(
     // Cached sessions carry the identity and its addresses.
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "changed the email address");
+    // To the old address, which no longer signs in: if this was not its owner,
+    // it is the one place they can still hear of it.
+    if changed.identity.traits.email != auth.session.identity.traits.email {
+        let notice = Notice::EmailChanged { new: &changed.identity.traits.email };
+        notifier.notify((&auth.session.identity).into(), notice, &client).await;
+    }
     Ok(web::Json(EmailChanged {
         identity: changed.identity.into(),
         verification: changed.verification.map(|v| VerificationPending { flow_id: v.flow_id, email: v.address }),
@@ -180,12 +192,15 @@ pub async fn change_email(
     )
 )]
 #[put("/password")]
+#[allow(clippy::too_many_arguments)]
 pub async fn change_password(
     _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
     policy: web::Data<AccountPolicy>,
     passwords: web::Data<PasswordPolicy>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
     body: web::Json<PasswordChange>,
 ) -> Result<web::Json<PasswordChanged>, ApiError> {
@@ -194,6 +209,7 @@ pub async fn change_password(
     passwords.check(&form.password, &[&traits.email, &traits.name])?;
     kratos.change_password(&auth.token, &form.password).await?;
     tracing::info!(user = %auth.user, "changed the password");
+    notifier.notify((&auth.session.identity).into(), Notice::PasswordChanged, &client).await;
     // After Kratos has saved the password. If signing out fails, the client gets
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.

@@ -11,7 +11,8 @@ use uuid::Uuid;
 use crate::{
     auth::parse_code,
     http::{ApiError, Authenticated, Problem, SessionCache},
-    ory::Kratos,
+    notify::{Notice, Notifier},
+    ory::{ClientInfo, Kratos},
 };
 
 /// Which second factors are set up.
@@ -150,6 +151,8 @@ pub async fn confirm_totp(
 pub async fn remove_totp(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     // Kratos answers removing a TOTP that is not there with a bare 400; say what it is.
@@ -159,6 +162,7 @@ pub async fn remove_totp(
     kratos.remove_totp(&auth.token).await?;
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "removed TOTP");
+    notifier.notify((&auth.session.identity).into(), Notice::AuthenticatorRemoved, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -216,6 +220,8 @@ pub async fn confirm_recovery_codes(
 pub async fn remove_recovery_codes(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     if kratos.second_factors(auth.user.0).await?.recovery_codes_left.is_none() {
@@ -224,5 +230,6 @@ pub async fn remove_recovery_codes(
     kratos.disable_recovery_codes(&auth.token).await?;
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "removed recovery codes");
+    notifier.notify((&auth.session.identity).into(), Notice::RecoveryCodesRemoved, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -184,7 +184,6 @@ async fn a_new_email_address_is_the_login_from_then_on_and_is_verified_by_its_co
     let profile: Value = app.profile(&ada.token).await.json().await.unwrap();
     assert_eq!(profile["email"], new.as_str());
     assert_eq!(profile["email_verified"], true);
-    assert_eq!(app.mailbox.count(&ada.email).await, 1, "the old address got only its registration mail");
 
     // The same address again changes nothing and sends nothing.
     let again: Value = app.change_email(&ada.token, &new).await.json().await.unwrap();

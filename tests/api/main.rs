@@ -19,6 +19,7 @@ mod home;
 mod mail;
 mod matrix;
 mod metrics;
+mod notifications;
 mod openapi;
 mod recovery;
 mod replicas;

@@ -230,6 +230,12 @@ impl OryStack {
     pub fn mailpit_url(&self) -> String {
         format!("http://127.0.0.1:{}/", self.mailpit_http)
     }
+    /// Where the backend sends its security notices: this stack's Mailpit, as
+    /// Kratos' courier does (plain SMTP on loopback).
+    pub fn smtp_url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.mailpit_smtp)
+    }
+
     /// A reader of the mail this stack's Kratos sends.
     pub fn mailbox(&self) -> super::mailbox::Mailbox {
         super::mailbox::Mailbox::new(self.mailpit_url(), self.dir.path().join("kratos.log"))

@@ -1,0 +1,334 @@
+//! Security notices by mail: a person hears of a change to their account that
+//! they may not have made (a new password, a new address, a second factor
+//! removed, the account deleted). Kratos' courier sends codes, but has no
+//! message for any of these, so the backend sends them itself, over SMTP
+//! (`APP_SMTP_URL`; without it there are no notices).
+//!
+//! The change has happened in Kratos by the time a notice is written, so a notice
+//! never fails the request that made the change. It goes into an outbox
+//! (`mail_outbox`) in that request and is sent right after it; a notice the SMTP
+//! server did not take is tried again by the sender every `INTERVAL`, backing off,
+//! for about a day. Before trying, a replica pushes the notice's next attempt
+//! forward, and only the one whose update matched sends it: two replicas do not
+//! send one notice at once. A crash between the SMTP server's acceptance and the
+//! row's removal sends it twice, which is the right way to fail for a warning.
+//!
+//! The outbox holds addresses and what happened; rows leave it when sent.
+
+use std::{
+    sync::Arc,
+    time::{Duration, SystemTime, UNIX_EPOCH},
+};
+
+use chrono::{DateTime, Utc};
+use lettre::{
+    AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+    message::{Mailbox, header::ContentType},
+};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr,
+    sea_query::{Alias, Expr, ExprTrait, Order, Query},
+};
+use secrecy::{ExposeSecret, SecretString};
+use uuid::Uuid;
+
+use crate::ory::ClientInfo;
+
+/// How often the sender looks for notices that are due (again).
+pub const INTERVAL: Duration = Duration::from_secs(30);
+
+/// The name people know the service by, in subjects and bodies.
+const PRODUCT: &str = "ory-spa";
+
+/// After this many failed attempts (about a day, backing off) a notice is dropped.
+const MAX_ATTEMPTS: i32 = 12;
+
+/// Notices per pass of the sender.
+const BATCH: u64 = 50;
+
+/// What happened to the account.
+#[derive(Debug, Clone, Copy)]
+pub enum Notice<'a> {
+    PasswordChanged,
+    /// Sent to the old address, which no longer signs in.
+    EmailChanged {
+        new: &'a str,
+    },
+    AuthenticatorRemoved,
+    RecoveryCodesRemoved,
+    AccountDeleted,
+}
+
+/// Whom a notice goes to.
+#[derive(Debug, Clone, Copy)]
+pub struct Recipient<'a> {
+    pub email: &'a str,
+    pub name: &'a str,
+}
+
+impl<'a> From<&'a crate::ory::Identity> for Recipient<'a> {
+    fn from(identity: &'a crate::ory::Identity) -> Self {
+        Recipient { email: &identity.traits.email, name: &identity.traits.name }
+    }
+}
+
+struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+/// Writes notices to the outbox and sends them. `Clone` is cheap.
+#[derive(Clone)]
+pub struct Notifier {
+    db: DatabaseConnection,
+    mailer: Option<Arc<Mailer>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    #[error(transparent)]
+    Database(#[from] DbErr),
+    #[error("the SMTP server did not take the message: {0}")]
+    Smtp(#[from] lettre::transport::smtp::Error),
+    #[error("the message could not be built: {0}")]
+    Message(#[from] lettre::error::Error),
+    #[error("the stored recipient is not an address: {0}")]
+    Address(#[from] lettre::address::AddressError),
+}
+
+impl Notifier {
+    /// A notifier sending through `smtp_url` (lettre's form: `smtps://user:pass@host`,
+    /// `smtp://host:587?tls=required`, or plain `smtp://host:port` on a trusted
+    /// network), or one that sends nothing and writes nothing.
+    pub fn new(db: DatabaseConnection, smtp_url: Option<&SecretString>, from: Mailbox) -> Result<Self, String> {
+        let mailer = match smtp_url {
+            None => None,
+            Some(url) => {
+                let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url.expose_secret())
+                    // The URL holds the SMTP password: its parse error might quote it.
+                    .map_err(|_| "not an SMTP URL (smtp://host:port, smtps://user:password@host)".to_owned())?
+                    .timeout(Some(Duration::from_secs(10)))
+                    .build();
+                Some(Arc::new(Mailer { transport, from }))
+            }
+        };
+        Ok(Notifier { db, mailer })
+    }
+
+    pub fn is_on(&self) -> bool {
+        self.mailer.is_some()
+    }
+
+    /// Puts the notice in the outbox and starts sending it. Never fails the
+    /// caller: the change it reports has already happened.
+    pub async fn notify(&self, to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo) {
+        if self.mailer.is_none() {
+            return;
+        }
+        let (subject, body) = compose(to, notice, client, Utc::now());
+        if let Err(error) = self.enqueue(to.email, &subject, &body).await {
+            // No address in the log: it is what a person typed.
+            tracing::warn!(%error, notice = ?std::mem::discriminant(&notice), "could not queue a security notice");
+            return;
+        }
+        let notifier = self.clone();
+        tokio::spawn(async move {
+            if let Err(error) = notifier.send_due().await {
+                tracing::warn!(%error, "could not send security notices; retrying later");
+            }
+        });
+    }
+
+    async fn enqueue(&self, recipient: &str, subject: &str, body: &str) -> Result<(), DbErr> {
+        let now = unix_now();
+        let insert = Query::insert()
+            .into_table(table())
+            .columns([col("id"), col("recipient"), col("subject"), col("body"), col("created_at"), col("send_after")])
+            .values_panic([
+                Expr::value(Uuid::new_v4()),
+                Expr::value(recipient),
+                Expr::value(subject),
+                Expr::value(body),
+                Expr::value(now),
+                Expr::value(now),
+            ])
+            .to_owned();
+        self.db.execute(&insert).await?;
+        Ok(())
+    }
+
+    /// Sends every notice that is due; returns how many were sent.
+    pub async fn send_due(&self) -> Result<usize, NotifyError> {
+        let Some(mailer) = &self.mailer else { return Ok(0) };
+        let now = unix_now();
+        let due = Query::select()
+            .columns([col("id"), col("recipient"), col("subject"), col("body"), col("attempts")])
+            .from(table())
+            .and_where(Expr::col(col("send_after")).lte(now))
+            .order_by(col("send_after"), Order::Asc)
+            .limit(BATCH)
+            .to_owned();
+        let mut sent = 0;
+        for row in self.db.query_all(&due).await? {
+            let id: Uuid = row.try_get("", "id")?;
+            let attempts: i32 = row.try_get("", "attempts")?;
+            if !self.claim(id, attempts, now).await? {
+                continue;
+            }
+            let message = Message::builder()
+                .from(mailer.from.clone())
+                .to(Mailbox::new(None, row.try_get::<String>("", "recipient")?.parse()?))
+                .subject(row.try_get::<String>("", "subject")?)
+                .header(ContentType::TEXT_PLAIN)
+                .body(row.try_get::<String>("", "body")?)?;
+            match mailer.transport.send(message).await {
+                Ok(_) => {
+                    self.remove(id).await?;
+                    sent += 1;
+                }
+                Err(error) if attempts + 1 >= MAX_ATTEMPTS => {
+                    tracing::error!(%error, attempts = attempts + 1, "gave up on a security notice");
+                    self.remove(id).await?;
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Moves the notice's next attempt past this one (backing off: 1, 2, 4 …
+    /// minutes, at most 4 hours), if no other replica has; whether this one did.
+    async fn claim(&self, id: Uuid, attempts: i32, now: i64) -> Result<bool, DbErr> {
+        let wait = 60_i64 << attempts.clamp(0, 8);
+        let claim = Query::update()
+            .table(table())
+            .value(col("send_after"), now + wait)
+            .value(col("attempts"), attempts + 1)
+            .and_where(Expr::col(col("id")).eq(id))
+            .and_where(Expr::col(col("attempts")).eq(attempts))
+            .and_where(Expr::col(col("send_after")).lte(now))
+            .to_owned();
+        Ok(self.db.execute(&claim).await?.rows_affected() == 1)
+    }
+
+    async fn remove(&self, id: Uuid) -> Result<(), DbErr> {
+        let delete = Query::delete().from_table(table()).and_where(Expr::col(col("id")).eq(id)).to_owned();
+        self.db.execute(&delete).await?;
+        Ok(())
+    }
+
+    /// Sends due notices every [`INTERVAL`]; errors wait for the next tick.
+    pub async fn run_forever(self) {
+        if self.mailer.is_none() {
+            return;
+        }
+        let mut ticks = tokio::time::interval(INTERVAL);
+        loop {
+            ticks.tick().await;
+            match self.send_due().await {
+                Ok(0) => {}
+                Ok(sent) => tracing::info!(sent, "sent security notices"),
+                Err(error) => tracing::warn!(%error, "could not send security notices; retrying later"),
+            }
+        }
+    }
+}
+
+fn table() -> Alias {
+    Alias::new("mail_outbox")
+}
+
+fn col(name: &'static str) -> Alias {
+    Alias::new(name)
+}
+
+fn unix_now() -> i64 {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// The subject and plain-text body of a notice.
+fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateTime<Utc>) -> (String, String) {
+    let when = at.format("%Y-%m-%d %H:%M UTC");
+    let from = device(client);
+    let (subject, what, if_not) = match notice {
+        Notice::PasswordChanged => (
+            format!("Your {PRODUCT} password was changed"),
+            format!("The password of your {PRODUCT} account ({}) was changed", to.email),
+            "someone else knows your password: choose \"Forgot your password?\" on the login \
+             screen to set a new one, which signs out every other session, and turn on \
+             two-factor authentication in Settings.",
+        ),
+        Notice::EmailChanged { new } => (
+            format!("Your {PRODUCT} email address was changed"),
+            format!("The email address of your {PRODUCT} account was changed from {} to {new}", to.email),
+            "someone else has control of your account, and this address no longer signs in \
+             to it or receives its recovery codes: tell the people who run this service at once.",
+        ),
+        Notice::AuthenticatorRemoved => (
+            format!("Two-factor authentication was turned off on your {PRODUCT} account"),
+            format!("The authenticator app of your {PRODUCT} account ({}) was removed", to.email),
+            "someone else can sign in to your account: set a new password with \"Forgot your \
+             password?\" on the login screen, then set up an authenticator app again in Settings.",
+        ),
+        Notice::RecoveryCodesRemoved => (
+            format!("The recovery codes of your {PRODUCT} account were removed"),
+            format!("The recovery codes of your {PRODUCT} account ({}) were removed", to.email),
+            "someone else can sign in to your account: set a new password with \"Forgot your \
+             password?\" on the login screen, and review your second factors in Settings.",
+        ),
+        Notice::AccountDeleted => (
+            format!("Your {PRODUCT} account was deleted"),
+            format!("Your {PRODUCT} account ({}) was deleted, with the groups and documents you owned", to.email),
+            "someone else had access to your account, and what it held cannot be brought \
+             back; you can register again with this address.",
+        ),
+    };
+    let body = format!(
+        "Hello {name},\n\n{what} on {when}, from {from}.\n\nIf this was you, there is nothing to do.\n\n\
+         If it was not, {if_not}\n\n— {PRODUCT}\n",
+        name = one_line(to.name, 100),
+    );
+    (subject, body)
+}
+
+/// The client as a person would recognise it: its user agent and address.
+fn device(client: &ClientInfo) -> String {
+    let agent = client.user_agent.as_deref().map(|agent| one_line(agent, 200)).filter(|agent| !agent.is_empty());
+    match (agent, client.ip) {
+        (Some(agent), Some(ip)) => format!("{agent} at {ip}"),
+        (Some(agent), None) => agent,
+        (None, Some(ip)) => format!("an unnamed device at {ip}"),
+        (None, None) => "an unknown device".to_owned(),
+    }
+}
+
+/// `text` without control characters, at most `max` characters: it came from
+/// a client, and goes into someone's mail.
+fn one_line(text: &str, max: usize) -> String {
+    text.chars().filter(|c| !c.is_control()).take(max).collect::<String>().trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_notice_says_what_when_and_from_where_without_a_code() {
+        let client = ClientInfo { user_agent: Some("Firefox/1\r\nBcc: x@y".into()), ip: Some([203, 0, 113, 5].into()) };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let (subject, body) = compose(to, Notice::EmailChanged { new: "eve@example.org" }, &client, at);
+        assert_eq!(subject, "Your ory-spa email address was changed");
+        assert!(body.contains("from ada@example.com to eve@example.org on 2026-12-06 04:50 UTC"), "{body}");
+        assert!(body.contains("from Firefox/1Bcc: x@y at 203.0.113.5."), "no line break from the client: {body}");
+        // A test's mailbox reads the first six-digit run of a mail as its code.
+        assert!(!body.split(|c: char| !c.is_ascii_digit()).any(|run| run.len() == 6), "{body}");
+    }
+
+    #[test]
+    fn an_unknown_client_is_said_to_be_unknown() {
+        assert_eq!(device(&ClientInfo { user_agent: None, ip: None }), "an unknown device");
+        assert_eq!(device(&ClientInfo { user_agent: Some("  ".into()), ip: None }), "an unknown device");
+    }
+}

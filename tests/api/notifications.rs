@@ -1,0 +1,142 @@
+//! Security notices by mail: a change to an account someone else may have made
+//! is told to the account's address (the old one, for a new address), through
+//! the stack's real Mailpit; a notice the SMTP server did not take is sent later.
+
+use ory_spa::notify::Notifier;
+use reqwest::Method;
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use serde_json::json;
+
+use crate::helpers::{Person, TestApp, ory::OryStack, spawn_app, spawn_app_on, unique_email};
+
+const NEW_PASSWORD: &str = "a brand new evening stroll 77";
+
+/// A person whose registration mail (the verification code) has arrived, so
+/// that the next mail to them is the notice.
+async fn person(app: &TestApp) -> Person {
+    let person = app.person("Ada").await;
+    app.mailbox.wait_for_mail(&person.email, 1).await;
+    person
+}
+
+async fn outbox_rows(db: &DatabaseConnection) -> i64 {
+    let statement = Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM mail_outbox");
+    db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
+}
+
+#[tokio::test]
+async fn a_password_change_is_told_to_the_address_with_the_device_it_came_from() {
+    let app = spawn_app().await;
+    let ada = person(&app).await;
+
+    let changed = app
+        .client
+        .put(format!("{}/api/account/password", app.address))
+        .bearer_auth(&ada.token)
+        .header("user-agent", "Laptop/2.0")
+        .json(&json!({ "password": NEW_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200);
+
+    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    assert_eq!(notice.subject, "Your ory-spa password was changed");
+    assert!(notice.text.starts_with("Hello Ada,"), "{}", notice.text);
+    assert!(notice.text.contains("from Laptop/2.0 at 127.0.0.1"), "{}", notice.text);
+    assert!(notice.text.contains("Forgot your password?"), "{}", notice.text);
+    assert!(!notice.text.contains("code"), "a notice carries no code: {}", notice.text);
+    assert!(!notice.text.contains(NEW_PASSWORD) && !notice.text.contains(&ada.token), "{}", notice.text);
+    assert_eq!(notice.from_address, "no-reply@ory-spa.localhost");
+}
+
+#[tokio::test]
+async fn a_new_address_is_told_to_the_old_one_and_only_the_new_one_gets_a_code() {
+    let app = spawn_app().await;
+    let ada = person(&app).await;
+    let new = unique_email();
+
+    assert_eq!(app.change_email(&ada.token, &new).await.status(), 200);
+
+    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    assert_eq!(notice.subject, "Your ory-spa email address was changed");
+    assert!(notice.text.contains(&format!("from {} to {new}", ada.email)), "{}", notice.text);
+    let code = app.mailbox.wait_for_mail(&new, 1).await;
+    assert!(code.code().is_some(), "the new address gets Kratos' verification code");
+    assert_eq!(app.mailbox.count(&new).await, 1, "and no notice");
+}
+
+#[tokio::test]
+async fn removing_a_second_factor_is_told_each_time() {
+    let app = spawn_app().await;
+    let ada = person(&app).await;
+    app.enrol_totp(&ada.token).await;
+    app.enrol_recovery_codes(&ada.token).await;
+
+    let remove = |what: &'static str| {
+        app.call(Method::DELETE, &format!("/api/account/second-factor/{what}"), Some(&ada.token), None)
+    };
+    assert_eq!(remove("totp").await.status(), 204);
+    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    assert_eq!(notice.subject, "Two-factor authentication was turned off on your ory-spa account");
+    assert_eq!(remove("recovery-codes").await.status(), 204);
+    let notice = app.mailbox.wait_for_mail(&ada.email, 3).await;
+    assert_eq!(notice.subject, "The recovery codes of your ory-spa account were removed");
+}
+
+#[tokio::test]
+async fn a_deleted_account_is_told_to_its_address() {
+    let app = spawn_app().await;
+    let ada = person(&app).await;
+    assert_eq!(app.call(Method::DELETE, "/api/account", Some(&ada.token), None).await.status(), 204);
+    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    assert_eq!(notice.subject, "Your ory-spa account was deleted");
+    assert!(notice.text.contains("you can register again with this address"), "{}", notice.text);
+}
+
+/// The SMTP server is away when the change is made (a closed port): the change
+/// still succeeds, the notice waits in the outbox, and the sender delivers it
+/// once the server is back (here: a notifier pointed at the real Mailpit).
+#[tokio::test]
+async fn a_notice_the_smtp_server_did_not_take_is_sent_later() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let closed = format!("smtp://127.0.0.1:{}", crate::helpers::ory::free_port());
+    let app = spawn_app_on(ory, &[("APP_SMTP_URL", &closed)]).await;
+    let ada = person(&app).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+
+    assert_eq!(app.change_password(&ada.token, NEW_PASSWORD, None).await.status(), 200, "the change is not held up");
+    // The attempt right after the request fails and schedules the next one.
+    let mut attempted = false;
+    for _ in 0..100 {
+        let statement = Statement::from_string(db.get_database_backend(), "SELECT attempts FROM mail_outbox");
+        let row = db.query_one_raw(statement).await.unwrap();
+        if row.is_some_and(|row| row.try_get_by_index::<i32>(0).unwrap() == 1) {
+            attempted = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(attempted, "one failed attempt is recorded");
+    assert_eq!(app.mailbox.count(&ada.email).await, 1, "nothing was delivered yet");
+
+    // The next attempt is due (as it would be a minute later) and the server is back.
+    db.execute_unprepared("UPDATE mail_outbox SET send_after = 0").await.unwrap();
+    let mailpit = secrecy::SecretString::from(ory.smtp_url());
+    let back =
+        Notifier::new(db.clone(), Some(&mailpit), "ory-spa <no-reply@ory-spa.localhost>".parse().unwrap()).unwrap();
+    assert_eq!(back.send_due().await.unwrap(), 1);
+    assert_eq!(outbox_rows(&db).await, 0, "a sent notice leaves the outbox");
+    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    assert_eq!(notice.subject, "Your ory-spa password was changed");
+}
+
+#[tokio::test]
+async fn without_an_smtp_server_there_are_no_notices_and_nothing_waits() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_SMTP_URL", "")]).await;
+    let ada = person(&app).await;
+    assert_eq!(app.change_password(&ada.token, NEW_PASSWORD, None).await.status(), 200);
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    assert_eq!(outbox_rows(&db).await, 0);
+}
