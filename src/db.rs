@@ -37,6 +37,19 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
+/// Seconds since the Unix epoch: how the tables written without an entity (used
+/// TOTP codes, account deletions, the notices' outbox) keep times, the same in
+/// SQLite and PostgreSQL.
+pub fn unix_now() -> i64 {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
+}
+
+/// A column (or table) of a table written without an entity, by name.
+pub fn ident(name: &'static str) -> sea_orm::sea_query::Alias {
+    sea_orm::sea_query::Alias::new(name)
+}
+
 /// For `sqlite://some/dir/file.sqlite?…`, the directory, so that a fresh checkout works.
 fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
     let path = url.strip_prefix("sqlite://")?.split('?').next()?;

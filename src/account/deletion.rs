@@ -22,8 +22,6 @@
 //!    second purge removes what it wrote. A `kratos_failed` row is finished only
 //!    if Kratos has no such identity; if it has, the row just goes.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr,
     sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
@@ -33,7 +31,7 @@ use uuid::Uuid;
 use crate::{
     auth::UserId,
     authz::{App, Authorizer, Principal, Resource},
-    db::StoreError,
+    db::{StoreError, ident, unix_now},
     documents::{self, DocumentId, DocumentRelation},
     groups::{self, GroupId, GroupRelation},
     ory::{Kratos, OryError},
@@ -52,16 +50,7 @@ pub enum DeletionError {
 }
 
 fn table() -> Alias {
-    Alias::new("account_deletions")
-}
-
-fn col(name: &'static str) -> Alias {
-    Alias::new(name)
-}
-
-fn unix_now() -> i64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
+    ident("account_deletions")
 }
 
 /// Steps 1 and 2, inside the request: after `Ok`, the identity is gone and the
@@ -83,11 +72,11 @@ pub async fn delete_identity(db: &DatabaseConnection, kratos: &Kratos, user: Use
 async fn request(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
     let insert = Query::insert()
         .into_table(table())
-        .columns([col("identity_id"), col("requested_at"), col("kratos_failed")])
+        .columns([ident("identity_id"), ident("requested_at"), ident("kratos_failed")])
         .values_panic([Expr::value(user.0), Expr::value(unix_now()), Expr::value(false)])
         .on_conflict(
-            OnConflict::column(col("identity_id"))
-                .update_columns([col("requested_at"), col("kratos_failed")])
+            OnConflict::column(ident("identity_id"))
+                .update_columns([ident("requested_at"), ident("kratos_failed")])
                 .to_owned(),
         )
         .to_owned();
@@ -98,8 +87,8 @@ async fn request(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
 async fn mark_kratos_failed(db: &DatabaseConnection, user: UserId) -> Result<(), DbErr> {
     let update = Query::update()
         .table(table())
-        .value(col("kratos_failed"), true)
-        .and_where(Expr::col(col("identity_id")).eq(user.0))
+        .value(ident("kratos_failed"), true)
+        .and_where(Expr::col(ident("identity_id")).eq(user.0))
         .to_owned();
     db.execute(&update).await?;
     Ok(())
@@ -109,8 +98,8 @@ async fn mark_kratos_failed(db: &DatabaseConnection, user: UserId) -> Result<(),
 async fn withdraw(db: &DatabaseConnection, user: UserId, read_at: i64) -> Result<(), DbErr> {
     let delete = Query::delete()
         .from_table(table())
-        .and_where(Expr::col(col("identity_id")).eq(user.0))
-        .and_where(Expr::col(col("requested_at")).eq(read_at))
+        .and_where(Expr::col(ident("identity_id")).eq(user.0))
+        .and_where(Expr::col(ident("requested_at")).eq(read_at))
         .to_owned();
     db.execute(&delete).await?;
     Ok(())
@@ -155,9 +144,9 @@ pub async fn reconcile(
 ) -> Result<usize, StoreError> {
     let cutoff = unix_now() - grace.num_seconds();
     let due = Query::select()
-        .columns([col("identity_id"), col("kratos_failed"), col("requested_at")])
+        .columns([ident("identity_id"), ident("kratos_failed"), ident("requested_at")])
         .from(table())
-        .and_where(Expr::col(col("requested_at")).lte(cutoff))
+        .and_where(Expr::col(ident("requested_at")).lte(cutoff))
         .to_owned();
     let rows = db.query_all(&due).await?;
     let mut finished = 0;

@@ -18,8 +18,6 @@
 //! million codes are quickly tried), but a code is worthless once its window is
 //! over, and rows are kept only a little longer than that.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr,
     sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
@@ -27,6 +25,7 @@ use sea_orm::{
 use sha2::{Digest, Sha256};
 
 use super::UserId;
+use crate::db::{ident, unix_now};
 
 /// How long a used code is remembered: Kratos accepts a code for at most 90 s;
 /// the rest covers clocks that differ between replicas and Kratos.
@@ -42,11 +41,7 @@ pub enum Claim {
 }
 
 fn table() -> Alias {
-    Alias::new("used_totp_codes")
-}
-
-fn col(name: &'static str) -> Alias {
-    Alias::new(name)
+    ident("used_totp_codes")
 }
 
 fn key(user: UserId, code: &str) -> String {
@@ -54,11 +49,6 @@ fn key(user: UserId, code: &str) -> String {
     digest.update(user.0.as_bytes());
     digest.update(code.as_bytes());
     digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unix_now() -> i64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// Claims `code` for `user`'s sign-in that Kratos has just accepted.
@@ -71,12 +61,12 @@ pub async fn claim(db: &DatabaseConnection, user: UserId, code: &str) -> Result<
     // (both affect one row), or a row still in its window left alone (none).
     let insert = Query::insert()
         .into_table(table())
-        .columns([col("key"), col("used_at")])
+        .columns([ident("key"), ident("used_at")])
         .values_panic([key(user, code).into(), now.into()])
         .on_conflict(
-            OnConflict::column(col("key"))
-                .update_column(col("used_at"))
-                .action_and_where(Expr::col((table(), col("used_at"))).lt(horizon))
+            OnConflict::column(ident("key"))
+                .update_column(ident("used_at"))
+                .action_and_where(Expr::col((table(), ident("used_at"))).lt(horizon))
                 .to_owned(),
         )
         .to_owned();
@@ -85,7 +75,7 @@ pub async fn claim(db: &DatabaseConnection, user: UserId, code: &str) -> Result<
     // Everyone's rows past their window go as new ones come, on the index of
     // `used_at`. The claim stands either way: a failed sweep leaves rows that
     // the next one takes.
-    let sweep = Query::delete().from_table(table()).and_where(Expr::col(col("used_at")).lt(horizon)).to_owned();
+    let sweep = Query::delete().from_table(table()).and_where(Expr::col(ident("used_at")).lt(horizon)).to_owned();
     if let Err(error) = db.execute_raw(backend.build(&sweep)).await {
         tracing::warn!(%error, "could not sweep used TOTP codes");
     }

@@ -15,10 +15,7 @@
 //!
 //! The outbox holds addresses and what happened; rows leave it when sent.
 
-use std::{
-    sync::Arc,
-    time::{Duration, SystemTime, UNIX_EPOCH},
-};
+use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
 use lettre::{
@@ -32,7 +29,10 @@ use sea_orm::{
 use secrecy::{ExposeSecret, SecretString};
 use uuid::Uuid;
 
-use crate::ory::ClientInfo;
+use crate::{
+    db::{ident, unix_now},
+    ory::ClientInfo,
+};
 
 /// How often the sender looks for notices that are due (again).
 pub const INTERVAL: Duration = Duration::from_secs(30);
@@ -143,7 +143,14 @@ impl Notifier {
         let now = unix_now();
         let insert = Query::insert()
             .into_table(table())
-            .columns([col("id"), col("recipient"), col("subject"), col("body"), col("created_at"), col("send_after")])
+            .columns([
+                ident("id"),
+                ident("recipient"),
+                ident("subject"),
+                ident("body"),
+                ident("created_at"),
+                ident("send_after"),
+            ])
             .values_panic([
                 Expr::value(Uuid::new_v4()),
                 Expr::value(recipient),
@@ -162,10 +169,10 @@ impl Notifier {
         let Some(mailer) = &self.mailer else { return Ok(0) };
         let now = unix_now();
         let due = Query::select()
-            .columns([col("id"), col("recipient"), col("subject"), col("body"), col("attempts")])
+            .columns([ident("id"), ident("recipient"), ident("subject"), ident("body"), ident("attempts")])
             .from(table())
-            .and_where(Expr::col(col("send_after")).lte(now))
-            .order_by(col("send_after"), Order::Asc)
+            .and_where(Expr::col(ident("send_after")).lte(now))
+            .order_by(ident("send_after"), Order::Asc)
             .limit(BATCH)
             .to_owned();
         let mut sent = 0;
@@ -202,17 +209,17 @@ impl Notifier {
         let wait = 60_i64 << attempts.clamp(0, 8);
         let claim = Query::update()
             .table(table())
-            .value(col("send_after"), now + wait)
-            .value(col("attempts"), attempts + 1)
-            .and_where(Expr::col(col("id")).eq(id))
-            .and_where(Expr::col(col("attempts")).eq(attempts))
-            .and_where(Expr::col(col("send_after")).lte(now))
+            .value(ident("send_after"), now + wait)
+            .value(ident("attempts"), attempts + 1)
+            .and_where(Expr::col(ident("id")).eq(id))
+            .and_where(Expr::col(ident("attempts")).eq(attempts))
+            .and_where(Expr::col(ident("send_after")).lte(now))
             .to_owned();
         Ok(self.db.execute(&claim).await?.rows_affected() == 1)
     }
 
     async fn remove(&self, id: Uuid) -> Result<(), DbErr> {
-        let delete = Query::delete().from_table(table()).and_where(Expr::col(col("id")).eq(id)).to_owned();
+        let delete = Query::delete().from_table(table()).and_where(Expr::col(ident("id")).eq(id)).to_owned();
         self.db.execute(&delete).await?;
         Ok(())
     }
@@ -235,16 +242,7 @@ impl Notifier {
 }
 
 fn table() -> Alias {
-    Alias::new("mail_outbox")
-}
-
-fn col(name: &'static str) -> Alias {
-    Alias::new(name)
-}
-
-fn unix_now() -> i64 {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
-    i64::try_from(now.as_secs()).unwrap_or(i64::MAX)
+    ident("mail_outbox")
 }
 
 /// The subject and plain-text body of a notice.

@@ -29,25 +29,31 @@ async fn count(db: &DatabaseConnection, sql: &str, id: &str) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
+/// The tuples Keto lists for `query`.
+async fn keto_tuples(ory: &OryStack, query: &[(&str, &str)]) -> Vec<Value> {
+    let body: Value = reqwest::Client::new()
+        .get(format!("{}relation-tuples", ory.keto_read_url()))
+        .query(query)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    body["relation_tuples"].as_array().unwrap().clone()
+}
+
 /// Every tuple Keto holds whose subject is the person, in our three namespaces.
 async fn tuples_naming(ory: &OryStack, person: &Person) -> Vec<Value> {
     let mut all = Vec::new();
     for namespace in ["Document", "Group", "App"] {
-        let body: Value = reqwest::Client::new()
-            .get(format!("{}relation-tuples", ory.keto_read_url()))
-            .query(&[
-                ("namespace", namespace),
-                ("subject_set.namespace", "User"),
-                ("subject_set.object", &person.id),
-                ("subject_set.relation", ""),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        all.extend(body["relation_tuples"].as_array().unwrap().iter().cloned());
+        let subject = [
+            ("namespace", namespace),
+            ("subject_set.namespace", "User"),
+            ("subject_set.object", &person.id),
+            ("subject_set.relation", ""),
+        ];
+        all.extend(keto_tuples(ory, &subject).await);
     }
     all
 }
@@ -124,16 +130,8 @@ async fn deleting_an_account_ends_it_and_removes_what_the_person_owns_and_was_gi
 
     assert_eq!(tuples_naming(ory, &ada).await, Vec::<Value>::new(), "Keto names Ada nowhere");
     for document in [&private, &shared, &for_team] {
-        let on_it: Value = reqwest::Client::new()
-            .get(format!("{}relation-tuples", ory.keto_read_url()))
-            .query(&[("namespace", "Document"), ("object", document.as_str())])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(on_it["relation_tuples"], json!([]), "no tuple is left on Ada's document {document}");
+        let on_it = keto_tuples(ory, &[("namespace", "Document"), ("object", document.as_str())]).await;
+        assert_eq!(on_it, Vec::<Value>::new(), "no tuple is left on Ada's document {document}");
     }
     let db = database(&app).await;
     assert_eq!(count(&db, "SELECT COUNT(*) FROM documents WHERE owner_id = ?", &ada.id).await, 0);
