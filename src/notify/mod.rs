@@ -175,7 +175,7 @@ impl Notifier {
             .order_by(ident("send_after"), Order::Asc)
             .limit(BATCH)
             .to_owned();
-        let mut sent = 0;
+        let (mut sent, mut failure) = (0, None);
         for row in self.db.query_all(&due).await? {
             let id: Uuid = row.try_get("", "id")?;
             let attempts: i32 = row.try_get("", "attempts")?;
@@ -193,14 +193,23 @@ impl Notifier {
                     self.remove(id).await?;
                     sent += 1;
                 }
-                Err(error) if attempts + 1 >= MAX_ATTEMPTS => {
+                // A 5xx (no such mailbox, say) will not change by waiting.
+                Err(error) if error.is_permanent() || attempts + 1 >= MAX_ATTEMPTS => {
                     tracing::error!(%error, attempts = attempts + 1, "gave up on a security notice");
                     self.remove(id).await?;
                 }
-                Err(error) => return Err(error.into()),
+                // The others are tried too: a refusal may be this recipient's alone.
+                Err(error) => failure = Some(error),
             }
         }
-        Ok(sent)
+        match failure {
+            Some(error) if sent == 0 => Err(error.into()),
+            Some(error) => {
+                tracing::warn!(%error, sent, "some security notices wait for another attempt");
+                Ok(sent)
+            }
+            None => Ok(sent),
+        }
     }
 
     /// Moves the notice's next attempt past this one (backing off: 1, 2, 4 …
