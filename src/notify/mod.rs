@@ -8,7 +8,8 @@
 //! never fails the request that made the change. It goes into an outbox
 //! (`mail_outbox`) in that request and is sent right after it; a notice the SMTP
 //! server did not take is tried again by the sender every `INTERVAL`, backing off,
-//! for about a day. Before trying, a replica pushes the notice's next attempt
+//! for about a day, unless the server refused it for good (a 5xx: no such
+//! mailbox), which drops it with an error in the log. Before trying, a replica pushes the notice's next attempt
 //! forward, and only the one whose update matched sends it: two replicas do not
 //! send one notice at once. A crash between the SMTP server's acceptance and the
 //! row's removal sends it twice, which is the right way to fail for a warning.
