@@ -140,3 +140,66 @@ async fn without_an_smtp_server_there_are_no_notices_and_nothing_waits() {
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     assert_eq!(outbox_rows(&db).await, 0);
 }
+
+/// A Mailpit that takes mail for `allowed` only and refuses every other
+/// recipient for good (550), as a provider does for a mailbox that does not exist.
+struct PickyMailpit {
+    _mailpit: crate::helpers::ory::Service,
+    _dir: tempfile::TempDir,
+    smtp: u16,
+    http: u16,
+}
+
+impl PickyMailpit {
+    fn start(allowed: &str) -> PickyMailpit {
+        use crate::helpers::ory::{MAILPIT_VERSION, binary, free_port, spawn};
+        let dir = tempfile::tempdir().unwrap();
+        let (smtp, http) = (free_port(), free_port());
+        let mut command = std::process::Command::new(binary("mailpit", MAILPIT_VERSION));
+        command
+            .args(["--smtp", &format!("127.0.0.1:{smtp}"), "--listen", &format!("127.0.0.1:{http}")])
+            .args(["--database", &dir.path().join("mailpit.sqlite").display().to_string()])
+            .args(["--smtp-allowed-recipients", allowed])
+            .args(["--disable-version-check", "--smtp-disable-rdns"])
+            .env_clear()
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        let mailpit = crate::helpers::ory::Service { child: spawn(command) };
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        while std::net::TcpStream::connect(("127.0.0.1", smtp)).is_err() {
+            assert!(std::time::Instant::now() < deadline, "the second Mailpit did not listen within 30 s");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        PickyMailpit { _mailpit: mailpit, _dir: dir, smtp, http }
+    }
+}
+
+/// The SMTP server refuses one recipient for good: that notice is dropped at
+/// once (not retried for a day), and the other notice of the batch is delivered.
+#[tokio::test]
+async fn a_notice_refused_for_good_is_dropped_and_the_others_still_go() {
+    let picky = tokio::task::spawn_blocking(|| PickyMailpit::start("^kept@")).await.unwrap();
+    let app = spawn_app().await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let url = secrecy::SecretString::from(format!("smtp://127.0.0.1:{}", picky.smtp));
+    let notifier =
+        Notifier::new(db.clone(), Some(&url), "ory-spa <no-reply@ory-spa.localhost>".parse().unwrap()).unwrap();
+    let client = ory_spa::ory::ClientInfo { user_agent: Some("Test/1.0".into()), ip: None };
+    let notice = ory_spa::notify::Notice::PasswordChanged;
+    for email in ["refused@example.com", "kept@example.com"] {
+        notifier.notify(ory_spa::notify::Recipient { email, name: "Ada" }, notice, &client).await;
+    }
+
+    let mut left = outbox_rows(&db).await;
+    for _ in 0..100 {
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        left = outbox_rows(&db).await;
+    }
+    assert_eq!(left, 0, "the refused notice is not kept for another attempt");
+    let mailbox = crate::helpers::mailbox::Mailbox::new(format!("http://127.0.0.1:{}", picky.http), "none".into());
+    assert_eq!(mailbox.wait_for_mail("kept@example.com", 1).await.subject, "Your ory-spa password was changed");
+    assert_eq!(mailbox.count("refused@example.com").await, 0);
+}

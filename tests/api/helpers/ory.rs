@@ -26,7 +26,7 @@ pub(super) fn repo() -> &'static Path {
 }
 
 /// Where `scripts/ory-build.sh` puts the binaries.
-pub(super) fn binary(name: &str, version: &str) -> PathBuf {
+pub fn binary(name: &str, version: &str) -> PathBuf {
     let dir = std::env::var_os("ORY_SPA_BIN_DIR").map(PathBuf::from).unwrap_or_else(|| {
         let cache = std::env::var_os("ORY_SPA_CACHE").map(PathBuf::from).unwrap_or_else(|| {
             let base = std::env::var_os("XDG_CACHE_HOME")
@@ -94,8 +94,8 @@ pub(super) fn run(mut command: Command, log: &Path, what: &str) {
 }
 
 /// A running service, killed when dropped.
-pub(super) struct Service {
-    pub(super) child: Child,
+pub struct Service {
+    pub child: Child,
 }
 
 impl Drop for Service {
