@@ -37,6 +37,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         social::handlers::complete,
         social::handlers::link,
         account::handlers::delete_account,
+        account::export::export,
         account::handlers::profile,
         account::handlers::update_profile,
         account::handlers::change_email,
@@ -74,7 +75,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
     modifiers(&BearerAuth, &StandardProblems),
     tags(
         (name = "auth", description = "Registration, login (with a password or a social sign-in provider), logout, the current session, email verification and account recovery"),
-        (name = "account", description = "Your profile, email address, password, sessions and second factors, and deleting your account"),
+        (name = "account", description = "Your profile, email address, password, sessions and second factors; exporting and deleting your account"),
         (name = "home", description = "The Keto-protected demo page"),
         (name = "documents", description = "Documents; access decided by Keto"),
         (name = "sharing", description = "A document's collaborators"),

@@ -4,6 +4,7 @@
 
 pub mod deletion;
 mod domain;
+pub(crate) mod export;
 pub(crate) mod handlers;
 pub(crate) mod second_factor;
 
@@ -26,6 +27,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/account")
             .service(handlers::delete_account)
+            .service(export::export)
             .service(handlers::profile)
             .service(handlers::update_profile)
             .service(handlers::change_email)

@@ -125,6 +125,44 @@ pub async fn page_for(
     Ok((page, total))
 }
 
+/// Every document `user` may view, newest first (each page checked by Keto, as
+/// the list's), with the body of those they own: what an export of their
+/// account holds. Its cost grows with what the person can see; it is asked for
+/// rarely, and one page at a time.
+pub async fn everything_for(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    user: UserId,
+) -> Result<Vec<(entity::Summary, Option<String>)>, StoreError> {
+    const PER_PAGE: u64 = 100;
+    let mut all = Vec::new();
+    for number in 1.. {
+        let page = Page { page: number, per_page: PER_PAGE };
+        let (rows, total) = page_for(db, authz, user, &page).await?;
+        all.extend(rows);
+        if number * PER_PAGE >= total {
+            break;
+        }
+    }
+    let owned: Vec<Uuid> = all.iter().filter(|row| row.owner_id == user.0).map(|row| row.id).collect();
+    let mut bodies = HashMap::new();
+    for chunk in owned.chunks(500) {
+        let rows = Documents::find()
+            .filter(entity::Column::Id.is_in(chunk.iter().copied()))
+            .filter(entity::Column::State.eq(RowState::Active))
+            .all(db)
+            .await?;
+        bodies.extend(rows.into_iter().map(|row| (row.id, row.body)));
+    }
+    Ok(all
+        .into_iter()
+        .map(|row| {
+            let body = bodies.remove(&row.id);
+            (row, body)
+        })
+        .collect())
+}
+
 /// A document the caller reaches, with the relation the index says they hold.
 struct Candidate {
     id: DocumentId,

@@ -31,7 +31,16 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
     authz: web::Data<Authorizer>,
 ) -> Result<web::Json<GroupList>, ApiError> {
-    let held = authz.held_by::<GroupId>(Principal::User(auth.user)).await?;
+    Ok(web::Json(GroupList { items: summaries_for(&db, &authz, auth.user).await? }))
+}
+
+/// The groups `user` owns or belongs to, with their role, as Keto says.
+pub async fn summaries_for(
+    db: &DatabaseConnection,
+    authz: &Authorizer,
+    user: UserId,
+) -> Result<Vec<GroupSummary>, ApiError> {
+    let held = authz.held_by::<GroupId>(Principal::User(user)).await?;
     let mut roles: HashMap<Uuid, GroupRole> = HashMap::new();
     for (id, relation) in held {
         let role = if relation == R::Owners { GroupRole::Owner } else { GroupRole::Member };
@@ -45,12 +54,14 @@ pub async fn list(
             .or_insert(role);
     }
     let ids: Vec<GroupId> = roles.keys().copied().map(GroupId).collect();
-    let rows = store::find_many(&db, &ids).await?;
-    let items = rows.into_iter().map(|row| {
-        let role = roles[&row.id];
-        GroupSummary::new(row, role)
-    });
-    Ok(web::Json(GroupList { items: items.collect() }))
+    let rows = store::find_many(db, &ids).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let role = roles[&row.id];
+            GroupSummary::new(row, role)
+        })
+        .collect())
 }
 
 /// Create a group; the caller becomes its owner (and so a member).

@@ -222,6 +222,48 @@ async fn an_old_login_must_reauthenticate_before_changing_the_email_address() {
 }
 
 #[tokio::test]
+async fn the_export_holds_the_profile_and_every_document_and_group_the_person_reaches() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let shared = app.create_document(&grace, "Grace's, shared").await;
+    app.share(&grace, &shared, serde_json::json!({ "email": ada.email, "role": "viewer" })).await;
+    app.create_document(&grace, "Grace's, private").await;
+    app.create_group(&grace, "Grace's team", &[&ada]).await;
+    app.create_group(&ada, "Ada's team", &[]).await;
+    // More than one page of the list (100), so that the export pages through it.
+    for n in 0..100 {
+        app.create_document(&ada, &format!("Ada's {n:03}")).await;
+    }
+
+    let response = app.call(reqwest::Method::GET, "/api/account/export", Some(&ada.token), None).await;
+    assert_eq!(response.status(), 200);
+    let disposition = response.headers()["content-disposition"].to_str().unwrap().to_owned();
+    assert!(disposition.starts_with("attachment") && disposition.contains("ory-spa-account.json"), "{disposition}");
+    let export: Value = response.json().await.unwrap();
+    assert_eq!(export["profile"]["email"], ada.email.as_str());
+    assert_eq!(export["sessions"][0]["current"], true);
+    assert_eq!(export["second_factors"]["totp"], false);
+
+    let documents = export["documents"].as_array().unwrap();
+    assert_eq!(documents.len(), 101, "Ada's hundred and the one shared with her, not Grace's private one");
+    let theirs: Vec<&Value> = documents.iter().filter(|d| d["owned"] == false).collect();
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["title"], "Grace's, shared");
+    assert!(theirs[0].get("body").is_none(), "another person's text stays theirs: {}", theirs[0]);
+    assert!(documents.iter().filter(|d| d["owned"] == true).all(|d| d["body"] == "text"), "her own, with their text");
+
+    let mut groups: Vec<(String, String)> = export["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["name"].as_str().unwrap().to_owned(), g["role"].as_str().unwrap().to_owned()))
+        .collect();
+    groups.sort();
+    assert_eq!(groups, [("Ada's team".into(), "owner".into()), ("Grace's team".into(), "member".into())]);
+}
+
+#[tokio::test]
 async fn sessions_are_listed_with_their_device_and_the_current_one_marked() {
     let app = spawn_app().await;
     let ada = app.person("Ada").await;

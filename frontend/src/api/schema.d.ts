@@ -59,6 +59,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/account/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Download your data.
+         * @description One JSON document, as a file (`Content-Disposition: attachment`). It is built
+         *     from Kratos and Keto as they are now, so it takes longer the more documents
+         *     you can see.
+         */
+        get: operations["exportAccount"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/password": {
         parameters: {
             query?: never;
@@ -720,6 +742,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountExport: {
+            /** @description Every document you can view, newest first. */
+            documents: components["schemas"]["ExportedDocument"][];
+            /** Format: date-time */
+            exported_at: string;
+            /** @description The groups you own or belong to. */
+            groups: components["schemas"]["GroupSummary"][];
+            profile: components["schemas"]["IdentityView"];
+            second_factors: components["schemas"]["SecondFactorStatus"];
+            /** @description Your active sessions, this one first. */
+            sessions: components["schemas"]["SessionListItem"][];
+        };
         AddMember: {
             /** @example grace@example.com */
             email: string;
@@ -874,6 +908,21 @@ export interface components {
         EmailChanged: {
             identity: components["schemas"]["IdentityView"];
             verification?: components["schemas"]["VerificationPending"] | null;
+        };
+        ExportedDocument: {
+            body?: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description You own it, and its body is here; otherwise it is shared with you and
+             *     stays its owner's.
+             */
+            owned: boolean;
+            title: string;
+            /** Format: date-time */
+            updated_at: string;
         };
         /** Format: uuid */
         GroupId: string;
@@ -1436,6 +1485,54 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Your data */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountExport"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -1,0 +1,106 @@
+//! Your data in one JSON document (the right to data portability): the profile,
+//! sessions and second factors Kratos holds, and the documents and groups you
+//! can reach here, the bodies of those you own with them.
+
+use actix_web::{
+    HttpResponse, get,
+    http::header::{ContentDisposition, DispositionParam, DispositionType},
+    web,
+};
+use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::second_factor::SecondFactorStatus;
+use crate::{
+    auth::{IdentityView, SessionListItem},
+    authz::Authorizer,
+    documents,
+    groups::{self, GroupSummary},
+    http::{ApiError, Authenticated},
+    ory::Kratos,
+};
+
+#[derive(Serialize, ToSchema)]
+pub struct AccountExport {
+    pub exported_at: DateTime<Utc>,
+    pub profile: IdentityView,
+    /// Your active sessions, this one first.
+    pub sessions: Vec<SessionListItem>,
+    pub second_factors: SecondFactorStatus,
+    /// Every document you can view, newest first.
+    pub documents: Vec<ExportedDocument>,
+    /// The groups you own or belong to.
+    pub groups: Vec<GroupSummary>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ExportedDocument {
+    #[schema(value_type = String, format = Uuid)]
+    pub id: Uuid,
+    pub title: String,
+    /// You own it, and its body is here; otherwise it is shared with you and
+    /// stays its owner's.
+    pub owned: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Download your data.
+///
+/// One JSON document, as a file (`Content-Disposition: attachment`). It is built
+/// from Kratos and Keto as they are now, so it takes longer the more documents
+/// you can see.
+#[utoipa::path(
+    get, path = "/api/account/export", operation_id = "exportAccount", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Your data", body = AccountExport))
+)]
+#[get("/export")]
+pub async fn export(
+    db: web::Data<DatabaseConnection>,
+    authz: web::Data<Authorizer>,
+    kratos: web::Data<Kratos>,
+    auth: Authenticated,
+) -> Result<HttpResponse, ApiError> {
+    let (others, factors, documents, groups) = tokio::try_join!(
+        async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
+        async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },
+        async { documents::store::everything_for(&db, &authz, auth.user).await.map_err(ApiError::from) },
+        groups::handlers::summaries_for(&db, &authz, auth.user),
+    )?;
+    let current = SessionListItem::new(auth.session.summary, true);
+    let export = AccountExport {
+        exported_at: Utc::now(),
+        profile: auth.session.identity.into(),
+        sessions: std::iter::once(current).chain(others.into_iter().map(|s| SessionListItem::new(s, false))).collect(),
+        second_factors: SecondFactorStatus {
+            totp: factors.totp,
+            recovery_codes: factors.recovery_codes_left.is_some(),
+            recovery_codes_left: factors.recovery_codes_left,
+        },
+        documents: documents
+            .into_iter()
+            .map(|(row, body)| ExportedDocument {
+                id: row.id,
+                title: row.title,
+                owned: row.owner_id == auth.user.0,
+                body,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+            })
+            .collect(),
+        groups,
+    };
+    tracing::info!(user = %auth.user, documents = export.documents.len(), "exported the account");
+    Ok(HttpResponse::Ok()
+        .insert_header(ContentDisposition {
+            disposition: DispositionType::Attachment,
+            parameters: vec![DispositionParam::Filename("ory-spa-account.json".into())],
+        })
+        .json(export))
+}
