@@ -617,6 +617,18 @@ async function main() {
       assertEqual(await text(c, '.who-name'), carol.name, 'the new name after a reload');
     });
 
+    await test('settings: "Download your data" gives a JSON file with the profile and the documents', async () => {
+      await c.click('#export-start');
+      // A blob: URL behind an <a download>, as for the recovery codes.
+      const link = c.locator('#export-download');
+      await link.waitFor();
+      const [download] = await Promise.all([c.waitForEvent('download'), link.click()]);
+      assertEqual(download.suggestedFilename(), 'ory-spa-account.json', 'the file name');
+      const data = JSON.parse(readFileSync(await download.path(), 'utf8'));
+      assertEqual(data.profile?.email, carol.email, 'the address in the file');
+      assert(Array.isArray(data.documents), 'a documents array in the file');
+    });
+
     await test('another tab of the same browser shares its session; logging out there logs this tab out', async () => {
       const tab = await c.context().newPage();
       watch(tab, 'C, second tab');

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { SESSION_CHANNEL } from './auth/otherTabs';
 import { sessions } from './auth/sessionState';
@@ -567,6 +567,85 @@ describe('changing the email address', () => {
     expect(screen.text('#profile-email')).toBe(ADA.email);
     expect(screen.value('#email-change-email')).toBe(NEW);
     expect(screen.text('#email-change button[type=submit]')).toBe('Save');
+  });
+});
+
+describe('downloading your data', () => {
+  const UNAVAILABLE = 'The service is unavailable. Try again shortly.';
+  const EXPORT = {
+    exported_at: '2025-01-02T03:04:05Z',
+    profile: { ...ADA, email_verified: true },
+    sessions: [],
+    second_factors: { totp: false, recovery_codes: false },
+    documents: [
+      { id: FLOW, title: 'Mine', owned: true, body: 'Hello', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' },
+    ],
+    groups: [],
+  };
+
+  /** Settings, with `answer` for GET /api/account/export. */
+  function serveSettings(answer: () => Response | Promise<Response>) {
+    screen.withSessionCookie();
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+        'GET /api/account/profile': () => json(200, { ...ADA, email_verified: true }),
+        'GET /api/account/second-factor': () => json(200, { totp: false, recovery_codes: false }),
+        'GET /api/account/export': answer,
+      }),
+    );
+  }
+
+  const exportButton = () => screen.find('#export-start') as HTMLButtonElement | null;
+
+  it('fetches the export, then offers it as ory-spa-account.json behind a blob: URL', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    serveSettings(async () => {
+      await held;
+      return json(200, EXPORT);
+    });
+    // The file behind the download link (happy-dom cannot read a blob: URL back).
+    const files = vi.spyOn(URL, 'createObjectURL');
+    await screen.start('/settings');
+    await screen.waitForElement('#export-start');
+    expect(screen.text('#export-what')).toContain('documents you can see');
+    expect(exportButton()?.textContent).toBe('Download your data');
+    expect(screen.find('#export-download')).toBeNull();
+
+    await screen.click('#export-start');
+    await screen.waitFor(() => exportButton()?.textContent === 'Preparing…' || null, 'the button to say Preparing…');
+    expect(exportButton()?.disabled).toBe(true);
+    release();
+
+    const link = await screen.waitForElement('#export-download');
+    expect(link.textContent).toBe('ory-spa-account.json');
+    expect(link.getAttribute('download')).toBe('ory-spa-account.json');
+    expect(link.getAttribute('href') ?? '').toMatch(/^blob:/);
+    expect(exportButton()?.textContent).toBe('Download your data');
+    expect(exportButton()?.disabled).toBe(false);
+    expect(screen.requests.filter((r) => r.method === 'GET' && new URL(r.url).pathname === '/api/account/export')).toHaveLength(1);
+
+    const blob = files.mock.calls.at(-1)?.[0] as Blob;
+    expect(blob.type).toBe('application/json');
+    const file = await blob.text();
+    expect(file).toBe(JSON.stringify(EXPORT, null, 2));
+    expect(screen.find('#export-alert')).toBeNull();
+  });
+
+  it('shows a 503 in the section, and no link', async () => {
+    serveSettings(() => json(503, problem(503, 'service_unavailable', UNAVAILABLE)));
+    await screen.start('/settings');
+    await screen.waitForElement('#export-start');
+    await screen.click('#export-start');
+    const alert = await screen.waitForElement('#export-alert');
+    expect(alert.textContent).toBe(UNAVAILABLE);
+    expect(alert.closest('section')?.id).toBe('your-data');
+    expect(screen.find('#export-download')).toBeNull();
+    expect(exportButton()?.disabled).toBe(false);
+    expect(await screen.sent('GET', '/api/account/export')).toHaveLength(1);
   });
 });
 

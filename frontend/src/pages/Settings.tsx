@@ -7,6 +7,7 @@ import { useSession } from '../auth/session';
 import { PasswordForm, passwordChangedText } from '../components/PasswordForm';
 import { useReauthentication } from '../components/Reauthenticate';
 import { Field, FormAlert, Link, Loading, Notice } from '../components/ui';
+import { useFileUrl } from '../lib/download';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { pendingState } from '../lib/pending';
 import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
@@ -66,6 +67,7 @@ export function SettingsPage() {
         />
       </section>
       <TwoFactorSection />
+      <ExportSection />
       {/* The session's copy of the address, which follows the profile (above). */}
       <DeleteAccountSection email={identity.email} />
     </main>
@@ -242,6 +244,52 @@ function EmailChangeForm({ onChanged, onCancel }: { onChanged: (result: EmailCha
       </form>
       {reauthentication.prompt}
     </>
+  );
+}
+
+/** The name of the file "Download your data" offers. */
+const EXPORT_FILE = 'ory-spa-account.json';
+
+/**
+ * "Your data": GET /api/account/export, then the answer (pretty-printed) behind
+ * an <a download> with a blob: URL, as the recovery codes' file.
+ */
+function ExportSection() {
+  const [file, setFile] = useState<string | null>(null);
+  const url = useFileUrl(file, 'application/json');
+  const { errors, busy, handle } = useFormSubmit([]);
+
+  const prepare = handle(async () => {
+    setFile(null);
+    const data = await call(api.GET('/api/account/export'));
+    setFile(JSON.stringify(data, null, 2));
+  });
+
+  return (
+    <section aria-labelledby="export-heading" id="your-data">
+      <h2 id="export-heading">Your data</h2>
+      <p id="export-what">
+        A file with your profile, your sessions and second factors, the documents you can see (with the text of those
+        you own), and your groups.
+      </p>
+      <FormAlert id="export-alert" messages={errors.form} />
+      <div class="buttons">
+        <button
+          type="button"
+          id="export-start"
+          disabled={busy}
+          aria-describedby="export-what"
+          onClick={(event) => void prepare(event)}
+        >
+          {busy ? 'Preparing…' : 'Download your data'}
+        </button>
+        {url && (
+          <a class="button primary" id="export-download" href={url} download={EXPORT_FILE}>
+            {EXPORT_FILE}
+          </a>
+        )}
+      </div>
+    </section>
   );
 }
 

@@ -8,6 +8,7 @@ import { useSession } from '../auth/session';
 import { useReauthentication } from '../components/Reauthenticate';
 import { Field, FormAlert, Loading, Notice, formatDate } from '../components/ui';
 import { cleanCode, deadFlow } from '../lib/codes';
+import { useFileUrl } from '../lib/download';
 import { useFormSubmit, useResource } from '../lib/hooks';
 import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
 import { copyText, groupSecret, recoveryCodesText } from '../lib/secondFactor';
@@ -515,17 +516,6 @@ function RecoveryCodes(props: { on: boolean; left: number | null; hasApp: boolea
   );
 }
 
-/** A text file's contents as a blob: URL for an <a download>, revoked when no longer shown. */
-function useTextFileUrl(text: string): string | null {
-  const [url, setUrl] = useState<string | null>(null);
-  useEffect(() => {
-    const made = URL.createObjectURL(new Blob([text], { type: 'text/plain;charset=utf-8' }));
-    setUrl(made);
-    return () => URL.revokeObjectURL(made);
-  }, [text]);
-  return url;
-}
-
 /** New codes, shown this once: copy or download them, then put them in force. */
 function NewRecoveryCodes(props: {
   generated: Generated;
@@ -539,7 +529,7 @@ function NewRecoveryCodes(props: {
   const panel = useFocusOnMount<HTMLDivElement>();
   const { codes } = props.generated.view;
   const file = recoveryCodesText({ codes, email: identity.email, site: location.origin, made: props.generated.made });
-  const url = useTextFileUrl(file);
+  const url = useFileUrl(file);
 
   return (
     <div
