@@ -124,6 +124,8 @@ pub async fn start_totp(kratos: web::Data<Kratos>, auth: Authenticated) -> Resul
 pub async fn confirm_totp(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
     body: web::Json<TotpConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
@@ -134,6 +136,9 @@ pub async fn confirm_totp(
     // (`highest_available`): a cached one-factor session must not skip that.
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "set up TOTP");
+    // Someone else's authenticator on the account locks its owner out as surely
+    // as a new password does.
+    notifier.notify((&auth.session.identity).into(), Notice::AuthenticatorAdded, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

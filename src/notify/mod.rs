@@ -1,6 +1,6 @@
 //! Security notices by mail: a person hears of a change to their account that
-//! they may not have made (a new password, a new address, a second factor
-//! removed, the account deleted). Kratos' courier sends codes, but has no
+//! they may not have made (a new password, a new address, an authenticator app
+//! added or a second factor removed, the account deleted). Kratos' courier sends codes, but has no
 //! message for any of these, so the backend sends them itself, over SMTP
 //! (`APP_SMTP_URL`; without it there are no notices).
 //!
@@ -55,6 +55,7 @@ pub enum Notice<'a> {
     EmailChanged {
         new: &'a str,
     },
+    AuthenticatorAdded,
     AuthenticatorRemoved,
     RecoveryCodesRemoved,
     AccountDeleted,
@@ -272,6 +273,13 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
             format!("The email address of your {PRODUCT} account was changed from {} to {new}", to.email),
             "someone else has control of your account, and this address no longer signs in \
              to it or receives its recovery codes: tell the people who run this service at once.",
+        ),
+        Notice::AuthenticatorAdded => (
+            format!("Two-factor authentication was turned on for your {PRODUCT} account"),
+            format!("An authenticator app was set up for your {PRODUCT} account ({})", to.email),
+            "someone else can sign in to your account, and from now on their app's codes are \
+             asked for: set a new password with \"Forgot your password?\" on the login screen, \
+             and tell the people who run this service.",
         ),
         Notice::AuthenticatorRemoved => (
             format!("Two-factor authentication was turned off on your {PRODUCT} account"),

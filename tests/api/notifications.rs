@@ -7,16 +7,13 @@ use reqwest::Method;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::json;
 
-use crate::helpers::{Person, TestApp, ory::OryStack, spawn_app, spawn_app_on, unique_email};
+use crate::helpers::{ory::OryStack, spawn_app, spawn_app_on, unique_email};
 
 const NEW_PASSWORD: &str = "a brand new evening stroll 77";
 
-/// A person whose registration mail (the verification code) has arrived, so
-/// that the next mail to them is the notice.
-async fn person(app: &TestApp) -> Person {
-    let person = app.person("Ada").await;
-    app.mailbox.wait_for_mail(&person.email, 1).await;
-    person
+/// The sender the tests' apps use (`spawn_app`), for notifiers made here.
+fn notices_from() -> lettre::message::Mailbox {
+    format!("ory-spa security <{}>", crate::helpers::mailbox::NOTICES_FROM).parse().unwrap()
 }
 
 async fn outbox_rows(db: &DatabaseConnection) -> i64 {
@@ -27,7 +24,7 @@ async fn outbox_rows(db: &DatabaseConnection) -> i64 {
 #[tokio::test]
 async fn a_password_change_is_told_to_the_address_with_the_device_it_came_from() {
     let app = spawn_app().await;
-    let ada = person(&app).await;
+    let ada = app.person("Ada").await;
 
     let changed = app
         .client
@@ -40,25 +37,25 @@ async fn a_password_change_is_told_to_the_address_with_the_device_it_came_from()
         .unwrap();
     assert_eq!(changed.status(), 200);
 
-    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "Your ory-spa password was changed");
     assert!(notice.text.starts_with("Hello Ada,"), "{}", notice.text);
     assert!(notice.text.contains("from Laptop/2.0 at 127.0.0.1"), "{}", notice.text);
     assert!(notice.text.contains("Forgot your password?"), "{}", notice.text);
     assert!(!notice.text.contains("code"), "a notice carries no code: {}", notice.text);
     assert!(!notice.text.contains(NEW_PASSWORD) && !notice.text.contains(&ada.token), "{}", notice.text);
-    assert_eq!(notice.from_address, "no-reply@ory-spa.localhost");
+    assert_eq!(notice.from_address, crate::helpers::mailbox::NOTICES_FROM);
 }
 
 #[tokio::test]
 async fn a_new_address_is_told_to_the_old_one_and_only_the_new_one_gets_a_code() {
     let app = spawn_app().await;
-    let ada = person(&app).await;
+    let ada = app.person("Ada").await;
     let new = unique_email();
 
     assert_eq!(app.change_email(&ada.token, &new).await.status(), 200);
 
-    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "Your ory-spa email address was changed");
     assert!(notice.text.contains(&format!("from {} to {new}", ada.email)), "{}", notice.text);
     let code = app.mailbox.wait_for_mail(&new, 1).await;
@@ -67,29 +64,31 @@ async fn a_new_address_is_told_to_the_old_one_and_only_the_new_one_gets_a_code()
 }
 
 #[tokio::test]
-async fn removing_a_second_factor_is_told_each_time() {
+async fn adding_an_authenticator_and_removing_a_second_factor_are_told_each_time() {
     let app = spawn_app().await;
-    let ada = person(&app).await;
+    let ada = app.person("Ada").await;
     app.enrol_totp(&ada.token).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
+    assert_eq!(notice.subject, "Two-factor authentication was turned on for your ory-spa account");
     app.enrol_recovery_codes(&ada.token).await;
 
     let remove = |what: &'static str| {
         app.call(Method::DELETE, &format!("/api/account/second-factor/{what}"), Some(&ada.token), None)
     };
     assert_eq!(remove("totp").await.status(), 204);
-    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
     assert_eq!(notice.subject, "Two-factor authentication was turned off on your ory-spa account");
     assert_eq!(remove("recovery-codes").await.status(), 204);
-    let notice = app.mailbox.wait_for_mail(&ada.email, 3).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 3).await;
     assert_eq!(notice.subject, "The recovery codes of your ory-spa account were removed");
 }
 
 #[tokio::test]
 async fn a_deleted_account_is_told_to_its_address() {
     let app = spawn_app().await;
-    let ada = person(&app).await;
+    let ada = app.person("Ada").await;
     assert_eq!(app.call(Method::DELETE, "/api/account", Some(&ada.token), None).await.status(), 204);
-    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "Your ory-spa account was deleted");
     assert!(notice.text.contains("you can register again with this address"), "{}", notice.text);
 }
@@ -102,7 +101,7 @@ async fn a_notice_the_smtp_server_did_not_take_is_sent_later() {
     let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
     let closed = format!("smtp://127.0.0.1:{}", crate::helpers::ory::free_port());
     let app = spawn_app_on(ory, &[("APP_SMTP_URL", &closed)]).await;
-    let ada = person(&app).await;
+    let ada = app.person("Ada").await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
 
     assert_eq!(app.change_password(&ada.token, NEW_PASSWORD, None).await.status(), 200, "the change is not held up");
@@ -118,16 +117,16 @@ async fn a_notice_the_smtp_server_did_not_take_is_sent_later() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(attempted, "one failed attempt is recorded");
-    assert_eq!(app.mailbox.count(&ada.email).await, 1, "nothing was delivered yet");
+    app.mailbox.wait_for_mail(&ada.email, 1).await;
+    assert_eq!(app.mailbox.count(&ada.email).await, 1, "Kratos' code only: no notice was delivered yet");
 
     // The next attempt is due (as it would be a minute later) and the server is back.
     db.execute_unprepared("UPDATE mail_outbox SET send_after = 0").await.unwrap();
     let mailpit = secrecy::SecretString::from(ory.smtp_url());
-    let back =
-        Notifier::new(db.clone(), Some(&mailpit), "ory-spa <no-reply@ory-spa.localhost>".parse().unwrap()).unwrap();
+    let back = Notifier::new(db.clone(), Some(&mailpit), notices_from()).unwrap();
     assert_eq!(back.send_due().await.unwrap(), 1);
     assert_eq!(outbox_rows(&db).await, 0, "a sent notice leaves the outbox");
-    let notice = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "Your ory-spa password was changed");
 }
 
@@ -135,7 +134,7 @@ async fn a_notice_the_smtp_server_did_not_take_is_sent_later() {
 async fn without_an_smtp_server_there_are_no_notices_and_nothing_waits() {
     let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
     let app = spawn_app_on(ory, &[("APP_SMTP_URL", "")]).await;
-    let ada = person(&app).await;
+    let ada = app.person("Ada").await;
     assert_eq!(app.change_password(&ada.token, NEW_PASSWORD, None).await.status(), 200);
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     assert_eq!(outbox_rows(&db).await, 0);
@@ -182,8 +181,7 @@ async fn a_notice_refused_for_good_is_dropped_and_the_others_still_go() {
     let app = spawn_app().await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let url = secrecy::SecretString::from(format!("smtp://127.0.0.1:{}", picky.smtp));
-    let notifier =
-        Notifier::new(db.clone(), Some(&url), "ory-spa <no-reply@ory-spa.localhost>".parse().unwrap()).unwrap();
+    let notifier = Notifier::new(db.clone(), Some(&url), notices_from()).unwrap();
     let client = ory_spa::ory::ClientInfo { user_agent: Some("Test/1.0".into()), ip: None };
     let notice = ory_spa::notify::Notice::PasswordChanged;
     for email in ["refused@example.com", "kept@example.com"] {
@@ -200,6 +198,6 @@ async fn a_notice_refused_for_good_is_dropped_and_the_others_still_go() {
     }
     assert_eq!(left, 0, "the refused notice is not kept for another attempt");
     let mailbox = crate::helpers::mailbox::Mailbox::new(format!("http://127.0.0.1:{}", picky.http), "none".into());
-    assert_eq!(mailbox.wait_for_mail("kept@example.com", 1).await.subject, "Your ory-spa password was changed");
+    assert_eq!(mailbox.wait_for_notice("kept@example.com", 1).await.subject, "Your ory-spa password was changed");
     assert_eq!(mailbox.count("refused@example.com").await, 0);
 }

@@ -74,8 +74,10 @@ async fn start(ory: &OryStack, database_url: String, db_dir: Option<TempDir>, ex
         ("APP_KETO_WRITE_URL".to_owned(), ory.keto_write_url()),
         ("APP_DATABASE_URL".to_owned(), database_url.clone()),
         ("APP_ORY_TIMEOUT_MS".to_owned(), "2000".to_owned()),
-        // Security notices reach the same mailbox as Kratos' codes.
+        // Security notices reach the same mailbox as Kratos' codes, from their
+        // own sender (`mailbox::NOTICES_FROM`).
         ("APP_SMTP_URL".to_owned(), ory.smtp_url()),
+        ("APP_MAIL_FROM".to_owned(), format!("ory-spa security <{}>", super::mailbox::NOTICES_FROM)),
     ];
     // The test command runs the session suites once with the cache at its
     // default and once with `TEST_SESSION_CACHE_TTL_MS=0` (off).

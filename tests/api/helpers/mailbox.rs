@@ -14,6 +14,12 @@ use std::{
 
 use serde::Deserialize;
 
+/// The backend's security notices come from this address (`spawn_app` sets
+/// `APP_MAIL_FROM`), Kratos' codes from another: `wait_for_mail` and
+/// `wait_for_code` count Kratos' mail only, `wait_for_notice` the notices only,
+/// so that a notice arriving first never shifts which mail is "the nth code".
+pub const NOTICES_FROM: &str = "security@ory-spa.localhost";
+
 const POLL_EVERY: Duration = Duration::from_millis(100);
 const WAIT_AT_MOST: Duration = Duration::from_secs(15);
 
@@ -66,6 +72,7 @@ struct SearchResult {
 struct Summary {
     #[serde(rename = "ID")]
     id: String,
+    from: Address,
     to: Vec<Address>,
     subject: String,
 }
@@ -124,13 +131,23 @@ impl Mailbox {
         }
     }
 
-    /// Waits for the `nth` message to `to` (1 for the first) and returns it.
-    /// Panics after 15 s, naming the address and what did arrive.
+    /// Waits for the `nth` message Kratos sent to `to` (1 for the first) and
+    /// returns it. Panics after 15 s, naming the address and what did arrive.
     pub async fn wait_for_mail(&self, to: &str, nth: usize) -> Mail {
+        self.wait_for(to, nth, false).await
+    }
+
+    /// Waits for the `nth` security notice the backend sent to `to`.
+    pub async fn wait_for_notice(&self, to: &str, nth: usize) -> Mail {
+        self.wait_for(to, nth, true).await
+    }
+
+    async fn wait_for(&self, to: &str, nth: usize, notices: bool) -> Mail {
         assert!(nth >= 1, "mails are counted from 1");
         let deadline = Instant::now() + WAIT_AT_MOST;
         loop {
-            let (summaries, total) = self.search(to).await;
+            let (mut summaries, total) = self.search(to).await;
+            summaries.retain(|summary| summary.from.address.eq_ignore_ascii_case(NOTICES_FROM) == notices);
             if let Some(summary) = summaries.get(nth - 1) {
                 return self.message(&summary.id).await;
             }
