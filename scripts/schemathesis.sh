@@ -37,7 +37,7 @@ fi
 # Schemathesis registers and asks for codes hundreds of times from one address.
 export APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT=off APP_LIMIT_LOGIN_FAILURES_PER_ADDRESS=off \
   APP_LIMIT_REGISTRATIONS_PER_ADDRESS=off APP_LIMIT_RECOVERY_PER_ADDRESS=off \
-  APP_LIMIT_VERIFICATION_PER_ADDRESS=off
+  APP_LIMIT_VERIFICATION_PER_ADDRESS=off APP_LIMIT_EXPORTS_PER_ACCOUNT=off
 export ORY_SPA_PROFILE=${ORY_SPA_PROFILE:-dev}
 
 # shellcheck source=lib/stack.sh

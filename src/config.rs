@@ -255,6 +255,9 @@ impl Settings {
                 registrations_per_address: parse(&mut take, "LIMIT_REGISTRATIONS_PER_ADDRESS", "20/1h", parse_limit)?,
                 recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
                 verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
+                // Enough for a person who wants their data again; each export reads
+                // everything they can see, so no one may ask for it in a loop.
+                exports_per_account: parse(&mut take, "LIMIT_EXPORTS_PER_ACCOUNT", "10/1h", parse_limit)?,
             },
             session_cookie: SessionCookie { secure: parse(&mut take, "SESSION_COOKIE_SECURE", "true", parse_bool)? },
             client_address_header: parse(&mut take, "CLIENT_ADDRESS_HEADER", "", |v| {

@@ -19,8 +19,9 @@ use crate::{
     authz::Authorizer,
     documents,
     groups::{self, GroupSummary},
-    http::{ApiError, Authenticated},
+    http::{ApiError, Authenticated, Problem},
     ory::Kratos,
+    throttle::{Bucket, Throttle},
 };
 
 #[derive(Serialize, ToSchema)]
@@ -54,19 +55,24 @@ pub struct ExportedDocument {
 ///
 /// One JSON document, as a file (`Content-Disposition: attachment`). It is built
 /// from Kratos and Keto as they are now, so it takes longer the more documents
-/// you can see.
+/// you can see, and an account may ask for it a few times an hour.
 #[utoipa::path(
     get, path = "/api/account/export", operation_id = "exportAccount", tag = "account",
     security(("bearer" = [])),
-    responses((status = 200, description = "Your data", body = AccountExport))
+    responses(
+        (status = 200, description = "Your data", body = AccountExport),
+        (status = 429, description = "Too many exports of this account lately (`APP_LIMIT_EXPORTS_PER_ACCOUNT`); `Retry-After` says when to ask again", body = Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/export")]
 pub async fn export(
     db: web::Data<DatabaseConnection>,
     authz: web::Data<Authorizer>,
     kratos: web::Data<Kratos>,
+    throttle: web::Data<Throttle>,
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
+    throttle.hit(Bucket::ExportsPerAccount, &auth.user.to_string()).await?;
     let (others, factors, documents, groups) = tokio::try_join!(
         async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
         async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },

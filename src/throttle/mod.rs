@@ -1,6 +1,7 @@
 //! Rate limits on what an attacker repeats: failed logins (per account and per
 //! client address), and registrations, recovery and verification requests (per
-//! client address).
+//! client address); and on exports of an account's data (per account), whose
+//! cost grows with everything the person can see.
 //!
 //! The counters live in the backend's database, so every replica sees the same
 //! counts (the production shape is several replicas on one PostgreSQL). A
@@ -35,6 +36,8 @@ pub enum Bucket {
     RecoveryPerAddress,
     /// Asking for a verification code, and submitting one.
     VerificationPerAddress,
+    /// Downloading the account's data (`GET /api/account/export`).
+    ExportsPerAccount,
 }
 
 impl Bucket {
@@ -45,6 +48,7 @@ impl Bucket {
             Self::RegistrationsPerAddress => "registration",
             Self::RecoveryPerAddress => "recovery",
             Self::VerificationPerAddress => "verification",
+            Self::ExportsPerAccount => "export",
         }
     }
 }
@@ -57,6 +61,7 @@ pub struct Limits {
     pub registrations_per_address: Option<Limit>,
     pub recovery_per_address: Option<Limit>,
     pub verification_per_address: Option<Limit>,
+    pub exports_per_account: Option<Limit>,
 }
 
 impl Limits {
@@ -67,6 +72,7 @@ impl Limits {
             Bucket::RegistrationsPerAddress => self.registrations_per_address,
             Bucket::RecoveryPerAddress => self.recovery_per_address,
             Bucket::VerificationPerAddress => self.verification_per_address,
+            Bucket::ExportsPerAccount => self.exports_per_account,
         }
     }
 
@@ -77,6 +83,7 @@ impl Limits {
             self.registrations_per_address,
             self.recovery_per_address,
             self.verification_per_address,
+            self.exports_per_account,
         ]
         .into_iter()
         .flatten()

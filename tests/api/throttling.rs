@@ -171,3 +171,20 @@ async fn the_client_address_comes_from_the_trusted_proxy_header_only_when_config
     problem(wrong_login_from(&direct, "203.0.113.11").await, 400, "invalid_credentials").await;
     limited(wrong_login_from(&direct, "203.0.113.12").await).await;
 }
+
+/// Each export reads everything the person can see: an account may ask a few
+/// times per window, and then waits; another account is not held up.
+#[tokio::test]
+async fn exports_of_an_account_are_limited_per_account() {
+    let app = spawn_app_on(shared().await, &[("APP_LIMIT_EXPORTS_PER_ACCOUNT", "2/1h")]).await;
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let export = |person: &crate::helpers::Person| {
+        app.call(reqwest::Method::GET, "/api/account/export", Some(&person.token), None)
+    };
+    assert_eq!(export(&ada).await.status(), 200);
+    assert_eq!(export(&ada).await.status(), 200);
+    let retry_after = limited(export(&ada).await).await;
+    assert!((1..=3600).contains(&retry_after), "{retry_after}");
+    assert_eq!(export(&grace).await.status(), 200, "the limit is per account");
+}

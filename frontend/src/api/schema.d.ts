@@ -70,7 +70,7 @@ export interface paths {
          * Download your data.
          * @description One JSON document, as a file (`Content-Disposition: attachment`). It is built
          *     from Kratos and Keto as they are now, so it takes longer the more documents
-         *     you can see.
+         *     you can see, and an account may ask for it a few times an hour.
          */
         get: operations["exportAccount"];
         put?: never;
@@ -1533,6 +1533,19 @@ export interface operations {
                 headers: {
                     /** @description `Bearer`: the scheme to authenticate with. */
                     "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many exports of this account lately (`APP_LIMIT_EXPORTS_PER_ACCOUNT`); `Retry-After` says when to ask again */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
