@@ -46,8 +46,30 @@ pub fn binary(name: &str, version: &str) -> PathBuf {
     path
 }
 
+/// A port nothing listens on, for a service started a few seconds later (after
+/// its migrations). Not one the kernel would pick (`bind(0)`): those come from
+/// the ephemeral range, which every outgoing connection of the other tests draws
+/// from too, and one of them took a stack's port in that gap more than once (the
+/// service then failed to bind it). Ports below the ephemeral range, handed out
+/// in turn by this process, are taken by nobody else.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_low = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse::<u32>().ok())
+        .unwrap_or(32768);
+    let (low, high) = (10_000, ephemeral_low.max(10_001));
+    // Another test process (a second `cargo test`) starts elsewhere in the range.
+    let start = std::process::id() * 7919 % (high - low);
+    for _ in 0..(high - low) {
+        let port = low + (start + NEXT.fetch_add(1, Ordering::Relaxed)) % (high - low);
+        let port = u16::try_from(port).expect("below the ephemeral range");
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port below {high}");
 }
 
 type SpawnRequest = (Command, mpsc::Sender<std::io::Result<Child>>);
