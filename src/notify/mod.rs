@@ -61,6 +61,20 @@ pub enum Notice<'a> {
     AccountDeleted,
 }
 
+impl Notice<'_> {
+    /// What the log calls it: the kind alone, never an address.
+    fn kind(&self) -> &'static str {
+        match self {
+            Notice::PasswordChanged => "password changed",
+            Notice::EmailChanged { .. } => "email changed",
+            Notice::AuthenticatorAdded => "authenticator added",
+            Notice::AuthenticatorRemoved => "authenticator removed",
+            Notice::RecoveryCodesRemoved => "recovery codes removed",
+            Notice::AccountDeleted => "account deleted",
+        }
+    }
+}
+
 /// Whom a notice goes to.
 #[derive(Debug, Clone, Copy)]
 pub struct Recipient<'a> {
@@ -130,7 +144,7 @@ impl Notifier {
         let (subject, body) = compose(to, notice, client, Utc::now());
         if let Err(error) = self.enqueue(to.email, &subject, &body).await {
             // No address in the log: it is what a person typed.
-            tracing::warn!(%error, notice = ?std::mem::discriminant(&notice), "could not queue a security notice");
+            tracing::warn!(%error, notice = notice.kind(), "could not queue a security notice");
             return;
         }
         let notifier = self.clone();
