@@ -50,6 +50,17 @@ pub fn ident(name: &'static str) -> sea_orm::sea_query::Alias {
     sea_orm::sea_query::Alias::new(name)
 }
 
+/// The hex SHA-256 of `parts`, one after another: how a table keeps a key that
+/// must not name what it stands for (a used code, a device).
+pub fn sha256_hex(parts: &[&[u8]]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    for part in parts {
+        digest.update(part);
+    }
+    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// For `sqlite://some/dir/file.sqlite?…`, the directory, so that a fresh checkout works.
 fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
     let path = url.strip_prefix("sqlite://")?.split('?').next()?;

@@ -302,6 +302,17 @@ async function waitForCode(to, nth) {
   }
 }
 
+/** The security notices (the backend's mail, not Kratos') to `to` whose subject is `subject`, waiting up to 15 s for `count`. */
+async function waitForNotices(to, subject, count) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const mails = (await mailsTo(to)).filter((message) => message.Subject === subject);
+    if (mails.length >= count) return mails;
+    if (Date.now() > deadline) throw new Error(`${count} notices "${subject}" to ${to} did not arrive within 15 s (${mails.length} did)`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
 /** A six-digit code that is not `code`. */
 function anotherCode(code) {
   return String((Number(code) + 1) % 1000000).padStart(6, '0');
@@ -723,6 +734,12 @@ async function main() {
         assertEqual(login.status, 200, 'a login from a script');
         const tokenE = (await login.json()).session_token;
         tokensSeen.add(tokenE);
+        // The script is a new device to Carol's account (the other browser, the
+        // same Chromium from the same place, was not): one mail says so.
+        const [notice] = await waitForNotices(carol.email, 'New sign-in to your ory-spa account', 1);
+        const text = (await mailpit(`/api/v1/message/${encodeURIComponent(notice.ID)}`)).Text;
+        assert(/from node at 127\.0\.0\.1\./.test(text), `the notice names the script's device:\n${text}`);
+        assertEqual((await waitForNotices(carol.email, 'New sign-in to your ory-spa account', 1)).length, 1, 'no notice for the other browser');
         await c.reload();
         await c.locator('tr[data-current="false"]').first().waitFor();
         await c.click('#revoke-others');

@@ -570,6 +570,63 @@ describe('changing the email address', () => {
   });
 });
 
+describe('security notices', () => {
+  const NEW_SIGN_IN = 'your account is signed in to from a browser, app or network it has not used before';
+  const UNAVAILABLE = 'The service is unavailable. Try again shortly.';
+
+  /** Settings, with `answer` for GET /api/account/notices. */
+  function serveSettings(answer: () => Response) {
+    screen.withSessionCookie();
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+        'GET /api/account/profile': () => json(200, { ...ADA, email_verified: true }),
+        'GET /api/account/second-factor': () => json(200, { totp: false, recovery_codes: false }),
+        'GET /api/account/notices': answer,
+      }),
+    );
+  }
+
+  it('lists the emails the server sends, to the person’s address', async () => {
+    serveSettings(() =>
+      json(200, { enabled: true, events: ['new_sign_in', 'password_changed', 'email_changed', 'passkey_added'] }),
+    );
+    await screen.start('/settings');
+    const list = await screen.waitForElement('#notices-events');
+    expect(list.closest('section')?.id).toBe('security-notices');
+    expect(screen.text('#notices-intro')).toBe(`We email ${ADA.email} when:`);
+    const items = [...list.querySelectorAll('li')].map((item) => item.textContent);
+    expect(items).toEqual([
+      NEW_SIGN_IN,
+      'your password is changed',
+      'your email address is changed (we write to the old address)',
+      // A kind from a newer server: by its name, not a crash.
+      'passkey added',
+    ]);
+    expect(screen.text('#security-notices')).toContain('If it was not you, it says what to do.');
+    expect(screen.find('#notices-off')).toBeNull();
+    expect(await screen.sent('GET', '/api/account/notices')).toHaveLength(1);
+  });
+
+  it('says so when the server sends none', async () => {
+    serveSettings(() => json(200, { enabled: false, events: [] }));
+    await screen.start('/settings');
+    const off = await screen.waitForElement('#notices-off');
+    expect(off.textContent).toBe('This server does not send security notices by email.');
+    expect(screen.find('#notices-events')).toBeNull();
+  });
+
+  it('shows an error in the section', async () => {
+    serveSettings(() => json(503, problem(503, 'service_unavailable', UNAVAILABLE)));
+    await screen.start('/settings');
+    const alert = await screen.waitForElement('#notices-alert');
+    expect(alert.textContent).toBe(UNAVAILABLE);
+    expect(alert.closest('section')?.id).toBe('security-notices');
+    expect(screen.find('#notices-events')).toBeNull();
+    expect(screen.find('#notices-off')).toBeNull();
+  });
+});
+
 describe('downloading your data', () => {
   const UNAVAILABLE = 'The service is unavailable. Try again shortly.';
   const EXPORT = {
@@ -581,6 +638,7 @@ describe('downloading your data', () => {
       { id: FLOW, title: 'Mine', owned: true, body: 'Hello', created_at: '2025-01-01T00:00:00Z', updated_at: '2025-01-01T00:00:00Z' },
     ],
     groups: [],
+    known_devices: [{ first_seen: 1735700000, last_seen: 1735787045 }],
   };
 
   /** Settings, with `answer` for GET /api/account/export. */

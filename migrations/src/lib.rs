@@ -4,6 +4,8 @@
 //! replica sees the same counts. Social sign-ins in progress are, because only
 //! the server may hold Kratos' half of their session-token exchange; and TOTP
 //! codes that have signed someone in, so that no replica accepts one twice.
+//! Security notices wait in an outbox, and the devices each account has signed
+//! in from are remembered (as hashes) to tell a new one.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -16,6 +18,7 @@ mod m20261203_000001_access_index_generations;
 mod m20261206_000001_used_totp_codes;
 mod m20261206_000002_account_deletions;
 mod m20261206_000003_mail_outbox;
+mod m20261207_000001_known_devices;
 
 pub struct Migrator;
 
@@ -32,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_used_totp_codes::Migration),
             Box::new(m20261206_000002_account_deletions::Migration),
             Box::new(m20261206_000003_mail_outbox::Migration),
+            Box::new(m20261207_000001_known_devices::Migration),
         ]
     }
 }

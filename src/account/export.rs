@@ -20,6 +20,7 @@ use crate::{
     documents,
     groups::{self, GroupSummary},
     http::{ApiError, Authenticated, Problem},
+    notify::devices::{self, KnownDevice},
     ory::Kratos,
     throttle::{Bucket, Throttle},
 };
@@ -35,6 +36,11 @@ pub struct AccountExport {
     pub documents: Vec<ExportedDocument>,
     /// The groups you own or belong to.
     pub groups: Vec<GroupSummary>,
+    /// The devices and networks you have signed in from, as remembered to tell
+    /// you of a sign-in from a new one: only a one-way hash of each is kept, so
+    /// this is when each was first and last used, most recent first. Empty when
+    /// the server sends no security notices.
+    pub known_devices: Vec<KnownDevice>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -73,11 +79,12 @@ pub async fn export(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::ExportsPerAccount, &auth.user.to_string()).await?;
-    let (others, factors, documents, groups) = tokio::try_join!(
+    let (others, factors, documents, groups, known_devices) = tokio::try_join!(
         async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
         async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },
         async { documents::store::everything_for(&db, &authz, auth.user).await.map_err(ApiError::from) },
         groups::handlers::summaries_for(&db, &authz, auth.user),
+        async { devices::known(&db, auth.user.0).await.map_err(ApiError::from) },
     )?;
     let current = SessionListItem::new(auth.session.summary, true);
     let export = AccountExport {
@@ -101,6 +108,7 @@ pub async fn export(
             })
             .collect(),
         groups,
+        known_devices,
     };
     tracing::info!(user = %auth.user, documents = export.documents.len(), "exported the account");
     Ok(HttpResponse::Ok()

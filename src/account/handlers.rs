@@ -10,7 +10,7 @@ use crate::{
     auth::{EmailAddress, IdentityView, PasswordPolicy, SessionListItem, VerificationPending},
     authz::Authorizer,
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
-    notify::{Notice, Notifier},
+    notify::{Notice, NoticeKind, Notifier},
     ory::{ClientInfo, Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
 };
 
@@ -81,6 +81,34 @@ pub async fn delete_account(
         cookie.clear(&mut response);
     }
     Ok(response)
+}
+
+/// The security notices this server mails.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SecurityNotices {
+    /// Whether the server sends them at all (it has an SMTP server to send through).
+    pub enabled: bool,
+    /// What is mailed to your address when it happens (to the old address, for a
+    /// new one); empty when `enabled` is false.
+    pub events: Vec<NoticeKind>,
+}
+
+/// The security notices you get by email.
+///
+/// A notice says what happened to your account, when, and from which device, so
+/// that you hear of a change you did not make: a sign-in from a browser or
+/// network your account has not used before, a new password or address, a
+/// second factor added or removed, the account deleted.
+#[utoipa::path(
+    get, path = "/api/account/notices", operation_id = "getSecurityNotices", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "What is mailed", body = SecurityNotices))
+)]
+#[get("/notices")]
+pub async fn notices(_auth: Authenticated, notifier: web::Data<Notifier>) -> web::Json<SecurityNotices> {
+    let enabled = notifier.is_on();
+    let events = if enabled { NoticeKind::ALL.to_vec() } else { Vec::new() };
+    web::Json(SecurityNotices { enabled, events })
 }
 
 /// Your profile.

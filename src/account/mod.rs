@@ -1,6 +1,6 @@
 //! The signed-in person's own account: profile, password, sessions and second
-//! factors, over Kratos' settings flow and session API. Everything here needs a
-//! session.
+//! factors, over Kratos' settings flow and session API; the security notices it
+//! is told of by mail. Everything here needs a session.
 
 pub mod deletion;
 mod domain;
@@ -28,6 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         web::scope("/account")
             .service(handlers::delete_account)
             .service(export::export)
+            .service(handlers::notices)
             .service(handlers::profile)
             .service(handlers::update_profile)
             .service(handlers::change_email)

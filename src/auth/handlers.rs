@@ -11,6 +11,7 @@ use super::{
 use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
+    notify::Notifier,
     ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
     throttle::{Bucket, Throttle},
 };
@@ -38,6 +39,7 @@ pub async fn register(
     authz: web::Data<Authorizer>,
     passwords: web::Data<PasswordPolicy>,
     throttle: web::Data<Throttle>,
+    notifier: web::Data<Notifier>,
     client: ClientInfo,
     delivery: Delivery,
     body: web::Json<RegistrationRequest>,
@@ -60,6 +62,7 @@ pub async fn register(
         return Err(error.into());
     }
     tracing::info!(%user, "registered");
+    notifier.registered(&registered.session.session.identity, &client).await;
     Ok(AuthResponse::deliver(StatusCode::CREATED, registered.session, registered.verification, delivery))
 }
 
@@ -87,6 +90,7 @@ pub async fn login(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
+    notifier: web::Data<Notifier>,
     client: ClientInfo,
     delivery: Delivery,
     body: web::Json<LoginRequest>,
@@ -109,6 +113,7 @@ pub async fn login(
             let user = UserId(session.session.identity.id);
             tracing::info!(%user, "logged in");
             ensure_home(&authz, user).await;
+            notifier.signed_in(&session.session.identity, &client).await;
         }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }

@@ -10,6 +10,7 @@ use super::{
 use crate::{
     authz::Authorizer,
     http::{ApiError, Delivery, Problem},
+    notify::Notifier,
     ory::{ClientInfo, Kratos, SignIn},
     throttle::{Bucket, Throttle},
 };
@@ -60,6 +61,7 @@ pub async fn submit_code(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     throttle: web::Data<Throttle>,
+    notifier: web::Data<Notifier>,
     client: ClientInfo,
     delivery: Delivery,
     body: web::Json<CodeRequest>,
@@ -71,6 +73,7 @@ pub async fn submit_code(
         let user = UserId(session.session.identity.id);
         tracing::info!(%user, "recovered an account");
         ensure_home(&authz, user).await;
+        notifier.signed_in(&session.session.identity, &client).await;
     }
     Ok(AuthResponse::respond(sign_in, delivery))
 }

@@ -16,6 +16,7 @@ use super::{
 use crate::{
     authz::Authorizer,
     http::{ApiError, Delivery, Message, Problem, SessionCache, message_id},
+    notify::Notifier,
     ory::{ClientInfo, Kratos, SessionToken, kratos::messages},
     throttle::Throttle,
 };
@@ -61,6 +62,7 @@ pub async fn complete(
     cache: web::Data<SessionCache>,
     throttle: web::Data<Throttle>,
     db: web::Data<DatabaseConnection>,
+    notifier: web::Data<Notifier>,
     token: SessionToken,
     client: ClientInfo,
     delivery: Delivery,
@@ -83,6 +85,8 @@ pub async fn complete(
     }
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;
+    // A step-up of a session signed in from here before finds a known device.
+    notifier.signed_in(&session.session.identity, &client).await;
     Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }
 

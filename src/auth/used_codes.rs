@@ -22,7 +22,6 @@ use sea_orm::{
     ConnectionTrait, DatabaseConnection, DbErr,
     sea_query::{Alias, Expr, ExprTrait, OnConflict, Query},
 };
-use sha2::{Digest, Sha256};
 
 use super::UserId;
 use crate::db::{ident, unix_now};
@@ -45,10 +44,7 @@ fn table() -> Alias {
 }
 
 fn key(user: UserId, code: &str) -> String {
-    let mut digest = Sha256::new();
-    digest.update(user.0.as_bytes());
-    digest.update(code.as_bytes());
-    digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::db::sha256_hex(&[user.0.as_bytes(), code.as_bytes()])
 }
 
 /// Claims `code` for `user`'s sign-in that Kratos has just accepted.

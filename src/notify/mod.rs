@@ -1,8 +1,9 @@
 //! Security notices by mail: a person hears of a change to their account that
 //! they may not have made (a new password, a new address, an authenticator app
-//! added or a second factor removed, the account deleted). Kratos' courier sends codes, but has no
+//! added or a second factor removed, the account deleted, a sign-in from a device
+//! the account has not used before: `devices`). Kratos' courier sends codes, but has no
 //! message for any of these, so the backend sends them itself, over SMTP
-//! (`APP_SMTP_URL`; without it there are no notices).
+//! (`APP_SMTP_URL`; without it there are no notices, and no devices are remembered).
 //!
 //! The change has happened in Kratos by the time a notice is written, so a notice
 //! never fails the request that made the change. It goes into an outbox
@@ -16,6 +17,8 @@
 //!
 //! The outbox holds addresses and what happened; rows leave it when sent.
 
+pub mod devices;
+
 use std::{sync::Arc, time::Duration};
 
 use chrono::{DateTime, Utc};
@@ -28,6 +31,8 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Order, Query},
 };
 use secrecy::{ExposeSecret, SecretString};
+use serde::Serialize;
+use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
@@ -50,6 +55,8 @@ const BATCH: u64 = 50;
 /// What happened to the account.
 #[derive(Debug, Clone, Copy)]
 pub enum Notice<'a> {
+    /// A complete sign-in from a device the account had not used before.
+    NewSignIn,
     PasswordChanged,
     /// Sent to the old address, which no longer signs in.
     EmailChanged {
@@ -61,16 +68,54 @@ pub enum Notice<'a> {
     AccountDeleted,
 }
 
-impl Notice<'_> {
-    /// What the log calls it: the kind alone, never an address.
-    fn kind(&self) -> &'static str {
+/// What a person is told of by mail, by name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    NewSignIn,
+    PasswordChanged,
+    EmailChanged,
+    AuthenticatorAdded,
+    AuthenticatorRemoved,
+    RecoveryCodesRemoved,
+    AccountDeleted,
+}
+
+impl NoticeKind {
+    pub const ALL: [NoticeKind; 7] = [
+        NoticeKind::NewSignIn,
+        NoticeKind::PasswordChanged,
+        NoticeKind::EmailChanged,
+        NoticeKind::AuthenticatorAdded,
+        NoticeKind::AuthenticatorRemoved,
+        NoticeKind::RecoveryCodesRemoved,
+        NoticeKind::AccountDeleted,
+    ];
+
+    /// What the log calls it: never an address.
+    fn name(self) -> &'static str {
         match self {
-            Notice::PasswordChanged => "password changed",
-            Notice::EmailChanged { .. } => "email changed",
-            Notice::AuthenticatorAdded => "authenticator added",
-            Notice::AuthenticatorRemoved => "authenticator removed",
-            Notice::RecoveryCodesRemoved => "recovery codes removed",
-            Notice::AccountDeleted => "account deleted",
+            NoticeKind::NewSignIn => "new sign-in",
+            NoticeKind::PasswordChanged => "password changed",
+            NoticeKind::EmailChanged => "email changed",
+            NoticeKind::AuthenticatorAdded => "authenticator added",
+            NoticeKind::AuthenticatorRemoved => "authenticator removed",
+            NoticeKind::RecoveryCodesRemoved => "recovery codes removed",
+            NoticeKind::AccountDeleted => "account deleted",
+        }
+    }
+}
+
+impl Notice<'_> {
+    pub fn kind(&self) -> NoticeKind {
+        match self {
+            Notice::NewSignIn => NoticeKind::NewSignIn,
+            Notice::PasswordChanged => NoticeKind::PasswordChanged,
+            Notice::EmailChanged { .. } => NoticeKind::EmailChanged,
+            Notice::AuthenticatorAdded => NoticeKind::AuthenticatorAdded,
+            Notice::AuthenticatorRemoved => NoticeKind::AuthenticatorRemoved,
+            Notice::RecoveryCodesRemoved => NoticeKind::RecoveryCodesRemoved,
+            Notice::AccountDeleted => NoticeKind::AccountDeleted,
         }
     }
 }
@@ -144,7 +189,7 @@ impl Notifier {
         let (subject, body) = compose(to, notice, client, Utc::now());
         if let Err(error) = self.enqueue(to.email, &subject, &body).await {
             // No address in the log: it is what a person typed.
-            tracing::warn!(%error, notice = notice.kind(), "could not queue a security notice");
+            tracing::warn!(%error, notice = notice.kind().name(), "could not queue a security notice");
             return;
         }
         let notifier = self.clone();
@@ -153,6 +198,33 @@ impl Notifier {
                 tracing::warn!(%error, "could not send security notices; retrying later");
             }
         });
+    }
+
+    /// The device a new account registered from is its first: a sign-in from
+    /// it later is no news.
+    pub async fn registered(&self, identity: &crate::ory::Identity, client: &ClientInfo) {
+        if self.mailer.is_none() {
+            return;
+        }
+        if let Err(error) = devices::sighting(&self.db, identity.id, client).await {
+            tracing::warn!(%error, user = %identity.id, "could not remember the device of a registration");
+        }
+    }
+
+    /// A complete sign-in: told to the account's address if it came from a
+    /// device the account has not used before (`devices`). Never fails the
+    /// sign-in, which Kratos has made.
+    pub async fn signed_in(&self, identity: &crate::ory::Identity, client: &ClientInfo) {
+        if self.mailer.is_none() {
+            return;
+        }
+        match devices::sighting(&self.db, identity.id, client).await {
+            Ok(devices::Sighting::New) => self.notify(identity.into(), Notice::NewSignIn, client).await,
+            Ok(devices::Sighting::Known | devices::Sighting::First) => {}
+            Err(error) => {
+                tracing::warn!(%error, user = %identity.id, "could not look up the device of a sign-in; no notice")
+            }
+        }
     }
 
     async fn enqueue(&self, recipient: &str, subject: &str, body: &str) -> Result<(), DbErr> {
@@ -275,6 +347,13 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
     let when = at.format("%Y-%m-%d %H:%M UTC");
     let from = device(client);
     let (subject, what, if_not) = match notice {
+        Notice::NewSignIn => (
+            format!("New sign-in to your {PRODUCT} account"),
+            format!("Someone signed in to your {PRODUCT} account ({})", to.email),
+            "someone else knows your password: sign that session out under Settings, \"Your sessions\", \
+             set a new password with \"Forgot your password?\" on the login screen, which signs out every \
+             other session, and turn on two-factor authentication in Settings.",
+        ),
         Notice::PasswordChanged => (
             format!("Your {PRODUCT} password was changed"),
             format!("The password of your {PRODUCT} account ({}) was changed", to.email),
@@ -314,8 +393,13 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
              back; you can register again with this address.",
         ),
     };
+    // Why this sign-in, of all of them, is worth a mail.
+    let why = match notice {
+        Notice::NewSignIn => "That browser or app, or that network, had not been used with your account before.\n\n",
+        _ => "",
+    };
     let body = format!(
-        "Hello {name},\n\n{what} on {when}, from {from}.\n\nIf this was you, there is nothing to do.\n\n\
+        "Hello {name},\n\n{what} on {when}, from {from}.\n\n{why}If this was you, there is nothing to do.\n\n\
          If it was not, {if_not}\n\n— {PRODUCT}\n",
         name = one_line(to.name, 100),
     );

@@ -21,6 +21,7 @@ use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
     http::{ApiError, Delivery, PasswordSlot, Problem, ProblemCode},
+    notify::Notifier,
     ory::{ClientInfo, FlowError, Kratos, NativeSession, SignIn, SocialCallback, SocialSetback},
     throttle::Throttle,
 };
@@ -138,6 +139,8 @@ pub async fn complete(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     db: web::Data<DatabaseConnection>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     delivery: Delivery,
     body: web::Json<CompleteSocialSignIn>,
 ) -> Result<HttpResponse, ApiError> {
@@ -160,6 +163,8 @@ pub async fn complete(
         if let SignIn::Complete(session) = &sign_in {
             grant_home(&kratos, &authz, session).await?;
             tracing::info!(user = %session.session.identity.id, provider = record.provider, "signed in with a provider");
+            // A new account's first sign-in is its first device: no notice.
+            notifier.signed_in(&session.session.identity, &client).await;
         } else {
             tracing::info!(provider = record.provider, "signed in with a provider; a second factor is required");
         }
@@ -216,12 +221,15 @@ pub async fn complete(
     )
 )]
 #[post("/link")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn link(
     // A password Kratos must hash, like a login's: it waits for a slot or is shed.
     _slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     db: web::Data<DatabaseConnection>,
     throttle: web::Data<Throttle>,
+    notifier: web::Data<Notifier>,
     client: ClientInfo,
     delivery: Delivery,
     body: web::Json<LinkSocialAccount>,
@@ -250,6 +258,7 @@ pub async fn link(
     store::take(&db, &state).await?;
     if let SignIn::Complete(session) = &sign_in {
         tracing::info!(user = %session.session.identity.id, provider = record.provider, "linked a provider");
+        notifier.signed_in(&session.session.identity, &client).await;
     }
     Ok(AuthResponse::respond(sign_in, delivery))
 }

@@ -98,6 +98,8 @@ async fn deleting_an_account_ends_it_and_removes_what_the_person_owns_and_was_gi
     app.share(&grace, &graces, json!({ "email": ada.email, "role": "viewer" })).await;
     let graces_team = app.create_group(&grace, "Grace's team", &[&ada]).await;
     wait_for_titles(&app, &grace, &["Ada's for the team", "Ada's shared", "Grace's"]).await;
+    let devices = "SELECT COUNT(*) FROM known_devices WHERE identity_id = ?";
+    assert_eq!(count(&database(&app).await, devices, &ada.id).await, 1, "the device Ada registered from");
 
     assert_eq!(delete_account(&app, &ada).await.status(), 204);
 
@@ -144,6 +146,7 @@ async fn deleting_an_account_ends_it_and_removes_what_the_person_owns_and_was_gi
     assert_eq!(count(&db, requested, &ada.id).await, 1);
     assert_eq!(reconcile_now(&app, ory).await, 1);
     assert_eq!(count(&db, requested, &ada.id).await, 0);
+    assert_eq!(count(&db, devices, &ada.id).await, 0, "no device of Ada's is remembered");
 
     // The address is free: a new, empty account.
     let again = app.register(&ada.email, "Ada", PASSWORD).await;

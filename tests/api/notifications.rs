@@ -7,7 +7,7 @@ use reqwest::Method;
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::json;
 
-use crate::helpers::{ory::OryStack, spawn_app, spawn_app_on, unique_email};
+use crate::helpers::{TestApp, ory::OryStack, spawn_app, spawn_app_on, unique_email};
 
 const NEW_PASSWORD: &str = "a brand new evening stroll 77";
 
@@ -200,4 +200,186 @@ async fn a_notice_refused_for_good_is_dropped_and_the_others_still_go() {
     let mailbox = crate::helpers::mailbox::Mailbox::new(format!("http://127.0.0.1:{}", picky.http), "none".into());
     assert_eq!(mailbox.wait_for_notice("kept@example.com", 1).await.subject, "Your ory-spa password was changed");
     assert_eq!(mailbox.count("refused@example.com").await, 0);
+}
+
+async fn known_devices(db: &DatabaseConnection, identity: &str) -> i64 {
+    let statement = Statement::from_sql_and_values(
+        db.get_database_backend(),
+        match db.get_database_backend() {
+            sea_orm::DatabaseBackend::Postgres => "SELECT COUNT(*) FROM known_devices WHERE identity_id = $1",
+            _ => "SELECT COUNT(*) FROM known_devices WHERE identity_id = ?",
+        },
+        [uuid::Uuid::parse_str(identity).unwrap().into()],
+    );
+    db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap()
+}
+
+/// Sends a login (password) from `user_agent`, and from `forwarded_for` when the
+/// app believes `X-Forwarded-For`; returns the answer.
+async fn login_as(app: &TestApp, email: &str, user_agent: &str, forwarded_for: Option<&str>) -> reqwest::Response {
+    let mut request = app
+        .post("/api/auth/login")
+        .header("user-agent", user_agent)
+        .json(&json!({ "identifier": email, "password": crate::helpers::PASSWORD }));
+    if let Some(address) = forwarded_for {
+        request = request.header("x-forwarded-for", address);
+    }
+    request.send().await.unwrap()
+}
+
+/// The device a person registered from is known; a sign-in from another
+/// browser is told once, with that browser and address, and the same browser
+/// after an update is not news.
+#[tokio::test]
+async fn a_sign_in_from_a_new_browser_is_told_once_and_an_update_of_it_is_not_news() {
+    let app = spawn_app().await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let ada = app.person("Ada").await;
+    assert_eq!(known_devices(&db, &ada.id).await, 1, "registration remembers its device");
+
+    // The registration's own client (no user agent), then two new browsers, one
+    // of them twice with another version.
+    assert_eq!(app.login(&ada.email, crate::helpers::PASSWORD).await.status(), 200);
+    app.login_from(&ada.email, crate::helpers::PASSWORD, "Firefox/133.0 (X11; Linux x86_64)").await;
+    app.login_from(&ada.email, crate::helpers::PASSWORD, "Firefox/134.0 (X11; Linux x86_64)").await;
+    app.login_from(&ada.email, crate::helpers::PASSWORD, "Phone/1.0").await;
+
+    let first = app.mailbox.wait_for_notice(&ada.email, 1).await;
+    assert_eq!(first.subject, "New sign-in to your ory-spa account");
+    assert!(first.text.starts_with("Hello Ada,"), "{}", first.text);
+    assert!(
+        first.text.contains(&format!("Someone signed in to your ory-spa account ({})", ada.email)),
+        "{}",
+        first.text
+    );
+    assert!(first.text.contains("from Firefox/133.0 (X11; Linux x86_64) at 127.0.0.1."), "{}", first.text);
+    assert!(first.text.contains("had not been used with your account before"), "{}", first.text);
+    assert!(first.text.contains("Your sessions"), "what to do: {}", first.text);
+    assert!(!first.text.contains(crate::helpers::PASSWORD) && !first.text.contains(&ada.token), "{}", first.text);
+    let second = app.mailbox.wait_for_notice(&ada.email, 2).await;
+    assert!(second.text.contains("from Phone/1.0 at 127.0.0.1."), "{}", second.text);
+
+    assert_eq!(known_devices(&db, &ada.id).await, 3, "the registration's client, Firefox, the phone");
+    // Every notice is written before its request answers; an empty outbox means
+    // every notice written has been delivered, so two is all there are.
+    for _ in 0..100 {
+        if outbox_rows(&db).await == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox_rows(&db).await, 0);
+    let notices = app.mailbox.messages_to(&ada.email).await;
+    let notices: Vec<_> = notices.iter().filter(|m| m.from_address == crate::helpers::mailbox::NOTICES_FROM).collect();
+    assert_eq!(notices.len(), 2, "{:?}", notices.iter().map(|m| &m.text).collect::<Vec<_>>());
+}
+
+/// Behind a proxy the app believes: another address of the same network is the
+/// same place (a new lease), another network is news.
+#[tokio::test]
+async fn a_sign_in_from_a_new_network_is_told_and_a_new_lease_is_not() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")]).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let ada = app.person("Ada").await;
+
+    assert_eq!(login_as(&app, &ada.email, "Laptop/2.0", Some("203.0.113.5")).await.status(), 200);
+    assert_eq!(known_devices(&db, &ada.id).await, 2);
+    assert_eq!(login_as(&app, &ada.email, "Laptop/2.0", Some("203.0.113.77")).await.status(), 200);
+    assert_eq!(known_devices(&db, &ada.id).await, 2, "the same /24");
+    assert_eq!(login_as(&app, &ada.email, "Laptop/2.0", Some("198.51.100.5")).await.status(), 200);
+    assert_eq!(known_devices(&db, &ada.id).await, 3, "another network");
+
+    assert!(app.mailbox.wait_for_notice(&ada.email, 1).await.text.contains("from Laptop/2.0 at 203.0.113.5."));
+    assert!(app.mailbox.wait_for_notice(&ada.email, 2).await.text.contains("from Laptop/2.0 at 198.51.100.5."));
+}
+
+/// With a second factor, the sign-in is complete (and told) only once the code
+/// is in: the password step alone is no sign-in, and remembers nothing.
+#[tokio::test]
+async fn with_a_second_factor_the_notice_comes_when_the_sign_in_completes() {
+    let app = spawn_app().await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let ada = app.person("Ada").await;
+    let secret = app.enrol_totp(&ada.token).await;
+    assert_eq!(app.mailbox.wait_for_notice(&ada.email, 1).await.subject, app_added_subject());
+
+    let half = login_as(&app, &ada.email, "Tablet/5.0", None).await;
+    assert_eq!(half.status(), 202, "{}", half.text().await.unwrap());
+    let half: serde_json::Value = half.json().await.unwrap();
+    assert_eq!(known_devices(&db, &ada.id).await, 1, "a password alone is not a sign-in");
+
+    let done = app
+        .post("/api/auth/second-factor")
+        .bearer_auth(half["session_token"].as_str().unwrap())
+        .header("user-agent", "Tablet/5.0")
+        .json(&json!({
+            "method": "totp",
+            "code": crate::helpers::totp_code(&secret),
+            "flow_id": half["second_factor"]["flow_id"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+    assert_eq!(known_devices(&db, &ada.id).await, 2);
+    let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
+    assert_eq!(notice.subject, "New sign-in to your ory-spa account");
+    assert!(notice.text.contains("from Tablet/5.0 at 127.0.0.1."), "{}", notice.text);
+}
+
+fn app_added_subject() -> &'static str {
+    "Two-factor authentication was turned on for your ory-spa account"
+}
+
+/// A recovery code signs the person in: from a new device, that is told too.
+#[tokio::test]
+async fn a_sign_in_by_recovery_code_from_a_new_device_is_told() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let sent = app.send_recovery_code(&ada.email).await;
+    assert_eq!(sent.status(), 202);
+    let flow: serde_json::Value = sent.json().await.unwrap();
+    // The registration's verification code is the first mail.
+    let code = app.mailbox.wait_for_code(&ada.email, 2).await;
+    let recovered = app
+        .post("/api/auth/recovery/code")
+        .header("user-agent", "Kiosk/1.0")
+        .json(&json!({ "flow_id": flow["flow_id"], "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(recovered.status(), 200, "{}", recovered.text().await.unwrap());
+    let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
+    assert_eq!(notice.subject, "New sign-in to your ory-spa account");
+    assert!(notice.text.contains("from Kiosk/1.0 at 127.0.0.1."), "{}", notice.text);
+}
+
+/// Without notices nothing about devices is kept, and the account's first
+/// sign-in once notices are on is its first device, not news.
+#[tokio::test]
+async fn without_notices_no_device_is_kept_and_the_first_one_seen_later_is_not_news() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let quiet = spawn_app_on(ory, &[("APP_SMTP_URL", "")]).await;
+    let db = sea_orm::Database::connect(&quiet.database_url).await.unwrap();
+    let ada = quiet.person("Ada").await;
+    quiet.login_from(&ada.email, crate::helpers::PASSWORD, "Phone/1.0").await;
+    assert_eq!(known_devices(&db, &ada.id).await, 0);
+    let settings = quiet.call(Method::GET, "/api/account/notices", Some(&ada.token), None).await;
+    assert_eq!(settings.json::<serde_json::Value>().await.unwrap(), json!({ "enabled": false, "events": [] }));
+
+    // The same database, now with notices (another replica, or after a restart).
+    let loud = crate::helpers::spawn_replica(&quiet, ory, &[]).await;
+    loud.login_from(&ada.email, crate::helpers::PASSWORD, "Phone/1.0").await;
+    assert_eq!(known_devices(&db, &ada.id).await, 1, "remembered, not told");
+    loud.login_from(&ada.email, crate::helpers::PASSWORD, "Laptop/2.0").await;
+    assert_eq!(known_devices(&db, &ada.id).await, 2);
+    let notice = quiet.mailbox.wait_for_notice(&ada.email, 1).await;
+    assert!(notice.text.contains("from Laptop/2.0"), "the first notice is the laptop's: {}", notice.text);
+
+    let settings = loud.call(Method::GET, "/api/account/notices", Some(&ada.token), None).await;
+    let settings: serde_json::Value = settings.json().await.unwrap();
+    assert_eq!(settings["enabled"], true);
+    assert_eq!(settings["events"][0], "new_sign_in", "{settings}");
+    assert_eq!(settings["events"].as_array().unwrap().len(), 7, "{settings}");
 }

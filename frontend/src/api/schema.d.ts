@@ -81,6 +81,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/account/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The security notices you get by email.
+         * @description A notice says what happened to your account, when, and from which device, so
+         *     that you hear of a change you did not make: a sign-in from a browser or
+         *     network your account has not used before, a new password or address, a
+         *     second factor added or removed, the account deleted.
+         */
+        get: operations["getSecurityNotices"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/password": {
         parameters: {
             query?: never;
@@ -749,6 +772,13 @@ export interface components {
             exported_at: string;
             /** @description The groups you own or belong to. */
             groups: components["schemas"]["GroupSummary"][];
+            /**
+             * @description The devices and networks you have signed in from, as remembered to tell
+             *     you of a sign-in from a new one: only a one-way hash of each is kept, so
+             *     this is when each was first and last used, most recent first. Empty when
+             *     the server sends no security notices.
+             */
+            known_devices: components["schemas"]["KnownDevice"][];
             profile: components["schemas"]["IdentityView"];
             second_factors: components["schemas"]["SecondFactorStatus"];
             /** @description Your active sessions, this one first. */
@@ -965,6 +995,19 @@ export interface components {
             id: components["schemas"]["UserId"];
             name: string;
         };
+        /** @description A device as the export shows it: when, since nothing else is kept. */
+        KnownDevice: {
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            first_seen: number;
+            /**
+             * Format: int64
+             * @description Unix seconds.
+             */
+            last_seen: number;
+        };
         /** @description Link the provider to an existing account by proving its password. */
         LinkSocialAccount: {
             /**
@@ -1017,6 +1060,11 @@ export interface components {
             /** @description The human-readable text. */
             text: string;
         };
+        /**
+         * @description What a person is told of by mail, by name.
+         * @enum {string}
+         */
+        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_removed" | "account_deleted";
         PasswordChange: {
             /**
              * Format: password
@@ -1185,6 +1233,16 @@ export interface components {
             recovery_codes_left?: number | null;
             /** @description An authenticator app (TOTP) is set up. */
             totp: boolean;
+        };
+        /** @description The security notices this server mails. */
+        SecurityNotices: {
+            /** @description Whether the server sends them at all (it has an SMTP server to send through). */
+            enabled: boolean;
+            /**
+             * @description What is mailed to your address when it happens (to the old address, for a
+             *     new one); empty when `enabled` is false.
+             */
+            events: components["schemas"]["NoticeKind"][];
         };
         /** @description One of the person's sessions, as listed in their account. */
         SessionListItem: {
@@ -1546,6 +1604,54 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again. */
                     "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSecurityNotices: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What is mailed */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityNotices"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

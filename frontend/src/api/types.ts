@@ -21,3 +21,5 @@ export type SessionListItem = Schemas['SessionListItem'];
 export type SecondFactorStatus = Schemas['SecondFactorStatus'];
 export type TotpSetup = Schemas['TotpSetup'];
 export type RecoveryCodesView = Schemas['RecoveryCodesView'];
+export type SecurityNotices = Schemas['SecurityNotices'];
+export type NoticeKind = Schemas['NoticeKind'];

@@ -9,6 +9,7 @@ import { useReauthentication } from '../components/Reauthenticate';
 import { Field, FormAlert, Link, Loading, Notice } from '../components/ui';
 import { useFileUrl } from '../lib/download';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
+import { noticeSentences } from '../lib/notices';
 import { pendingState } from '../lib/pending';
 import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
 import { hrefFor, navigate } from '../lib/router';
@@ -67,8 +68,9 @@ export function SettingsPage() {
         />
       </section>
       <TwoFactorSection />
+      {/* Both take the session's copy of the address, which follows the profile (above). */}
+      <SecurityNoticesSection email={identity.email} />
       <ExportSection />
-      {/* The session's copy of the address, which follows the profile (above). */}
       <DeleteAccountSection email={identity.email} />
     </main>
   );
@@ -247,6 +249,38 @@ function EmailChangeForm({ onChanged, onCancel }: { onChanged: (result: EmailCha
   );
 }
 
+/**
+ * "Security notices": GET /api/account/notices, the emails this server sends
+ * about changes to the account (src/lib/notices.ts words them), or that it
+ * sends none (no SMTP server).
+ */
+function SecurityNoticesSection({ email }: { email: string }) {
+  const notices = useResource('notices', () => call(api.GET('/api/account/notices')));
+  const sentences = notices.data ? noticeSentences(notices.data) : [];
+
+  return (
+    <section aria-labelledby="notices-heading" id="security-notices">
+      <h2 id="notices-heading">Security notices</h2>
+      {notices.state === 'failed' && <FormAlert id="notices-alert" messages={[describeError(notices.error)]} />}
+      {notices.state === 'loading' && !notices.data && <Loading what="your security notices" />}
+      {notices.data &&
+        (sentences.length > 0 ? (
+          <>
+            <p id="notices-intro">We email {email} when:</p>
+            <ul id="notices-events" aria-labelledby="notices-intro">
+              {sentences.map((sentence) => (
+                <li key={sentence}>{sentence}</li>
+              ))}
+            </ul>
+            <p class="muted">Each email says when and from which device. If it was not you, it says what to do.</p>
+          </>
+        ) : (
+          <p id="notices-off">This server does not send security notices by email.</p>
+        ))}
+    </section>
+  );
+}
+
 /** The name of the file "Download your data" offers. */
 const EXPORT_FILE = 'ory-spa-account.json';
 
@@ -270,7 +304,8 @@ function ExportSection() {
       <h2 id="export-heading">Your data</h2>
       <p id="export-what">
         A file with your profile, your sessions and second factors, the documents you can see (with the text of those
-        you own), and your groups.
+        you own), your groups, and when you first and last signed in from each device we remember for security
+        notices.
       </p>
       <FormAlert id="export-alert" messages={errors.form} />
       <div class="buttons">
