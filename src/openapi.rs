@@ -39,6 +39,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         account::handlers::delete_account,
         account::export::export,
         account::handlers::notices,
+        account::handlers::activity,
         account::handlers::profile,
         account::handlers::update_profile,
         account::handlers::change_email,

@@ -750,6 +750,16 @@ async function main() {
         assertEqual(await c.locator('table.sessions tbody tr').count(), 1, 'only this device is left');
         assertEqual((await api('/api/auth/session', tokenE)).status, 401, "the script's token is revoked");
         assertEqual((await api('/api/auth/session', await sessionToken(c))).status, 200, 'this session stays');
+
+        // The security activity shows the script's sign-in as the one from a new device.
+        await c.click('nav[aria-label="Settings"] >> text=Security activity');
+        await c.waitForURL(`${BASE_URL}/settings/activity`);
+        await c.locator('#activity-table').waitFor();
+        const fresh = c.locator('#activity-table tr[data-new-device="true"]');
+        assertEqual(await fresh.count(), 1, 'one sign-in from a new device');
+        assert((await fresh.textContent()).includes('New device'), 'marked as such');
+        assertEqual(await c.locator('#activity-table tr[data-kind="registered"]').count(), 1, 'the registration is there');
+        await shot(c, '24a-security-activity');
       } finally {
         await d.context().close();
       }

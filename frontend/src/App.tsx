@@ -11,6 +11,7 @@ import { stepUp } from './auth/stepUp';
 import { FormAlert, Link, Loading, Notice } from './components/ui';
 import { useRoute, useStore, useTitle } from './lib/hooks';
 import { access, currentLocation, hrefFor, navigate, type Route } from './lib/router';
+import { ActivityPage } from './pages/Activity';
 import { LoginPage, RegisterPage } from './pages/Auth';
 import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
@@ -354,6 +355,8 @@ function Screen({ route }: { route: Route }) {
       return <SettingsPage />;
     case 'sessions':
       return <SessionsPage />;
+    case 'activity':
+      return <ActivityPage />;
     case 'login':
     case 'register':
     case 'social-return':

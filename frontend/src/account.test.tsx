@@ -7,7 +7,7 @@ import { Screen, body, json, problem, route, type Handler } from './testing/scre
 
 // The account lifecycle screens against a fake server: verification, recovery,
 // settings (with the re-authenticate-and-retry dance), a new email address,
-// sessions, and deleting the account.
+// sessions, security activity, and deleting the account.
 
 const FLOW = '44444444-4444-4444-8444-444444444444';
 const FLOW_2 = '55555555-5555-4555-8555-555555555555';
@@ -639,6 +639,7 @@ describe('downloading your data', () => {
     ],
     groups: [],
     known_devices: [{ first_seen: 1735700000, last_seen: 1735787045 }],
+    security_activity: [],
   };
 
   /** Settings, with `answer` for GET /api/account/export. */
@@ -670,6 +671,7 @@ describe('downloading your data', () => {
     await screen.start('/settings');
     await screen.waitForElement('#export-start');
     expect(screen.text('#export-what')).toContain('documents you can see');
+    expect(screen.text('#export-what')).toContain('your security activity');
     expect(exportButton()?.textContent).toBe('Download your data');
     expect(screen.find('#export-download')).toBeNull();
 
@@ -920,5 +922,106 @@ describe('sessions', () => {
     expect(screen.text('main')).toContain('You are logged in nowhere else.');
     expect(screen.find('#revoke-others')).toBeNull();
     expect(typeof sessions.get()).toBe('number');
+  });
+});
+
+describe('security activity', () => {
+  const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+  const CHROME =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+
+  /** The activity tab, with `events` for GET /api/account/activity. */
+  function serveActivity(events: unknown[]) {
+    screen.withSessionCookie();
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+        'GET /api/account/activity': () => json(200, { events }),
+      }),
+    );
+  }
+
+  it('lists what happened, newest first, with the device, the address, and a badge for a new device', async () => {
+    serveActivity([
+      {
+        kind: 'signed_in',
+        occurred_at: '2026-11-23T09:00:00Z',
+        user_agent: FIREFOX,
+        ip_address: '203.0.113.7',
+        new_device: true,
+      },
+      {
+        kind: 'signed_in',
+        occurred_at: '2026-11-22T08:00:00Z',
+        user_agent: CHROME,
+        ip_address: '198.51.100.2',
+        new_device: false,
+      },
+      { kind: 'password_changed', occurred_at: '2026-11-21T07:00:00Z', user_agent: null, ip_address: null, new_device: false },
+    ]);
+    await screen.start('/settings/activity');
+    const rows = await screen.waitFor(() => {
+      const found = screen.container.querySelectorAll('#activity-table tbody tr');
+      return found.length === 3 ? found : null;
+    }, 'three events');
+    expect(document.title).toContain('Security activity');
+    expect(screen.text('h1')).toBe('Security activity');
+    expect(screen.text('main')).toContain('What happened to your account, when, and from which device.');
+
+    const cells = (row: Element | undefined) => [...(row?.querySelectorAll('td') ?? [])].map((cell) => cell.textContent);
+    expect(rows[0]?.getAttribute('data-kind')).toBe('signed_in');
+    expect(rows[0]?.getAttribute('data-new-device')).toBe('true');
+    expect(cells(rows[0]).slice(1)).toEqual(['Signed inNew device', 'Firefox on Linux', '203.0.113.7']);
+    expect(rows[0]?.querySelector('.badge')?.textContent).toBe('New device');
+
+    expect(rows[1]?.getAttribute('data-new-device')).toBe('false');
+    expect(cells(rows[1]).slice(1)).toEqual(['Signed in', 'Chrome on Windows', '198.51.100.2']);
+
+    expect(rows[2]?.getAttribute('data-kind')).toBe('password_changed');
+    expect(cells(rows[2]).slice(1)).toEqual(['Password changed', 'Unknown device', '—']);
+
+    expect(screen.container.querySelectorAll('#activity-table .badge')).toHaveLength(1);
+    expect(screen.find('#activity-empty')).toBeNull();
+
+    // The tab is marked as the current one, next to the other two.
+    const tabs = [...screen.container.querySelectorAll('nav.tabs a')];
+    expect(tabs.map((tab) => tab.textContent)).toEqual(['Profile and security', 'Your sessions', 'Security activity']);
+    const current = screen.container.querySelectorAll('nav.tabs a[aria-current="page"]');
+    expect(current).toHaveLength(1);
+    expect(current[0]?.textContent).toBe('Security activity');
+    expect(current[0]?.getAttribute('href')).toBe('/settings/activity');
+
+    // The intro's link goes to the sessions tab.
+    const link = [...screen.container.querySelectorAll('main p a')].find(
+      (anchor) => anchor.textContent === 'sign out your other sessions',
+    );
+    expect(link?.getAttribute('href')).toBe('/settings/sessions');
+    expect(await screen.sent('GET', '/api/account/activity')).toHaveLength(1);
+  });
+
+  it('shows a kind it does not know (a newer server’s) by its name', async () => {
+    serveActivity([
+      { kind: 'passkey_added', occurred_at: '2026-11-23T09:00:00Z', user_agent: null, ip_address: null, new_device: false },
+    ]);
+    await screen.start('/settings/activity');
+    const row = await screen.waitForElement('#activity-table tbody tr');
+    expect(row.getAttribute('data-kind')).toBe('passkey_added');
+    expect(row.querySelectorAll('td')[1]?.textContent).toBe('passkey added');
+  });
+
+  it('says so when there is nothing yet', async () => {
+    serveActivity([]);
+    await screen.start('/settings/activity');
+    const empty = await screen.waitForElement('#activity-empty');
+    expect(empty.textContent).toBe('Nothing yet.');
+    expect(screen.find('#activity-table')).toBeNull();
+  });
+
+  it('sends a visitor without a session to log in, and back here after', async () => {
+    screen.serve(route({}));
+    await screen.start('/settings/activity');
+    await screen.waitFor(() => location.pathname === '/login' || null, 'the login screen');
+    await screen.waitForElement('#login');
+    expect(new URLSearchParams(location.search).get('next')).toBe('/settings/activity');
   });
 });

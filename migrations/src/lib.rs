@@ -5,7 +5,8 @@
 //! the server may hold Kratos' half of their session-token exchange; and TOTP
 //! codes that have signed someone in, so that no replica accepts one twice.
 //! Security notices wait in an outbox, and the devices each account has signed
-//! in from are remembered (as hashes) to tell a new one.
+//! in from are remembered (as hashes) to tell a new one; each account's security
+//! activity is kept for the person to look back on.
 
 pub use sea_orm_migration::prelude::*;
 
@@ -19,6 +20,7 @@ mod m20261206_000001_used_totp_codes;
 mod m20261206_000002_account_deletions;
 mod m20261206_000003_mail_outbox;
 mod m20261207_000001_known_devices;
+mod m20261207_000002_security_activity;
 
 pub struct Migrator;
 
@@ -36,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000002_account_deletions::Migration),
             Box::new(m20261206_000003_mail_outbox::Migration),
             Box::new(m20261207_000001_known_devices::Migration),
+            Box::new(m20261207_000002_security_activity::Migration),
         ]
     }
 }

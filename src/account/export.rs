@@ -20,7 +20,10 @@ use crate::{
     documents,
     groups::{self, GroupSummary},
     http::{ApiError, Authenticated, Problem},
-    notify::devices::{self, KnownDevice},
+    notify::{
+        activity::{self, ActivityEvent},
+        devices::{self, KnownDevice},
+    },
     ory::Kratos,
     throttle::{Bucket, Throttle},
 };
@@ -38,9 +41,10 @@ pub struct AccountExport {
     pub groups: Vec<GroupSummary>,
     /// The devices and networks you have signed in from, as remembered to tell
     /// you of a sign-in from a new one: only a one-way hash of each is kept, so
-    /// this is when each was first and last used, most recent first. Empty when
-    /// the server sends no security notices.
+    /// this is when each was first and last used, most recent first.
     pub known_devices: Vec<KnownDevice>,
+    /// Your account's security activity, newest first (`GET /api/account/activity`).
+    pub security_activity: Vec<ActivityEvent>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -79,12 +83,13 @@ pub async fn export(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::ExportsPerAccount, &auth.user.to_string()).await?;
-    let (others, factors, documents, groups, known_devices) = tokio::try_join!(
+    let (others, factors, documents, groups, known_devices, security_activity) = tokio::try_join!(
         async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
         async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },
         async { documents::store::everything_for(&db, &authz, auth.user).await.map_err(ApiError::from) },
         groups::handlers::summaries_for(&db, &authz, auth.user),
         async { devices::known(&db, auth.user.0).await.map_err(ApiError::from) },
+        async { activity::of(&db, auth.user.0).await.map_err(ApiError::from) },
     )?;
     let current = SessionListItem::new(auth.session.summary, true);
     let export = AccountExport {
@@ -109,6 +114,7 @@ pub async fn export(
             .collect(),
         groups,
         known_devices,
+        security_activity,
     };
     tracing::info!(user = %auth.user, documents = export.documents.len(), "exported the account");
     Ok(HttpResponse::Ok()

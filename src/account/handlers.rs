@@ -10,7 +10,10 @@ use crate::{
     auth::{EmailAddress, IdentityView, PasswordPolicy, SessionListItem, VerificationPending},
     authz::Authorizer,
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
-    notify::{Notice, NoticeKind, Notifier},
+    notify::{
+        Notice, NoticeKind, Notifier,
+        activity::{self as security_activity, ActivityEvent},
+    },
     ory::{ClientInfo, Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
 };
 
@@ -63,7 +66,7 @@ pub async fn delete_account(
     cache.refresh_identity(auth.user.0);
     cache.forget_token(&auth.token);
     tracing::info!(user = %auth.user, "deleted the account");
-    notifier.notify((&auth.session.identity).into(), Notice::AccountDeleted, &client).await;
+    notifier.record(&auth.session.identity, Notice::AccountDeleted, &client).await;
     // The purge outlives the request: a person with thousands of documents should
     // not hold a connection open while each goes, and the reconciler finishes it
     // if this replica dies first.
@@ -109,6 +112,32 @@ pub async fn notices(_auth: Authenticated, notifier: web::Data<Notifier>) -> web
     let enabled = notifier.is_on();
     let events = if enabled { NoticeKind::ALL.to_vec() } else { Vec::new() };
     web::Json(SecurityNotices { enabled, events })
+}
+
+/// Your account's security activity.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct SecurityActivity {
+    /// Newest first: the latest 100.
+    pub events: Vec<ActivityEvent>,
+}
+
+/// Your account's security activity.
+///
+/// What happened to your account, when and from which device: the registration,
+/// every sign-in (marked when it came from a browser or network the account had
+/// not used before), and each change to its password, address or second factors.
+/// Kept whether or not the server mails notices; the latest 100 events.
+#[utoipa::path(
+    get, path = "/api/account/activity", operation_id = "getSecurityActivity", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "Newest first", body = SecurityActivity))
+)]
+#[get("/activity")]
+pub async fn activity(
+    db: web::Data<DatabaseConnection>,
+    auth: Authenticated,
+) -> Result<web::Json<SecurityActivity>, ApiError> {
+    Ok(web::Json(SecurityActivity { events: security_activity::of(&db, auth.user.0).await? }))
 }
 
 /// Your profile.
@@ -196,7 +225,7 @@ pub async fn change_email(
     // it is the one place they can still hear of it.
     if changed.identity.traits.email != auth.session.identity.traits.email {
         let notice = Notice::EmailChanged { new: &changed.identity.traits.email };
-        notifier.notify((&auth.session.identity).into(), notice, &client).await;
+        notifier.record(&auth.session.identity, notice, &client).await;
     }
     Ok(web::Json(EmailChanged {
         identity: changed.identity.into(),
@@ -237,7 +266,7 @@ pub async fn change_password(
     passwords.check(&form.password, &[&traits.email, &traits.name])?;
     kratos.change_password(&auth.token, &form.password).await?;
     tracing::info!(user = %auth.user, "changed the password");
-    notifier.notify((&auth.session.identity).into(), Notice::PasswordChanged, &client).await;
+    notifier.record(&auth.session.identity, Notice::PasswordChanged, &client).await;
     // After Kratos has saved the password. If signing out fails, the client gets
     // 503 and sends the same request again, which sets the same password and
     // signs out then: a retry converges, and nothing is left half-done unseen.

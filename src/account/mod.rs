@@ -29,6 +29,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(handlers::delete_account)
             .service(export::export)
             .service(handlers::notices)
+            .service(handlers::activity)
             .service(handlers::profile)
             .service(handlers::update_profile)
             .service(handlers::change_email)

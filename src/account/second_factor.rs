@@ -138,7 +138,7 @@ pub async fn confirm_totp(
     tracing::info!(user = %auth.user, "set up TOTP");
     // Someone else's authenticator on the account locks its owner out as surely
     // as a new password does.
-    notifier.notify((&auth.session.identity).into(), Notice::AuthenticatorAdded, &client).await;
+    notifier.record(&auth.session.identity, Notice::AuthenticatorAdded, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -167,7 +167,7 @@ pub async fn remove_totp(
     kratos.remove_totp(&auth.token).await?;
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "removed TOTP");
-    notifier.notify((&auth.session.identity).into(), Notice::AuthenticatorRemoved, &client).await;
+    notifier.record(&auth.session.identity, Notice::AuthenticatorRemoved, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -235,6 +235,6 @@ pub async fn remove_recovery_codes(
     kratos.disable_recovery_codes(&auth.token).await?;
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "removed recovery codes");
-    notifier.notify((&auth.session.identity).into(), Notice::RecoveryCodesRemoved, &client).await;
+    notifier.record(&auth.session.identity, Notice::RecoveryCodesRemoved, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }

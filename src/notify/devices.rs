@@ -1,9 +1,9 @@
 //! Sign-ins from somewhere new. Every complete sign-in (a password, a second
 //! factor, a recovery code, a provider) is looked up among the devices its account
 //! has signed in from; one not among them is told to the account's address, then
-//! remembered. The account's first device (its registration, or its first sign-in
-//! after this was switched on) is remembered without a notice: there is nothing
-//! yet to compare it with.
+//! remembered. The account's first device (its registration, or, for an account
+//! older than this table, its first sign-in since) is remembered without a
+//! notice: there is nothing yet to compare it with.
 //!
 //! A device is the user agent without its version numbers (a browser's update
 //! is not a new device) together with the network of the address (its /24, or

@@ -3,7 +3,9 @@
 //! added or a second factor removed, the account deleted, a sign-in from a device
 //! the account has not used before: `devices`). Kratos' courier sends codes, but has no
 //! message for any of these, so the backend sends them itself, over SMTP
-//! (`APP_SMTP_URL`; without it there are no notices, and no devices are remembered).
+//! (`APP_SMTP_URL`; without it there are no notices). Each event also goes into
+//! the account's security activity (`activity`), which the person can read in
+//! Settings, mail or no mail.
 //!
 //! The change has happened in Kratos by the time a notice is written, so a notice
 //! never fails the request that made the change. It goes into an outbox
@@ -17,6 +19,7 @@
 //!
 //! The outbox holds addresses and what happened; rows leave it when sent.
 
+pub mod activity;
 pub mod devices;
 
 use std::{sync::Arc, time::Duration};
@@ -35,9 +38,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use self::activity::ActivityKind;
 use crate::{
     db::{ident, unix_now},
-    ory::ClientInfo,
+    ory::{ClientInfo, Identity},
 };
 
 /// How often the sender looks for notices that are due (again).
@@ -200,30 +204,54 @@ impl Notifier {
         });
     }
 
-    /// The device a new account registered from is its first: a sign-in from
-    /// it later is no news.
-    pub async fn registered(&self, identity: &crate::ory::Identity, client: &ClientInfo) {
-        if self.mailer.is_none() {
-            return;
+    /// Something happened to the account of `identity`: it goes into the
+    /// account's security activity, and its notice to the account's address.
+    /// Never fails the caller: the change has happened in Kratos.
+    pub async fn record(&self, identity: &Identity, notice: Notice<'_>, client: &ClientInfo) {
+        let kind = match notice {
+            Notice::PasswordChanged => Some(ActivityKind::PasswordChanged),
+            Notice::EmailChanged { .. } => Some(ActivityKind::EmailChanged),
+            Notice::AuthenticatorAdded => Some(ActivityKind::AuthenticatorAdded),
+            Notice::AuthenticatorRemoved => Some(ActivityKind::AuthenticatorRemoved),
+            Notice::RecoveryCodesRemoved => Some(ActivityKind::RecoveryCodesRemoved),
+            // Logged by `signed_in`, with the sign-in itself.
+            Notice::NewSignIn => None,
+            // Nobody is left to read it, and the purge removes the activity.
+            Notice::AccountDeleted => None,
+        };
+        if let Some(kind) = kind {
+            self.log(identity, kind, client, false).await;
         }
+        self.notify(identity.into(), notice, client).await;
+    }
+
+    /// A new account: its device is its first (a sign-in from it later is no
+    /// news), and its activity begins.
+    pub async fn registered(&self, identity: &Identity, client: &ClientInfo) {
         if let Err(error) = devices::sighting(&self.db, identity.id, client).await {
             tracing::warn!(%error, user = %identity.id, "could not remember the device of a registration");
         }
+        self.log(identity, ActivityKind::Registered, client, false).await;
     }
 
-    /// A complete sign-in: told to the account's address if it came from a
-    /// device the account has not used before (`devices`). Never fails the
-    /// sign-in, which Kratos has made.
-    pub async fn signed_in(&self, identity: &crate::ory::Identity, client: &ClientInfo) {
-        if self.mailer.is_none() {
-            return;
+    /// A complete sign-in: logged, and told to the account's address if it came
+    /// from a device the account has not used before (`devices`). Never fails
+    /// the sign-in, which Kratos has made.
+    pub async fn signed_in(&self, identity: &Identity, client: &ClientInfo) {
+        let sighting = devices::sighting(&self.db, identity.id, client).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, user = %identity.id, "could not look up the device of a sign-in; no notice");
+            devices::Sighting::Known
+        });
+        let new = sighting == devices::Sighting::New;
+        self.log(identity, ActivityKind::SignedIn, client, new).await;
+        if new {
+            self.notify(identity.into(), Notice::NewSignIn, client).await;
         }
-        match devices::sighting(&self.db, identity.id, client).await {
-            Ok(devices::Sighting::New) => self.notify(identity.into(), Notice::NewSignIn, client).await,
-            Ok(devices::Sighting::Known | devices::Sighting::First) => {}
-            Err(error) => {
-                tracing::warn!(%error, user = %identity.id, "could not look up the device of a sign-in; no notice")
-            }
+    }
+
+    async fn log(&self, identity: &Identity, kind: ActivityKind, client: &ClientInfo, new_device: bool) {
+        if let Err(error) = activity::record(&self.db, identity.id, kind, client, new_device).await {
+            tracing::warn!(%error, user = %identity.id, ?kind, "could not add to an account's security activity");
         }
     }
 

@@ -248,6 +248,7 @@ async fn the_export_holds_the_profile_and_every_document_and_group_the_person_re
     let devices = export["known_devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1, "{devices:?}");
     assert_eq!(devices[0].as_object().unwrap().keys().collect::<Vec<_>>(), ["first_seen", "last_seen"]);
+    assert_eq!(export["security_activity"][0]["kind"], "registered", "{}", export["security_activity"]);
 
     let documents = export["documents"].as_array().unwrap();
     assert_eq!(documents.len(), 101, "Ada's hundred and the one shared with her, not Grace's private one");

@@ -355,20 +355,27 @@ async fn a_sign_in_by_recovery_code_from_a_new_device_is_told() {
     assert!(notice.text.contains("from Kiosk/1.0 at 127.0.0.1."), "{}", notice.text);
 }
 
-/// Without notices nothing about devices is kept, and the account's first
-/// sign-in once notices are on is its first device, not news.
+/// Without an SMTP server nothing is mailed, but devices are still told apart
+/// for the security activity; and an account older than the device table is
+/// not told of the first device it signs in from.
 #[tokio::test]
-async fn without_notices_no_device_is_kept_and_the_first_one_seen_later_is_not_news() {
+async fn without_notices_devices_still_count_and_an_older_accounts_first_device_is_not_news() {
     let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
     let quiet = spawn_app_on(ory, &[("APP_SMTP_URL", "")]).await;
     let db = sea_orm::Database::connect(&quiet.database_url).await.unwrap();
     let ada = quiet.person("Ada").await;
     quiet.login_from(&ada.email, crate::helpers::PASSWORD, "Phone/1.0").await;
-    assert_eq!(known_devices(&db, &ada.id).await, 0);
+    assert_eq!(known_devices(&db, &ada.id).await, 2);
+    let events = activity(&quiet, &ada.token).await;
+    assert_eq!(events[0]["kind"], "signed_in");
+    assert_eq!(events[0]["new_device"], true, "{events:?}");
+    assert_eq!(outbox_rows(&db).await, 0, "and no mail");
     let settings = quiet.call(Method::GET, "/api/account/notices", Some(&ada.token), None).await;
     assert_eq!(settings.json::<serde_json::Value>().await.unwrap(), json!({ "enabled": false, "events": [] }));
 
-    // The same database, now with notices (another replica, or after a restart).
+    // An account from before devices were remembered (its rows gone), on a
+    // replica that mails notices.
+    db.execute_unprepared("DELETE FROM known_devices").await.unwrap();
     let loud = crate::helpers::spawn_replica(&quiet, ory, &[]).await;
     loud.login_from(&ada.email, crate::helpers::PASSWORD, "Phone/1.0").await;
     assert_eq!(known_devices(&db, &ada.id).await, 1, "remembered, not told");
@@ -382,4 +389,87 @@ async fn without_notices_no_device_is_kept_and_the_first_one_seen_later_is_not_n
     assert_eq!(settings["enabled"], true);
     assert_eq!(settings["events"][0], "new_sign_in", "{settings}");
     assert_eq!(settings["events"].as_array().unwrap().len(), 7, "{settings}");
+}
+
+async fn activity(app: &TestApp, token: &str) -> Vec<serde_json::Value> {
+    let response = app.call(Method::GET, "/api/account/activity", Some(token), None).await;
+    assert_eq!(response.status(), 200);
+    response.json::<serde_json::Value>().await.unwrap()["events"].as_array().unwrap().clone()
+}
+
+/// The security activity lists what happened, newest first, with the device
+/// each came from, and marks the sign-ins from a new device.
+#[tokio::test]
+async fn the_security_activity_lists_sign_ins_and_changes_newest_first() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_CLIENT_ADDRESS_HEADER", "X-Forwarded-For")]).await;
+    let ada = app.person("Ada").await;
+    let laptop = login_as(&app, &ada.email, "Laptop/2.0", Some("203.0.113.5")).await;
+    assert_eq!(laptop.status(), 200);
+    let laptop = laptop.json::<serde_json::Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned();
+    assert_eq!(login_as(&app, &ada.email, "Laptop/2.1", Some("203.0.113.9")).await.status(), 200);
+    let changed = app
+        .client
+        .put(format!("{}/api/account/password", app.address))
+        .bearer_auth(&laptop)
+        .header("user-agent", "Laptop/2.0")
+        .header("x-forwarded-for", "203.0.113.5")
+        .json(&json!({ "password": NEW_PASSWORD, "sign_out_other_sessions": false }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
+    app.enrol_totp(&ada.token).await;
+
+    let events = activity(&app, &ada.token).await;
+    let summary: Vec<(&str, bool, Option<&str>, Option<&str>)> = events
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["new_device"].as_bool().unwrap(),
+                e["user_agent"].as_str(),
+                e["ip_address"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("authenticator_added", false, None, Some("127.0.0.1")),
+            ("password_changed", false, Some("Laptop/2.0"), Some("203.0.113.5")),
+            ("signed_in", false, Some("Laptop/2.1"), Some("203.0.113.9")),
+            ("signed_in", true, Some("Laptop/2.0"), Some("203.0.113.5")),
+            ("registered", false, None, Some("127.0.0.1")),
+        ]
+    );
+    let at = |n: usize| chrono::DateTime::parse_from_rfc3339(events[n]["occurred_at"].as_str().unwrap()).unwrap();
+    assert!(at(0) >= at(4) && (chrono::Utc::now().fixed_offset() - at(4)).num_seconds() < 120, "{events:?}");
+
+    // Another account's activity is its own.
+    let grace = app.person("Grace").await;
+    let theirs = activity(&app, &grace.token).await;
+    assert_eq!(theirs.len(), 1);
+    assert_eq!(theirs[0]["kind"], "registered");
+}
+
+/// An account keeps its latest hundred events; older ones are forgotten.
+#[tokio::test]
+async fn the_security_activity_keeps_the_latest_hundred_events() {
+    use ory_spa::notify::activity::{self, ActivityKind, MAX_PER_ACCOUNT};
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let id = uuid::Uuid::parse_str(&ada.id).unwrap();
+    for n in 0..MAX_PER_ACCOUNT + 5 {
+        let client = ory_spa::ory::ClientInfo { user_agent: Some(format!("Script/{n}")), ip: None };
+        activity::record(&db, id, ActivityKind::SignedIn, &client, false).await.unwrap();
+    }
+    let events = activity(&app, &ada.token).await;
+    assert_eq!(events.len() as u64, MAX_PER_ACCOUNT);
+    assert_eq!(events[0]["user_agent"], format!("Script/{}", MAX_PER_ACCOUNT + 4), "the newest first");
+    assert_eq!(events.last().unwrap()["user_agent"], "Script/5", "the registration and the five oldest are gone");
+    let statement = Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM security_activity");
+    let stored = db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap();
+    assert_eq!(stored as u64, MAX_PER_ACCOUNT, "forgotten, not just hidden");
 }

@@ -33,6 +33,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/account/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your account's security activity.
+         * @description What happened to your account, when and from which device: the registration,
+         *     every sign-in (marked when it came from a browser or network the account had
+         *     not used before), and each change to its password, address or second factors.
+         *     Kept whether or not the server mails notices; the latest 100 events.
+         */
+        get: operations["getSecurityActivity"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/email": {
         parameters: {
             query?: never;
@@ -775,15 +798,39 @@ export interface components {
             /**
              * @description The devices and networks you have signed in from, as remembered to tell
              *     you of a sign-in from a new one: only a one-way hash of each is kept, so
-             *     this is when each was first and last used, most recent first. Empty when
-             *     the server sends no security notices.
+             *     this is when each was first and last used, most recent first.
              */
             known_devices: components["schemas"]["KnownDevice"][];
             profile: components["schemas"]["IdentityView"];
             second_factors: components["schemas"]["SecondFactorStatus"];
+            /** @description Your account's security activity, newest first (`GET /api/account/activity`). */
+            security_activity: components["schemas"]["ActivityEvent"][];
             /** @description Your active sessions, this one first. */
             sessions: components["schemas"]["SessionListItem"][];
         };
+        /** @description One event of the account's security activity. */
+        ActivityEvent: {
+            /** @description The address it came from. */
+            ip_address?: string | null;
+            kind: components["schemas"]["ActivityKind"];
+            /**
+             * @description A sign-in from a device (browser or app, on a network) the account had not
+             *     used before: the ones a notice is mailed for. False for everything else.
+             */
+            new_device: boolean;
+            /** Format: date-time */
+            occurred_at: string;
+            /**
+             * @description The browser or program it came from, as it introduced itself (cut at 200
+             *     characters).
+             */
+            user_agent?: string | null;
+        };
+        /**
+         * @description What happened.
+         * @enum {string}
+         */
+        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_removed";
         AddMember: {
             /** @example grace@example.com */
             email: string;
@@ -1234,6 +1281,11 @@ export interface components {
             /** @description An authenticator app (TOTP) is set up. */
             totp: boolean;
         };
+        /** @description Your account's security activity. */
+        SecurityActivity: {
+            /** @description Newest first: the latest 100. */
+            events: components["schemas"]["ActivityEvent"][];
+        };
         /** @description The security notices this server mails. */
         SecurityNotices: {
             /** @description Whether the server sends them at all (it has an SMTP server to send through). */
@@ -1447,6 +1499,54 @@ export interface operations {
             /** @description The login is too old for this (`session_refresh_required`) */
             403: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSecurityActivity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Newest first */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SecurityActivity"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -23,3 +23,5 @@ export type TotpSetup = Schemas['TotpSetup'];
 export type RecoveryCodesView = Schemas['RecoveryCodesView'];
 export type SecurityNotices = Schemas['SecurityNotices'];
 export type NoticeKind = Schemas['NoticeKind'];
+export type ActivityEvent = Schemas['ActivityEvent'];
+export type ActivityKind = Schemas['ActivityKind'];

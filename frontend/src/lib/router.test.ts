@@ -30,6 +30,8 @@ describe('parseRoute', () => {
     expect(parseRoute('/recovery/password')).toEqual({ name: 'new-password' });
     expect(parseRoute('/settings')).toEqual({ name: 'settings' });
     expect(parseRoute('/settings/sessions')).toEqual({ name: 'sessions' });
+    expect(parseRoute('/settings/activity')).toEqual({ name: 'activity' });
+    expect(parseRoute('/settings/activity/')).toEqual({ name: 'activity' });
   });
 
   it('keeps flows and addresses out of the URL: a query on /verify changes nothing', () => {
@@ -41,6 +43,8 @@ describe('parseRoute', () => {
     expect(parseRoute(`/documents/${ID}/edit`).name).toBe('not-found');
     expect(parseRoute('/nowhere')).toEqual({ name: 'not-found', path: '/nowhere' });
     expect(parseRoute('/settings/profile').name).toBe('not-found');
+    expect(parseRoute('/settings/activity/1').name).toBe('not-found');
+    expect(parseRoute('/activity').name).toBe('not-found');
     expect(parseRoute('/recovery/code').name).toBe('not-found');
   });
 });
@@ -59,11 +63,13 @@ describe('hrefFor', () => {
       { name: 'login', next: null },
       { name: 'login', next: `/documents/${ID}?x=1` },
       { name: 'login', next: '/settings/sessions' },
+      { name: 'login', next: '/settings/activity' },
       { name: 'verify' },
       { name: 'recovery' },
       { name: 'new-password' },
       { name: 'settings' },
       { name: 'sessions' },
+      { name: 'activity' },
       { name: 'social-return', state: 'abc', code: 'def', flow: null, error: null },
       { name: 'social-return', state: null, code: null, flow: ID, error: 'state_mismatch' },
     ];
@@ -93,6 +99,7 @@ describe('safeNext', () => {
     expect(safeNext('/auth/social/return?state=x')).toBeNull();
     expect(safeNext('/verify')).toBe('/verify');
     expect(safeNext('/recovery/password')).toBe('/recovery/password');
+    expect(safeNext('/settings/activity')).toBe('/settings/activity');
     expect(parseRoute('/login', '?next=https%3A%2F%2Fevil.example')).toEqual({ name: 'login', next: null });
   });
 });
@@ -108,6 +115,7 @@ describe('access', () => {
     expect(access({ name: 'new-password' })).toBe('session');
     expect(access({ name: 'settings' })).toBe('session');
     expect(access({ name: 'sessions' })).toBe('session');
+    expect(access({ name: 'activity' })).toBe('session');
     expect(access({ name: 'documents', page: 1 })).toBe('session');
     expect(access({ name: 'not-found', path: '/x' })).toBe('session');
   });

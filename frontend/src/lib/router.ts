@@ -19,6 +19,7 @@ export type Route =
   | { name: 'new-password' }
   | { name: 'settings' }
   | { name: 'sessions' }
+  | { name: 'activity' }
   | { name: 'not-found'; path: string };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -58,6 +59,7 @@ export function parseRoute(pathname: string, search = ''): Route {
       if (first === 'groups' && second !== undefined && isUuid(second)) return { name: 'group', id: second };
       if (first === 'recovery' && second === 'password') return { name: 'new-password' };
       if (first === 'settings' && second === 'sessions') return { name: 'sessions' };
+      if (first === 'settings' && second === 'activity') return { name: 'activity' };
       break;
     case 3:
       if (first === 'documents' && second !== undefined && isUuid(second) && third === 'sharing') {
@@ -115,6 +117,8 @@ export function hrefFor(route: Route): string {
       return '/settings';
     case 'sessions':
       return '/settings/sessions';
+    case 'activity':
+      return '/settings/activity';
     case 'not-found':
       return route.path;
   }

@@ -16,10 +16,11 @@ import { hrefFor, navigate } from '../lib/router';
 import { TwoFactorSection } from './TwoFactor';
 
 /** The tabs of the settings screens. */
-export function SettingsNav({ current }: { current: 'settings' | 'sessions' }) {
+export function SettingsNav({ current }: { current: 'settings' | 'sessions' | 'activity' }) {
   const tabs = [
     { name: 'settings', label: 'Profile and security' },
     { name: 'sessions', label: 'Your sessions' },
+    { name: 'activity', label: 'Security activity' },
   ] as const;
   return (
     <nav class="tabs" aria-label="Settings">
@@ -304,8 +305,8 @@ function ExportSection() {
       <h2 id="export-heading">Your data</h2>
       <p id="export-what">
         A file with your profile, your sessions and second factors, the documents you can see (with the text of those
-        you own), your groups, and when you first and last signed in from each device we remember for security
-        notices.
+        you own), your groups, your security activity, and when you first and last signed in from each device we
+        remember for security notices.
       </p>
       <FormAlert id="export-alert" messages={errors.form} />
       <div class="buttons">

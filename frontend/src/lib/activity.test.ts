@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+
+import type { ActivityKind } from '../api/types';
+import { activityLabel } from './activity';
+
+describe('activityLabel', () => {
+  it('says what happened for each kind of event', () => {
+    const kinds: [ActivityKind, string][] = [
+      ['registered', 'Account created'],
+      ['signed_in', 'Signed in'],
+      ['password_changed', 'Password changed'],
+      ['email_changed', 'Email address changed'],
+      ['authenticator_added', 'Authenticator app set up'],
+      ['authenticator_removed', 'Authenticator app removed'],
+      ['recovery_codes_removed', 'Recovery codes removed'],
+    ];
+    for (const [kind, label] of kinds) expect(activityLabel(kind)).toBe(label);
+  });
+
+  it('shows a kind it does not know (a newer server’s) by its name', () => {
+    expect(activityLabel('passkey_added')).toBe('passkey added');
+    expect(activityLabel('')).toBe('');
+    // Not an inherited property of a plain object either.
+    expect(activityLabel('toString')).toBe('toString');
+    expect(activityLabel('constructor')).toBe('constructor');
+  });
+});

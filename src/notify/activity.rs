@@ -1,0 +1,194 @@
+//! The account's security activity: what happened to it, when and from which
+//! device (registration, sign-ins, and each change a notice is mailed for), for
+//! the person to look back on in Settings, whether or not the server mails
+//! notices. A person who missed a mail, or whose mail went to an address an
+//! attacker changed, can still see here what was done and from where.
+//!
+//! Unlike `known_devices` this keeps the user agent and address as the client
+//! gave them (cut short): showing them is its purpose, as Kratos' session list
+//! does. It keeps only the latest `MAX_PER_ACCOUNT` events of an account, goes
+//! with the account, and is in its export.
+
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr,
+    sea_query::{Alias, Expr, ExprTrait, Order, Query},
+};
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::{
+    db::{ident, unix_now},
+    ory::ClientInfo,
+};
+
+/// Events kept per account; older ones are forgotten as new ones come.
+pub const MAX_PER_ACCOUNT: u64 = 100;
+
+/// The longest user agent kept, in characters.
+const MAX_AGENT: usize = 200;
+
+fn table() -> Alias {
+    ident("security_activity")
+}
+
+/// What happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityKind {
+    Registered,
+    SignedIn,
+    PasswordChanged,
+    EmailChanged,
+    AuthenticatorAdded,
+    AuthenticatorRemoved,
+    RecoveryCodesRemoved,
+}
+
+impl ActivityKind {
+    const ALL: [ActivityKind; 7] = [
+        ActivityKind::Registered,
+        ActivityKind::SignedIn,
+        ActivityKind::PasswordChanged,
+        ActivityKind::EmailChanged,
+        ActivityKind::AuthenticatorAdded,
+        ActivityKind::AuthenticatorRemoved,
+        ActivityKind::RecoveryCodesRemoved,
+    ];
+
+    fn as_str(self) -> &'static str {
+        match self {
+            ActivityKind::Registered => "registered",
+            ActivityKind::SignedIn => "signed_in",
+            ActivityKind::PasswordChanged => "password_changed",
+            ActivityKind::EmailChanged => "email_changed",
+            ActivityKind::AuthenticatorAdded => "authenticator_added",
+            ActivityKind::AuthenticatorRemoved => "authenticator_removed",
+            ActivityKind::RecoveryCodesRemoved => "recovery_codes_removed",
+        }
+    }
+
+    fn parse(stored: &str) -> Option<Self> {
+        ActivityKind::ALL.into_iter().find(|kind| kind.as_str() == stored)
+    }
+}
+
+/// One event of the account's security activity.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ActivityEvent {
+    pub kind: ActivityKind,
+    pub occurred_at: DateTime<Utc>,
+    /// The browser or program it came from, as it introduced itself (cut at 200
+    /// characters).
+    pub user_agent: Option<String>,
+    /// The address it came from.
+    pub ip_address: Option<String>,
+    /// A sign-in from a device (browser or app, on a network) the account had not
+    /// used before: the ones a notice is mailed for. False for everything else.
+    pub new_device: bool,
+}
+
+/// Adds an event to the account's activity, forgetting the oldest beyond the
+/// limit.
+pub async fn record(
+    db: &DatabaseConnection,
+    identity: Uuid,
+    kind: ActivityKind,
+    client: &ClientInfo,
+    new_device: bool,
+) -> Result<(), DbErr> {
+    let agent: Option<String> = client
+        .user_agent
+        .as_deref()
+        .map(|agent| agent.chars().filter(|c| !c.is_control()).take(MAX_AGENT).collect::<String>())
+        .filter(|agent| !agent.trim().is_empty());
+    let insert = Query::insert()
+        .into_table(table())
+        .columns([
+            ident("id"),
+            ident("identity_id"),
+            ident("kind"),
+            ident("occurred_at"),
+            ident("user_agent"),
+            ident("ip_address"),
+            ident("new_device"),
+        ])
+        .values_panic([
+            // Version 7: ordered by time, so that events of one second keep their order.
+            Expr::value(Uuid::now_v7()),
+            Expr::value(identity),
+            Expr::value(kind.as_str()),
+            Expr::value(unix_now()),
+            Expr::value(agent),
+            Expr::value(client.ip.map(|ip: IpAddr| ip.to_canonical().to_string())),
+            Expr::value(new_device),
+        ])
+        .to_owned();
+    db.execute(&insert).await?;
+    let kept = Query::select()
+        .column(ident("id"))
+        .from(table())
+        .and_where(Expr::col(ident("identity_id")).eq(identity))
+        .order_by(ident("occurred_at"), Order::Desc)
+        .order_by(ident("id"), Order::Desc)
+        .limit(MAX_PER_ACCOUNT)
+        .to_owned();
+    let forget = Query::delete()
+        .from_table(table())
+        .and_where(Expr::col(ident("identity_id")).eq(identity))
+        .and_where(Expr::col(ident("id")).not_in_subquery(kept))
+        .to_owned();
+    db.execute(&forget).await?;
+    Ok(())
+}
+
+/// The account's activity, newest first.
+pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityEvent>, DbErr> {
+    let select = Query::select()
+        .columns([ident("kind"), ident("occurred_at"), ident("user_agent"), ident("ip_address"), ident("new_device")])
+        .from(table())
+        .and_where(Expr::col(ident("identity_id")).eq(identity))
+        .order_by(ident("occurred_at"), Order::Desc)
+        .order_by(ident("id"), Order::Desc)
+        .limit(MAX_PER_ACCOUNT)
+        .to_owned();
+    let mut events = Vec::new();
+    for row in db.query_all(&select).await? {
+        let kind: String = row.try_get("", "kind")?;
+        // A kind a newer version wrote, read by an older replica: left out.
+        let Some(kind) = ActivityKind::parse(&kind) else { continue };
+        let at: i64 = row.try_get("", "occurred_at")?;
+        events.push(ActivityEvent {
+            kind,
+            occurred_at: DateTime::from_timestamp(at, 0).unwrap_or_default(),
+            user_agent: row.try_get("", "user_agent")?,
+            ip_address: row.try_get("", "ip_address")?,
+            new_device: row.try_get("", "new_device")?,
+        });
+    }
+    Ok(events)
+}
+
+/// Forgets the activity of a deleted account.
+pub async fn forget(db: &DatabaseConnection, identity: Uuid) -> Result<(), DbErr> {
+    let delete = Query::delete().from_table(table()).and_where(Expr::col(ident("identity_id")).eq(identity)).to_owned();
+    db.execute(&delete).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_reads_back_as_itself() {
+        for kind in ActivityKind::ALL {
+            assert_eq!(ActivityKind::parse(kind.as_str()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str(), "the API's name is the stored one");
+        }
+        assert_eq!(ActivityKind::parse("passkey_added"), None);
+    }
+}
