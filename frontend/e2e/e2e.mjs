@@ -737,8 +737,8 @@ async function main() {
         // The script is a new device to Carol's account (the other browser, the
         // same Chromium from the same place, was not): one mail says so.
         const [notice] = await waitForNotices(carol.email, 'New sign-in to your ory-spa account', 1);
-        const text = (await mailpit(`/api/v1/message/${encodeURIComponent(notice.ID)}`)).Text;
-        assert(/from node at 127\.0\.0\.1\./.test(text), `the notice names the script's device:\n${text}`);
+        const noticeText = (await mailpit(`/api/v1/message/${encodeURIComponent(notice.ID)}`)).Text;
+        assert(/from node at 127\.0\.0\.1\./.test(noticeText), `the notice names the script's device:\n${noticeText}`);
         assertEqual((await waitForNotices(carol.email, 'New sign-in to your ory-spa account', 1)).length, 1, 'no notice for the other browser');
         await c.reload();
         await c.locator('tr[data-current="false"]').first().waitFor();
