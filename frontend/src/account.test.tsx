@@ -949,6 +949,7 @@ describe('security activity', () => {
         user_agent: FIREFOX,
         ip_address: '203.0.113.7',
         new_device: true,
+        methods: ['password', 'totp'],
       },
       {
         kind: 'signed_in',
@@ -956,8 +957,16 @@ describe('security activity', () => {
         user_agent: CHROME,
         ip_address: '198.51.100.2',
         new_device: false,
+        methods: ['password'],
       },
-      { kind: 'password_changed', occurred_at: '2026-11-21T07:00:00Z', user_agent: null, ip_address: null, new_device: false },
+      {
+        kind: 'password_changed',
+        occurred_at: '2026-11-21T07:00:00Z',
+        user_agent: null,
+        ip_address: null,
+        new_device: false,
+        methods: [],
+      },
     ]);
     await screen.start('/settings/activity');
     const rows = await screen.waitFor(() => {
@@ -971,11 +980,15 @@ describe('security activity', () => {
     const cells = (row: Element | undefined) => [...(row?.querySelectorAll('td') ?? [])].map((cell) => cell.textContent);
     expect(rows[0]?.getAttribute('data-kind')).toBe('signed_in');
     expect(rows[0]?.getAttribute('data-new-device')).toBe('true');
-    expect(cells(rows[0]).slice(1)).toEqual(['Signed inNew device', 'Firefox on Linux', '203.0.113.7']);
+    expect(cells(rows[0]).slice(1)).toEqual([
+      'Signed in with password and authenticator appNew device',
+      'Firefox on Linux',
+      '203.0.113.7',
+    ]);
     expect(rows[0]?.querySelector('.badge')?.textContent).toBe('New device');
 
     expect(rows[1]?.getAttribute('data-new-device')).toBe('false');
-    expect(cells(rows[1]).slice(1)).toEqual(['Signed in', 'Chrome on Windows', '198.51.100.2']);
+    expect(cells(rows[1]).slice(1)).toEqual(['Signed in with password', 'Chrome on Windows', '198.51.100.2']);
 
     expect(rows[2]?.getAttribute('data-kind')).toBe('password_changed');
     expect(cells(rows[2]).slice(1)).toEqual(['Password changed', 'Unknown device', '—']);
@@ -1001,7 +1014,14 @@ describe('security activity', () => {
 
   it('shows a kind it does not know (a newer server’s) by its name', async () => {
     serveActivity([
-      { kind: 'passkey_added', occurred_at: '2026-11-23T09:00:00Z', user_agent: null, ip_address: null, new_device: false },
+      {
+        kind: 'passkey_added',
+        occurred_at: '2026-11-23T09:00:00Z',
+        user_agent: null,
+        ip_address: null,
+        new_device: false,
+        methods: [],
+      },
     ]);
     await screen.start('/settings/activity');
     const row = await screen.waitForElement('#activity-table tbody tr');

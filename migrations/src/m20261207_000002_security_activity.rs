@@ -5,7 +5,8 @@ pub struct Migration;
 
 /// Each account's security activity (src/notify/activity.rs): registration,
 /// sign-ins and the changes notices are mailed for, with the client's user agent
-/// and address, shown to the person in Settings. `occurred_at` is unix seconds;
+/// and address (and, for a sign-in, Kratos' methods, comma-separated), shown to
+/// the person in Settings. `occurred_at` is unix seconds;
 /// `id` is a version-7 UUID, so it orders events within one second. The latest
 /// hundred per account are kept.
 #[async_trait::async_trait]
@@ -23,6 +24,7 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(SecurityActivity::UserAgent).string_len(800))
                     .col(ColumnDef::new(SecurityActivity::IpAddress).string_len(45))
                     .col(ColumnDef::new(SecurityActivity::NewDevice).boolean().not_null().default(false))
+                    .col(ColumnDef::new(SecurityActivity::Methods).string_len(100))
                     .to_owned(),
             )
             .await?;
@@ -53,4 +55,5 @@ enum SecurityActivity {
     UserAgent,
     IpAddress,
     NewDevice,
+    Methods,
 }

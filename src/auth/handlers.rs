@@ -113,7 +113,7 @@ pub async fn login(
             let user = UserId(session.session.identity.id);
             tracing::info!(%user, "logged in");
             ensure_home(&authz, user).await;
-            notifier.signed_in(&session.session.identity, &client).await;
+            notifier.signed_in(&session.session, &client).await;
         }
         SignIn::SecondFactorRequired { .. } => tracing::info!("password accepted; a second factor is required"),
     }

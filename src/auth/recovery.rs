@@ -73,7 +73,7 @@ pub async fn submit_code(
         let user = UserId(session.session.identity.id);
         tracing::info!(%user, "recovered an account");
         ensure_home(&authz, user).await;
-        notifier.signed_in(&session.session.identity, &client).await;
+        notifier.signed_in(&session.session, &client).await;
     }
     Ok(AuthResponse::respond(sign_in, delivery))
 }

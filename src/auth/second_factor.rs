@@ -86,7 +86,7 @@ pub async fn complete(
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;
     // A step-up of a session signed in from here before finds a known device.
-    notifier.signed_in(&session.session.identity, &client).await;
+    notifier.signed_in(&session.session, &client).await;
     Ok(AuthResponse::deliver(StatusCode::OK, session, None, delivery))
 }
 

@@ -89,6 +89,24 @@ pub struct ActivityEvent {
     /// A sign-in from a device (browser or app, on a network) the account had not
     /// used before: the ones a notice is mailed for. False for everything else.
     pub new_device: bool,
+    /// How a sign-in was made, in Kratos' words and order (`password`, `totp`,
+    /// `lookup_secret`, `code_recovery`, `oidc`); empty for everything else.
+    pub methods: Vec<String>,
+}
+
+/// An event to record.
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    pub kind: ActivityKind,
+    pub new_device: bool,
+    /// Kratos' authentication methods of a sign-in's session.
+    pub methods: &'a [String],
+}
+
+impl Event<'_> {
+    pub fn of(kind: ActivityKind) -> Self {
+        Event { kind, new_device: false, methods: &[] }
+    }
 }
 
 /// Adds an event to the account's activity, forgetting the oldest beyond the
@@ -96,10 +114,10 @@ pub struct ActivityEvent {
 pub async fn record(
     db: &DatabaseConnection,
     identity: Uuid,
-    kind: ActivityKind,
+    event: Event<'_>,
     client: &ClientInfo,
-    new_device: bool,
 ) -> Result<(), DbErr> {
+    let methods = (!event.methods.is_empty()).then(|| event.methods.join(",")).filter(|m| m.len() <= 100);
     let agent: Option<String> = client
         .user_agent
         .as_deref()
@@ -115,16 +133,18 @@ pub async fn record(
             ident("user_agent"),
             ident("ip_address"),
             ident("new_device"),
+            ident("methods"),
         ])
         .values_panic([
             // Version 7: ordered by time, so that events of one second keep their order.
             Expr::value(Uuid::now_v7()),
             Expr::value(identity),
-            Expr::value(kind.as_str()),
+            Expr::value(event.kind.as_str()),
             Expr::value(unix_now()),
             Expr::value(agent),
             Expr::value(client.ip.map(|ip: IpAddr| ip.to_canonical().to_string())),
-            Expr::value(new_device),
+            Expr::value(event.new_device),
+            Expr::value(methods),
         ])
         .to_owned();
     db.execute(&insert).await?;
@@ -148,7 +168,14 @@ pub async fn record(
 /// The account's activity, newest first.
 pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityEvent>, DbErr> {
     let select = Query::select()
-        .columns([ident("kind"), ident("occurred_at"), ident("user_agent"), ident("ip_address"), ident("new_device")])
+        .columns([
+            ident("kind"),
+            ident("occurred_at"),
+            ident("user_agent"),
+            ident("ip_address"),
+            ident("new_device"),
+            ident("methods"),
+        ])
         .from(table())
         .and_where(Expr::col(ident("identity_id")).eq(identity))
         .order_by(ident("occurred_at"), Order::Desc)
@@ -167,6 +194,10 @@ pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityE
             user_agent: row.try_get("", "user_agent")?,
             ip_address: row.try_get("", "ip_address")?,
             new_device: row.try_get("", "new_device")?,
+            methods: row
+                .try_get::<Option<String>>("", "methods")?
+                .map(|methods| methods.split(',').map(str::to_owned).collect())
+                .unwrap_or_default(),
         });
     }
     Ok(events)

@@ -38,10 +38,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use self::activity::ActivityKind;
+use self::activity::{ActivityKind, Event};
 use crate::{
     db::{ident, unix_now},
-    ory::{ClientInfo, Identity},
+    ory::{ClientInfo, Identity, Session},
 };
 
 /// How often the sender looks for notices that are due (again).
@@ -220,7 +220,7 @@ impl Notifier {
             Notice::AccountDeleted => None,
         };
         if let Some(kind) = kind {
-            self.log(identity, kind, client, false).await;
+            self.log(identity, Event::of(kind), client).await;
         }
         self.notify(identity.into(), notice, client).await;
     }
@@ -231,27 +231,29 @@ impl Notifier {
         if let Err(error) = devices::sighting(&self.db, identity.id, client).await {
             tracing::warn!(%error, user = %identity.id, "could not remember the device of a registration");
         }
-        self.log(identity, ActivityKind::Registered, client, false).await;
+        self.log(identity, Event::of(ActivityKind::Registered), client).await;
     }
 
     /// A complete sign-in: logged, and told to the account's address if it came
     /// from a device the account has not used before (`devices`). Never fails
     /// the sign-in, which Kratos has made.
-    pub async fn signed_in(&self, identity: &Identity, client: &ClientInfo) {
+    pub async fn signed_in(&self, session: &Session, client: &ClientInfo) {
+        let identity = &session.identity;
         let sighting = devices::sighting(&self.db, identity.id, client).await.unwrap_or_else(|error| {
             tracing::warn!(%error, user = %identity.id, "could not look up the device of a sign-in; no notice");
             devices::Sighting::Known
         });
         let new = sighting == devices::Sighting::New;
-        self.log(identity, ActivityKind::SignedIn, client, new).await;
+        let event = Event { kind: ActivityKind::SignedIn, new_device: new, methods: &session.summary.methods };
+        self.log(identity, event, client).await;
         if new {
             self.notify(identity.into(), Notice::NewSignIn, client).await;
         }
     }
 
-    async fn log(&self, identity: &Identity, kind: ActivityKind, client: &ClientInfo, new_device: bool) {
-        if let Err(error) = activity::record(&self.db, identity.id, kind, client, new_device).await {
-            tracing::warn!(%error, user = %identity.id, ?kind, "could not add to an account's security activity");
+    async fn log(&self, identity: &Identity, event: Event<'_>, client: &ClientInfo) {
+        if let Err(error) = activity::record(&self.db, identity.id, event, client).await {
+            tracing::warn!(%error, user = %identity.id, kind = ?event.kind, "could not add to an account's security activity");
         }
     }
 

@@ -164,7 +164,7 @@ pub async fn complete(
             grant_home(&kratos, &authz, session).await?;
             tracing::info!(user = %session.session.identity.id, provider = record.provider, "signed in with a provider");
             // A new account's first sign-in is its first device: no notice.
-            notifier.signed_in(&session.session.identity, &client).await;
+            notifier.signed_in(&session.session, &client).await;
         } else {
             tracing::info!(provider = record.provider, "signed in with a provider; a second factor is required");
         }
@@ -258,7 +258,7 @@ pub async fn link(
     store::take(&db, &state).await?;
     if let SignIn::Complete(session) = &sign_in {
         tracing::info!(user = %session.session.identity.id, provider = record.provider, "linked a provider");
-        notifier.signed_in(&session.session.identity, &client).await;
+        notifier.signed_in(&session.session, &client).await;
     }
     Ok(AuthResponse::respond(sign_in, delivery))
 }

@@ -322,10 +322,14 @@ async fn with_a_second_factor_the_notice_comes_when_the_sign_in_completes() {
         .await
         .unwrap();
     assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+    let token = done.json::<serde_json::Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned();
     assert_eq!(known_devices(&db, &ada.id).await, 2);
     let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
     assert_eq!(notice.subject, "New sign-in to your ory-spa account");
     assert!(notice.text.contains("from Tablet/5.0 at 127.0.0.1."), "{}", notice.text);
+    let events = activity(&app, &token).await;
+    assert_eq!(events[0]["kind"], "signed_in");
+    assert_eq!(events[0]["methods"], json!(["password", "totp"]), "both factors: {events:?}");
 }
 
 fn app_added_subject() -> &'static str {
@@ -353,6 +357,8 @@ async fn a_sign_in_by_recovery_code_from_a_new_device_is_told() {
     let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "New sign-in to your ory-spa account");
     assert!(notice.text.contains("from Kiosk/1.0 at 127.0.0.1."), "{}", notice.text);
+    let events = activity(&app, &ada.token).await;
+    assert_eq!((&events[0]["kind"], &events[0]["methods"]), (&json!("signed_in"), &json!(["code_recovery"])));
 }
 
 /// Without an SMTP server nothing is mailed, but devices are still told apart
@@ -443,6 +449,8 @@ async fn the_security_activity_lists_sign_ins_and_changes_newest_first() {
             ("registered", false, None, Some("127.0.0.1")),
         ]
     );
+    let methods: Vec<&serde_json::Value> = events.iter().map(|e| &e["methods"]).collect();
+    assert_eq!(methods, [&json!([]), &json!([]), &json!(["password"]), &json!(["password"]), &json!([])]);
     let at = |n: usize| chrono::DateTime::parse_from_rfc3339(events[n]["occurred_at"].as_str().unwrap()).unwrap();
     assert!(at(0) >= at(4) && (chrono::Utc::now().fixed_offset() - at(4)).num_seconds() < 120, "{events:?}");
 
@@ -456,14 +464,14 @@ async fn the_security_activity_lists_sign_ins_and_changes_newest_first() {
 /// An account keeps its latest hundred events; older ones are forgotten.
 #[tokio::test]
 async fn the_security_activity_keeps_the_latest_hundred_events() {
-    use ory_spa::notify::activity::{self, ActivityKind, MAX_PER_ACCOUNT};
+    use ory_spa::notify::activity::{self, ActivityKind, Event, MAX_PER_ACCOUNT};
     let app = spawn_app().await;
     let ada = app.person("Ada").await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let id = uuid::Uuid::parse_str(&ada.id).unwrap();
     for n in 0..MAX_PER_ACCOUNT + 5 {
         let client = ory_spa::ory::ClientInfo { user_agent: Some(format!("Script/{n}")), ip: None };
-        activity::record(&db, id, ActivityKind::SignedIn, &client, false).await.unwrap();
+        activity::record(&db, id, Event::of(ActivityKind::SignedIn), &client).await.unwrap();
     }
     let events = activity(&app, &ada.token).await;
     assert_eq!(events.len() as u64, MAX_PER_ACCOUNT);

@@ -814,6 +814,11 @@ export interface components {
             ip_address?: string | null;
             kind: components["schemas"]["ActivityKind"];
             /**
+             * @description How a sign-in was made, in Kratos' words and order (`password`, `totp`,
+             *     `lookup_secret`, `code_recovery`, `oidc`); empty for everything else.
+             */
+            methods: string[];
+            /**
              * @description A sign-in from a device (browser or app, on a network) the account had not
              *     used before: the ones a notice is mailed for. False for everything else.
              */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ActivityKind } from '../api/types';
-import { activityLabel } from './activity';
+import { activityLabel, methodsLabel } from './activity';
 
 describe('activityLabel', () => {
   it('says what happened for each kind of event', () => {
@@ -23,5 +23,21 @@ describe('activityLabel', () => {
     // Not an inherited property of a plain object either.
     expect(activityLabel('toString')).toBe('toString');
     expect(activityLabel('constructor')).toBe('constructor');
+  });
+});
+
+describe('methodsLabel', () => {
+  it('names how a sign-in was made, in order', () => {
+    expect(methodsLabel(['password'])).toBe('with password');
+    expect(methodsLabel(['password', 'totp'])).toBe('with password and authenticator app');
+    expect(methodsLabel(['password', 'lookup_secret'])).toBe('with password and recovery code');
+    expect(methodsLabel(['code_recovery'])).toBe('with emailed recovery code');
+    expect(methodsLabel(['oidc', 'totp', 'lookup_secret'])).toBe('with sign-in provider, authenticator app and recovery code');
+  });
+
+  it('says nothing without methods, and names one it does not know', () => {
+    expect(methodsLabel([])).toBe('');
+    expect(methodsLabel(['web_authn'])).toBe('with web authn');
+    expect(methodsLabel(['toString'])).toBe('with toString');
   });
 });

@@ -20,3 +20,24 @@ const LABELS: Readonly<Record<ActivityKind, string>> = {
 export function activityLabel(kind: string): string {
   return Object.hasOwn(LABELS, kind) ? LABELS[kind as ActivityKind] : kind.replaceAll('_', ' ');
 }
+
+/** Kratos' authentication methods, as a person would name them. */
+const METHODS: Readonly<Record<string, string>> = {
+  password: 'password',
+  totp: 'authenticator app',
+  lookup_secret: 'recovery code',
+  code_recovery: 'emailed recovery code',
+  code: 'emailed code',
+  oidc: 'sign-in provider',
+};
+
+/**
+ * How a sign-in was made ("with password and authenticator app"), or '' when
+ * the event says nothing of it; a method this app does not know by its name.
+ */
+export function methodsLabel(methods: readonly string[]): string {
+  const named = methods.map((method) => (Object.hasOwn(METHODS, method) ? METHODS[method] : method.replaceAll('_', ' ')));
+  if (named.length === 0) return '';
+  const last = named[named.length - 1];
+  return `with ${named.length === 1 ? last : `${named.slice(0, -1).join(', ')} and ${last}`}`;
+}

@@ -1,7 +1,7 @@
 import { api, call } from '../api/client';
 import { describeError } from '../api/problem';
 import { FormAlert, Link, Loading, formatDate } from '../components/ui';
-import { activityLabel } from '../lib/activity';
+import { activityLabel, methodsLabel } from '../lib/activity';
 import { describeDevice } from '../lib/device';
 import { useResource, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
@@ -41,7 +41,7 @@ export function ActivityPage() {
               >
                 <td>{formatDate(event.occurred_at)}</td>
                 <td>
-                  {activityLabel(event.kind)}
+                  {[activityLabel(event.kind), methodsLabel(event.methods)].filter(Boolean).join(' ')}
                   {event.new_device && <span class="badge badge--warn">New device</span>}
                 </td>
                 <td>
