@@ -117,7 +117,8 @@ pub async fn notices(_auth: Authenticated, notifier: web::Data<Notifier>) -> web
 /// Your account's security activity.
 #[derive(serde::Serialize, utoipa::ToSchema)]
 pub struct SecurityActivity {
-    /// Newest first: the latest 100.
+    /// Newest first: the latest 100 sign-ins from known devices, and the latest
+    /// 100 other events.
     pub events: Vec<ActivityEvent>,
 }
 
@@ -126,7 +127,9 @@ pub struct SecurityActivity {
 /// What happened to your account, when and from which device: the registration,
 /// every sign-in (marked when it came from a browser or network the account had
 /// not used before), and each change to its password, address or second factors.
-/// Kept whether or not the server mails notices; the latest 100 events.
+/// Kept whether or not the server mails notices: the latest 100 sign-ins from
+/// known devices, and apart from them the latest 100 other events, so that
+/// signing in again and again cannot push a change out of the list.
 #[utoipa::path(
     get, path = "/api/account/activity", operation_id = "getSecurityActivity", tag = "account",
     security(("bearer" = [])),

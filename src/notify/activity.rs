@@ -6,14 +6,15 @@
 //!
 //! Unlike `known_devices` this keeps the user agent and address as the client
 //! gave them (cut short): showing them is its purpose, as Kratos' session list
-//! does. It keeps only the latest `MAX_PER_ACCOUNT` events of an account, goes
-//! with the account, and is in its export.
+//! does. It keeps the latest `MAX_PER_ACCOUNT` sign-ins from known devices and
+//! the latest `MAX_PER_ACCOUNT` other events of an account (see
+//! `routine_sign_ins`), goes with the account, and is in its export.
 
 use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DbErr,
+    Condition, ConnectionTrait, DatabaseConnection, DbErr,
     sea_query::{Alias, Expr, ExprTrait, Order, Query},
 };
 use serde::Serialize;
@@ -25,7 +26,8 @@ use crate::{
     ory::ClientInfo,
 };
 
-/// Events kept per account; older ones are forgotten as new ones come.
+/// Events of each kind (`routine_sign_ins`, the rest) kept per account; older
+/// ones are forgotten as new ones come.
 pub const MAX_PER_ACCOUNT: u64 = 100;
 
 /// The longest user agent kept, in characters.
@@ -148,10 +150,14 @@ pub async fn record(
         ])
         .to_owned();
     db.execute(&insert).await?;
+    // Only the new event's own kind of event makes room for it.
+    let routine = event.kind == ActivityKind::SignedIn && !event.new_device;
+    let bucket = if routine { routine_sign_ins() } else { routine_sign_ins().not() };
     let kept = Query::select()
         .column(ident("id"))
         .from(table())
         .and_where(Expr::col(ident("identity_id")).eq(identity))
+        .cond_where(bucket.clone())
         .order_by(ident("occurred_at"), Order::Desc)
         .order_by(ident("id"), Order::Desc)
         .limit(MAX_PER_ACCOUNT)
@@ -159,10 +165,21 @@ pub async fn record(
     let forget = Query::delete()
         .from_table(table())
         .and_where(Expr::col(ident("identity_id")).eq(identity))
+        .cond_where(bucket)
         .and_where(Expr::col(ident("id")).not_in_subquery(kept))
         .to_owned();
     db.execute(&forget).await?;
     Ok(())
+}
+
+/// Sign-ins from a device the account knew: the events an attacker who has the
+/// password can make at will. They are kept apart from the rest, each kind up to
+/// `MAX_PER_ACCOUNT`, so that signing in a hundred times cannot push a password
+/// change, or the sign-in from the attacker's own new device, out of the list.
+fn routine_sign_ins() -> Condition {
+    Condition::all()
+        .add(Expr::col(ident("kind")).eq(ActivityKind::SignedIn.as_str()))
+        .add(Expr::col(ident("new_device")).eq(false))
 }
 
 /// The account's activity, newest first.
@@ -180,7 +197,7 @@ pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityE
         .and_where(Expr::col(ident("identity_id")).eq(identity))
         .order_by(ident("occurred_at"), Order::Desc)
         .order_by(ident("id"), Order::Desc)
-        .limit(MAX_PER_ACCOUNT)
+        .limit(2 * MAX_PER_ACCOUNT)
         .to_owned();
     let mut events = Vec::new();
     for row in db.query_all(&select).await? {

@@ -461,23 +461,42 @@ async fn the_security_activity_lists_sign_ins_and_changes_newest_first() {
     assert_eq!(theirs[0]["kind"], "registered");
 }
 
-/// An account keeps its latest hundred events; older ones are forgotten.
+/// An account keeps its latest hundred sign-ins from known devices and, apart
+/// from them, its latest hundred other events: signing in again and again
+/// forgets older sign-ins, never a change or a new device.
 #[tokio::test]
-async fn the_security_activity_keeps_the_latest_hundred_events() {
+async fn the_security_activity_keeps_a_hundred_routine_sign_ins_apart_from_the_rest() {
     use ory_spa::notify::activity::{self, ActivityKind, Event, MAX_PER_ACCOUNT};
     let app = spawn_app().await;
     let ada = app.person("Ada").await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let id = uuid::Uuid::parse_str(&ada.id).unwrap();
+    let client = |agent: String| ory_spa::ory::ClientInfo { user_agent: Some(agent), ip: None };
+    let stranger = Event { kind: ActivityKind::SignedIn, new_device: true, methods: &[] };
+    activity::record(&db, id, stranger, &client("Stranger/1".into())).await.unwrap();
+    activity::record(&db, id, Event::of(ActivityKind::PasswordChanged), &client("Stranger/1".into())).await.unwrap();
     for n in 0..MAX_PER_ACCOUNT + 5 {
-        let client = ory_spa::ory::ClientInfo { user_agent: Some(format!("Script/{n}")), ip: None };
-        activity::record(&db, id, Event::of(ActivityKind::SignedIn), &client).await.unwrap();
+        activity::record(&db, id, Event::of(ActivityKind::SignedIn), &client(format!("Stranger/{n}"))).await.unwrap();
     }
+
     let events = activity(&app, &ada.token).await;
-    assert_eq!(events.len() as u64, MAX_PER_ACCOUNT);
-    assert_eq!(events[0]["user_agent"], format!("Script/{}", MAX_PER_ACCOUNT + 4), "the newest first");
-    assert_eq!(events.last().unwrap()["user_agent"], "Script/5", "the registration and the five oldest are gone");
+    let routine: Vec<&serde_json::Value> =
+        events.iter().filter(|e| e["kind"] == "signed_in" && e["new_device"] == false).collect();
+    assert_eq!(routine.len() as u64, MAX_PER_ACCOUNT);
+    assert_eq!(routine[0]["user_agent"], format!("Stranger/{}", MAX_PER_ACCOUNT + 4), "the newest first");
+    assert_eq!(routine.last().unwrap()["user_agent"], "Stranger/5", "the five oldest are forgotten");
+    let rest: Vec<&str> = events
+        .iter()
+        .filter(|e| !(e["kind"] == "signed_in" && e["new_device"] == false))
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(rest, ["password_changed", "signed_in", "registered"], "the change and the new device stay");
+
+    for _ in 0..MAX_PER_ACCOUNT {
+        activity::record(&db, id, Event::of(ActivityKind::AuthenticatorAdded), &client("Ada/1".into())).await.unwrap();
+    }
     let statement = Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM security_activity");
     let stored = db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap();
-    assert_eq!(stored as u64, MAX_PER_ACCOUNT, "forgotten, not just hidden");
+    assert_eq!(stored as u64, 2 * MAX_PER_ACCOUNT, "each kind is capped, and forgotten, not just hidden");
+    assert_eq!(activity(&app, &ada.token).await.len() as u64, 2 * MAX_PER_ACCOUNT);
 }

@@ -45,7 +45,9 @@ export interface paths {
          * @description What happened to your account, when and from which device: the registration,
          *     every sign-in (marked when it came from a browser or network the account had
          *     not used before), and each change to its password, address or second factors.
-         *     Kept whether or not the server mails notices; the latest 100 events.
+         *     Kept whether or not the server mails notices: the latest 100 sign-ins from
+         *     known devices, and apart from them the latest 100 other events, so that
+         *     signing in again and again cannot push a change out of the list.
          */
         get: operations["getSecurityActivity"];
         put?: never;
@@ -1288,7 +1290,10 @@ export interface components {
         };
         /** @description Your account's security activity. */
         SecurityActivity: {
-            /** @description Newest first: the latest 100. */
+            /**
+             * @description Newest first: the latest 100 sign-ins from known devices, and the latest
+             *     100 other events.
+             */
             events: components["schemas"]["ActivityEvent"][];
         };
         /** @description The security notices this server mails. */
