@@ -604,6 +604,9 @@ describe('security notices', () => {
       'passkey added',
     ]);
     expect(screen.text('#security-notices')).toContain('If it was not you, it says what to do.');
+    const links = [...(list.closest('section')?.querySelectorAll('a') ?? [])];
+    const activity = links.find((a) => a.textContent === 'your security activity');
+    expect(activity?.getAttribute('href')).toBe('/settings/activity');
     expect(screen.find('#notices-off')).toBeNull();
     expect(await screen.sent('GET', '/api/account/notices')).toHaveLength(1);
   });
@@ -612,7 +615,10 @@ describe('security notices', () => {
     serveSettings(() => json(200, { enabled: false, events: [] }));
     await screen.start('/settings');
     const off = await screen.waitForElement('#notices-off');
-    expect(off.textContent).toBe('This server does not send security notices by email.');
+    expect(off.textContent).toBe(
+      'This server does not send security notices by email. Sign-ins and changes are listed in your security activity.',
+    );
+    expect(off.querySelector('a')?.getAttribute('href')).toBe('/settings/activity');
     expect(screen.find('#notices-events')).toBeNull();
   });
 

@@ -273,10 +273,16 @@ function SecurityNoticesSection({ email }: { email: string }) {
                 <li key={sentence}>{sentence}</li>
               ))}
             </ul>
-            <p class="muted">Each email says when and from which device. If it was not you, it says what to do.</p>
+            <p class="muted">
+              Each email says when and from which device. If it was not you, it says what to do. Sign-ins and changes
+              are also listed in <Link href={hrefFor({ name: 'activity' })}>your security activity</Link>.
+            </p>
           </>
         ) : (
-          <p id="notices-off">This server does not send security notices by email.</p>
+          <p id="notices-off">
+            This server does not send security notices by email. Sign-ins and changes are listed in{' '}
+            <Link href={hrefFor({ name: 'activity' })}>your security activity</Link>.
+          </p>
         ))}
     </section>
   );
