@@ -37,6 +37,9 @@ fn table() -> Alias {
     ident("security_activity")
 }
 
+/// What a row says of its event, in the order `record` writes them.
+const EVENT_COLUMNS: [&str; 6] = ["kind", "occurred_at", "user_agent", "ip_address", "new_device", "methods"];
+
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -127,16 +130,7 @@ pub async fn record(
         .filter(|agent| !agent.trim().is_empty());
     let insert = Query::insert()
         .into_table(table())
-        .columns([
-            ident("id"),
-            ident("identity_id"),
-            ident("kind"),
-            ident("occurred_at"),
-            ident("user_agent"),
-            ident("ip_address"),
-            ident("new_device"),
-            ident("methods"),
-        ])
+        .columns(["id", "identity_id"].into_iter().chain(EVENT_COLUMNS).map(ident))
         .values_panic([
             // Version 7: ordered by time, so that events of one second keep their order.
             Expr::value(Uuid::now_v7()),
@@ -185,14 +179,7 @@ fn routine_sign_ins() -> Condition {
 /// The account's activity, newest first.
 pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityEvent>, DbErr> {
     let select = Query::select()
-        .columns([
-            ident("kind"),
-            ident("occurred_at"),
-            ident("user_agent"),
-            ident("ip_address"),
-            ident("new_device"),
-            ident("methods"),
-        ])
+        .columns(EVENT_COLUMNS.map(ident))
         .from(table())
         .and_where(Expr::col(ident("identity_id")).eq(identity))
         .order_by(ident("occurred_at"), Order::Desc)
