@@ -59,8 +59,11 @@ const BATCH: u64 = 50;
 /// What happened to the account.
 #[derive(Debug, Clone, Copy)]
 pub enum Notice<'a> {
-    /// A complete sign-in from a device the account had not used before.
-    NewSignIn,
+    /// A complete sign-in from a device the account had not used before, with
+    /// Kratos' authentication methods of its session.
+    NewSignIn {
+        methods: &'a [String],
+    },
     PasswordChanged,
     /// Sent to the old address, which no longer signs in.
     EmailChanged {
@@ -113,7 +116,7 @@ impl NoticeKind {
 impl Notice<'_> {
     pub fn kind(&self) -> NoticeKind {
         match self {
-            Notice::NewSignIn => NoticeKind::NewSignIn,
+            Notice::NewSignIn { .. } => NoticeKind::NewSignIn,
             Notice::PasswordChanged => NoticeKind::PasswordChanged,
             Notice::EmailChanged { .. } => NoticeKind::EmailChanged,
             Notice::AuthenticatorAdded => NoticeKind::AuthenticatorAdded,
@@ -215,7 +218,7 @@ impl Notifier {
             Notice::AuthenticatorRemoved => Some(ActivityKind::AuthenticatorRemoved),
             Notice::RecoveryCodesRemoved => Some(ActivityKind::RecoveryCodesRemoved),
             // Logged by `signed_in`, with the sign-in itself.
-            Notice::NewSignIn => None,
+            Notice::NewSignIn { .. } => None,
             // Nobody is left to read it, and the purge removes the activity.
             Notice::AccountDeleted => None,
         };
@@ -247,7 +250,7 @@ impl Notifier {
         let event = Event { kind: ActivityKind::SignedIn, new_device: new, methods: &session.summary.methods };
         self.log(identity, event, client).await;
         if new {
-            self.notify(identity.into(), Notice::NewSignIn, client).await;
+            self.notify(identity.into(), Notice::NewSignIn { methods: &session.summary.methods }, client).await;
         }
     }
 
@@ -377,9 +380,9 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
     let when = at.format("%Y-%m-%d %H:%M UTC");
     let from = device(client);
     let (subject, what, if_not) = match notice {
-        Notice::NewSignIn => (
+        Notice::NewSignIn { methods } => (
             format!("New sign-in to your {PRODUCT} account"),
-            format!("Someone signed in to your {PRODUCT} account ({})", to.email),
+            format!("Someone signed in to your {PRODUCT} account ({}){}", to.email, with_methods(methods)),
             "someone else knows your password: sign that session out under Settings, \"Your sessions\", \
              set a new password with \"Forgot your password?\" on the login screen, which signs out every \
              other session, and turn on two-factor authentication in Settings.",
@@ -425,7 +428,9 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
     };
     // Why this sign-in, of all of them, is worth a mail.
     let why = match notice {
-        Notice::NewSignIn => "That browser or app, or that network, had not been used with your account before.\n\n",
+        Notice::NewSignIn { .. } => {
+            "That browser or app, or that network, had not been used with your account before.\n\n"
+        }
         _ => "",
     };
     let body = format!(
@@ -434,6 +439,28 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
         name = one_line(to.name, 100),
     );
     (subject, body)
+}
+
+/// How a sign-in was made, as a person would say it (", with the password and an
+/// authenticator app code"), or nothing when Kratos did not say.
+fn with_methods(methods: &[String]) -> String {
+    let words: Vec<String> = methods
+        .iter()
+        .map(|method| match method.as_str() {
+            "password" => "the password".to_owned(),
+            "totp" => "an authenticator app code".to_owned(),
+            "lookup_secret" => "a recovery code".to_owned(),
+            "code_recovery" => "a recovery code sent by email".to_owned(),
+            "code" => "a code sent by email".to_owned(),
+            "oidc" => "a sign-in provider".to_owned(),
+            other => one_line(other, 40),
+        })
+        .collect();
+    match words.as_slice() {
+        [] => String::new(),
+        [one] => format!(", with {one}"),
+        [first @ .., last] => format!(", with {} and {last}", first.join(", ")),
+    }
 }
 
 /// The client as a person would recognise it: its user agent and address.
@@ -468,6 +495,31 @@ mod tests {
         assert!(body.contains("from Firefox/1Bcc: x@y at 203.0.113.5."), "no line break from the client: {body}");
         // A test's mailbox reads the first six-digit run of a mail as its code.
         assert!(!body.split(|c: char| !c.is_ascii_digit()).any(|run| run.len() == 6), "{body}");
+    }
+
+    #[test]
+    fn a_new_sign_in_says_how_it_was_made() {
+        let methods = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+        assert_eq!(with_methods(&[]), "");
+        assert_eq!(with_methods(&methods(&["password"])), ", with the password");
+        assert_eq!(with_methods(&methods(&["password", "totp"])), ", with the password and an authenticator app code");
+        assert_eq!(
+            with_methods(&methods(&["oidc", "totp", "lookup_secret"])),
+            ", with a sign-in provider, an authenticator app code and a recovery code"
+        );
+        assert_eq!(with_methods(&methods(&["webauthn"])), ", with webauthn");
+        let client = ClientInfo { user_agent: Some("Phone/1.0".into()), ip: None };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let (subject, body) = compose(to, Notice::NewSignIn { methods: &methods(&["code_recovery"]) }, &client, at);
+        assert_eq!(subject, "New sign-in to your ory-spa account");
+        assert!(
+            body.contains(
+                "Someone signed in to your ory-spa account (ada@example.com), with a recovery code sent by email \
+                 on 2026-12-06 04:50 UTC, from Phone/1.0."
+            ),
+            "{body}"
+        );
     }
 
     #[test]

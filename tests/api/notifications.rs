@@ -253,6 +253,7 @@ async fn a_sign_in_from_a_new_browser_is_told_once_and_an_update_of_it_is_not_ne
         first.text
     );
     assert!(first.text.contains("from Firefox/133.0 (X11; Linux x86_64) at 127.0.0.1."), "{}", first.text);
+    assert!(first.text.contains(&format!("({}), with the password on ", ada.email)), "{}", first.text);
     assert!(first.text.contains("had not been used with your account before"), "{}", first.text);
     assert!(first.text.contains("Your sessions"), "what to do: {}", first.text);
     assert!(!first.text.contains(crate::helpers::PASSWORD) && !first.text.contains(&ada.token), "{}", first.text);
@@ -327,6 +328,7 @@ async fn with_a_second_factor_the_notice_comes_when_the_sign_in_completes() {
     let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
     assert_eq!(notice.subject, "New sign-in to your ory-spa account");
     assert!(notice.text.contains("from Tablet/5.0 at 127.0.0.1."), "{}", notice.text);
+    assert!(notice.text.contains("with the password and an authenticator app code on "), "{}", notice.text);
     let events = activity(&app, &token).await;
     assert_eq!(events[0]["kind"], "signed_in");
     assert_eq!(events[0]["methods"], json!(["password", "totp"]), "both factors: {events:?}");
@@ -357,6 +359,7 @@ async fn a_sign_in_by_recovery_code_from_a_new_device_is_told() {
     let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "New sign-in to your ory-spa account");
     assert!(notice.text.contains("from Kiosk/1.0 at 127.0.0.1."), "{}", notice.text);
+    assert!(notice.text.contains("with a recovery code sent by email on "), "{}", notice.text);
     let events = activity(&app, &ada.token).await;
     assert_eq!((&events[0]["kind"], &events[0]["methods"]), (&json!("signed_in"), &json!(["code_recovery"])));
 }
