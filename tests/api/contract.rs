@@ -148,3 +148,41 @@ async fn a_flow_id_that_names_no_flow_is_404_whatever_its_value() {
         problem(app.recover(&flow_id.to_string(), "123456").await, 404, "not_found").await;
     }
 }
+
+/// Every operation the committed spec secures refuses a request without a
+/// session (401, with the bearer challenge), whatever it is: the gate decides
+/// from the spec, so a new endpoint is covered the day it is documented.
+#[tokio::test]
+async fn every_secured_operation_in_the_spec_refuses_a_request_without_a_session() {
+    let app = spawn_app().await;
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../../openapi/openapi.json")).expect("the committed spec is JSON");
+    let id = uuid::Uuid::new_v4().to_string();
+    let mut checked = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let secured = operation["security"].as_array().is_some_and(|s| !s.is_empty());
+            if !secured {
+                continue;
+            }
+            let method: Method = method.to_uppercase().parse().unwrap();
+            // Every path parameter is a UUID or a name; a UUID serves both.
+            let concrete: String = path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { id.as_str() } else { segment })
+                .collect::<Vec<_>>()
+                .join("/");
+            let body = [Method::POST, Method::PUT, Method::PATCH].contains(&method).then(|| json!({}));
+            let response = app.call(method.clone(), &concrete, None, body).await;
+            assert_eq!(response.headers().get("www-authenticate").map(|v| v.to_str().unwrap()), Some("Bearer"));
+            problem(response, 401, "unauthenticated").await;
+            checked.push(format!("{method} {path}"));
+        }
+    }
+    // The account's newest endpoints among them, so that the loop cannot pass by
+    // reading nothing.
+    for operation in ["GET /api/account/activity", "GET /api/account/notices", "DELETE /api/account", "GET /api/home"] {
+        assert!(checked.iter().any(|c| c == operation), "{operation} is secured in the spec: {checked:?}");
+    }
+    assert!(checked.len() >= 30, "{checked:?}");
+}
