@@ -202,12 +202,16 @@ pub async fn generate_recovery_codes(kratos: web::Data<Kratos>, auth: Authentica
 pub async fn confirm_recovery_codes(
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
     auth: Authenticated,
     body: web::Json<RecoveryCodesConfirmation>,
 ) -> Result<HttpResponse, ApiError> {
     kratos.confirm_recovery_codes(&auth.token, body.into_inner().flow_id).await?;
     cache.refresh_identity(auth.user.0);
     tracing::info!(user = %auth.user, "set up recovery codes");
+    // Whoever holds these codes can sign in past the authenticator app.
+    notifier.record(&auth.session.identity, Notice::RecoveryCodesCreated, &client).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

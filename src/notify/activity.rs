@@ -50,17 +50,19 @@ pub enum ActivityKind {
     EmailChanged,
     AuthenticatorAdded,
     AuthenticatorRemoved,
+    RecoveryCodesCreated,
     RecoveryCodesRemoved,
 }
 
 impl ActivityKind {
-    const ALL: [ActivityKind; 7] = [
+    const ALL: [ActivityKind; 8] = [
         ActivityKind::Registered,
         ActivityKind::SignedIn,
         ActivityKind::PasswordChanged,
         ActivityKind::EmailChanged,
         ActivityKind::AuthenticatorAdded,
         ActivityKind::AuthenticatorRemoved,
+        ActivityKind::RecoveryCodesCreated,
         ActivityKind::RecoveryCodesRemoved,
     ];
 
@@ -72,6 +74,7 @@ impl ActivityKind {
             ActivityKind::EmailChanged => "email_changed",
             ActivityKind::AuthenticatorAdded => "authenticator_added",
             ActivityKind::AuthenticatorRemoved => "authenticator_removed",
+            ActivityKind::RecoveryCodesCreated => "recovery_codes_created",
             ActivityKind::RecoveryCodesRemoved => "recovery_codes_removed",
         }
     }

@@ -1,6 +1,6 @@
 //! Security notices by mail: a person hears of a change to their account that
 //! they may not have made (a new password, a new address, an authenticator app
-//! added or a second factor removed, the account deleted, a sign-in from a device
+//! added, new recovery codes, a second factor removed, the account deleted, a sign-in from a device
 //! the account has not used before: `devices`). Kratos' courier sends codes, but has no
 //! message for any of these, so the backend sends them itself, over SMTP
 //! (`APP_SMTP_URL`; without it there are no notices). Each event also goes into
@@ -71,6 +71,8 @@ pub enum Notice<'a> {
     },
     AuthenticatorAdded,
     AuthenticatorRemoved,
+    /// A new set of recovery codes is in force; older ones no longer work.
+    RecoveryCodesCreated,
     RecoveryCodesRemoved,
     AccountDeleted,
 }
@@ -84,17 +86,19 @@ pub enum NoticeKind {
     EmailChanged,
     AuthenticatorAdded,
     AuthenticatorRemoved,
+    RecoveryCodesCreated,
     RecoveryCodesRemoved,
     AccountDeleted,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 7] = [
+    pub const ALL: [NoticeKind; 8] = [
         NoticeKind::NewSignIn,
         NoticeKind::PasswordChanged,
         NoticeKind::EmailChanged,
         NoticeKind::AuthenticatorAdded,
         NoticeKind::AuthenticatorRemoved,
+        NoticeKind::RecoveryCodesCreated,
         NoticeKind::RecoveryCodesRemoved,
         NoticeKind::AccountDeleted,
     ];
@@ -107,6 +111,7 @@ impl NoticeKind {
             NoticeKind::EmailChanged => "email changed",
             NoticeKind::AuthenticatorAdded => "authenticator added",
             NoticeKind::AuthenticatorRemoved => "authenticator removed",
+            NoticeKind::RecoveryCodesCreated => "recovery codes created",
             NoticeKind::RecoveryCodesRemoved => "recovery codes removed",
             NoticeKind::AccountDeleted => "account deleted",
         }
@@ -121,6 +126,7 @@ impl Notice<'_> {
             Notice::EmailChanged { .. } => NoticeKind::EmailChanged,
             Notice::AuthenticatorAdded => NoticeKind::AuthenticatorAdded,
             Notice::AuthenticatorRemoved => NoticeKind::AuthenticatorRemoved,
+            Notice::RecoveryCodesCreated => NoticeKind::RecoveryCodesCreated,
             Notice::RecoveryCodesRemoved => NoticeKind::RecoveryCodesRemoved,
             Notice::AccountDeleted => NoticeKind::AccountDeleted,
         }
@@ -216,6 +222,7 @@ impl Notifier {
             Notice::EmailChanged { .. } => Some(ActivityKind::EmailChanged),
             Notice::AuthenticatorAdded => Some(ActivityKind::AuthenticatorAdded),
             Notice::AuthenticatorRemoved => Some(ActivityKind::AuthenticatorRemoved),
+            Notice::RecoveryCodesCreated => Some(ActivityKind::RecoveryCodesCreated),
             Notice::RecoveryCodesRemoved => Some(ActivityKind::RecoveryCodesRemoved),
             // Logged by `signed_in`, with the sign-in itself.
             Notice::NewSignIn { .. } => None,
@@ -412,6 +419,17 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
             format!("The authenticator app of your {PRODUCT} account ({}) was removed", to.email),
             "someone else can sign in to your account: set a new password with \"Forgot your \
              password?\" on the login screen, then set up an authenticator app again in Settings.",
+        ),
+        Notice::RecoveryCodesCreated => (
+            format!("New recovery codes were made for your {PRODUCT} account"),
+            format!(
+                "New recovery codes were put in force for your {PRODUCT} account ({}), and any older ones no \
+                 longer work",
+                to.email
+            ),
+            "someone else can sign in to your account with those codes: set a new password with \
+             \"Forgot your password?\" on the login screen, then make new recovery codes in Settings, which \
+             ends theirs, and check your authenticator app there.",
         ),
         Notice::RecoveryCodesRemoved => (
             format!("The recovery codes of your {PRODUCT} account were removed"),

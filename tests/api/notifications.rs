@@ -71,16 +71,36 @@ async fn adding_an_authenticator_and_removing_a_second_factor_are_told_each_time
     let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "Two-factor authentication was turned on for your ory-spa account");
     app.enrol_recovery_codes(&ada.token).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
+    assert_eq!(notice.subject, "New recovery codes were made for your ory-spa account");
+    assert!(notice.text.contains("any older ones no longer work"), "{}", notice.text);
+    let codes = app.enrol_recovery_codes(&ada.token).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 3).await;
+    assert_eq!(notice.subject, "New recovery codes were made for your ory-spa account", "each new set is told");
+    assert!(codes.iter().all(|code| !notice.text.contains(code.as_str())), "no code in the notice: {}", notice.text);
 
     let remove = |what: &'static str| {
         app.call(Method::DELETE, &format!("/api/account/second-factor/{what}"), Some(&ada.token), None)
     };
     assert_eq!(remove("totp").await.status(), 204);
-    let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 4).await;
     assert_eq!(notice.subject, "Two-factor authentication was turned off on your ory-spa account");
     assert_eq!(remove("recovery-codes").await.status(), 204);
-    let notice = app.mailbox.wait_for_notice(&ada.email, 3).await;
+    let notice = app.mailbox.wait_for_notice(&ada.email, 5).await;
     assert_eq!(notice.subject, "The recovery codes of your ory-spa account were removed");
+    let kinds: Vec<String> =
+        activity(&app, &ada.token).await.iter().map(|e| e["kind"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "recovery_codes_removed",
+            "authenticator_removed",
+            "recovery_codes_created",
+            "recovery_codes_created",
+            "authenticator_added",
+            "registered"
+        ]
+    );
 }
 
 #[tokio::test]
@@ -397,7 +417,7 @@ async fn without_notices_devices_still_count_and_an_older_accounts_first_device_
     let settings: serde_json::Value = settings.json().await.unwrap();
     assert_eq!(settings["enabled"], true);
     assert_eq!(settings["events"][0], "new_sign_in", "{settings}");
-    assert_eq!(settings["events"].as_array().unwrap().len(), 7, "{settings}");
+    assert_eq!(settings["events"].as_array().unwrap().len(), 8, "{settings}");
 }
 
 async fn activity(app: &TestApp, token: &str) -> Vec<serde_json::Value> {

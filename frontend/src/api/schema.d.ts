@@ -837,7 +837,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_removed";
+        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed";
         AddMember: {
             /** @example grace@example.com */
             email: string;
@@ -1118,7 +1118,7 @@ export interface components {
          * @description What a person is told of by mail, by name.
          * @enum {string}
          */
-        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_removed" | "account_deleted";
+        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "account_deleted";
         PasswordChange: {
             /**
              * Format: password

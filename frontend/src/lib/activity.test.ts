@@ -12,6 +12,7 @@ describe('activityLabel', () => {
       ['email_changed', 'Email address changed'],
       ['authenticator_added', 'Authenticator app set up'],
       ['authenticator_removed', 'Authenticator app removed'],
+      ['recovery_codes_created', 'New recovery codes made'],
       ['recovery_codes_removed', 'Recovery codes removed'],
     ];
     for (const [kind, label] of kinds) expect(activityLabel(kind)).toBe(label);

@@ -10,6 +10,7 @@ const LABELS: Readonly<Record<ActivityKind, string>> = {
   email_changed: 'Email address changed',
   authenticator_added: 'Authenticator app set up',
   authenticator_removed: 'Authenticator app removed',
+  recovery_codes_created: 'New recovery codes made',
   recovery_codes_removed: 'Recovery codes removed',
 };
 

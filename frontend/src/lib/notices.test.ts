@@ -11,6 +11,7 @@ describe('noticeSentence', () => {
       ['email_changed', 'your email address is changed (we write to the old address)'],
       ['authenticator_added', 'an authenticator app is set up'],
       ['authenticator_removed', 'the authenticator app is removed'],
+      ['recovery_codes_created', 'new recovery codes are made'],
       ['recovery_codes_removed', 'your recovery codes are removed'],
       ['account_deleted', 'your account is deleted'],
     ];
