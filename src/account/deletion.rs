@@ -42,6 +42,9 @@ use crate::{
 /// chunk keeps a request body bounded for a person reached by many shares.
 const DELETES_PER_PATCH: usize = 500;
 
+/// Owned groups or documents deleted at once by a purge.
+const PURGE_CONCURRENCY: usize = 4;
+
 #[derive(Debug, thiserror::Error)]
 pub enum DeletionError {
     #[error(transparent)]
@@ -109,16 +112,12 @@ async fn withdraw(db: &DatabaseConnection, user: UserId, read_at: i64) -> Result
 /// Step 3: everything the person owns, and every grant that names them.
 pub async fn purge(db: &DatabaseConnection, authz: &Authorizer, user: UserId) -> Result<(), StoreError> {
     let person = Principal::User(user);
-    for (group, relation) in authz.held_by::<GroupId>(person).await? {
-        if relation == GroupRelation::Owners {
-            gone_is_fine(groups::store::delete(db, authz, GroupId(group)).await)?;
-        }
-    }
-    for (document, relation) in authz.held_by::<DocumentId>(person).await? {
-        if relation == DocumentRelation::Owners {
-            gone_is_fine(documents::store::delete(db, authz, DocumentId(document)).await)?;
-        }
-    }
+    let groups = authz.held_by::<GroupId>(person).await?.into_iter();
+    let owned = groups.filter(|(_, relation)| *relation == GroupRelation::Owners);
+    at_once(owned.map(|(group, _)| groups::store::delete(db, authz, GroupId(group)))).await?;
+    let documents = authz.held_by::<DocumentId>(person).await?.into_iter();
+    let owned = documents.filter(|(_, relation)| *relation == DocumentRelation::Owners);
+    at_once(owned.map(|(document, _)| documents::store::delete(db, authz, DocumentId(document)))).await?;
     let grants = authz.grants_to_forget(person, &[DocumentId::NAMESPACE, GroupId::NAMESPACE, App::NAMESPACE]).await?;
     for chunk in grants.chunks(DELETES_PER_PATCH) {
         authz.apply(chunk).await?;
@@ -126,6 +125,20 @@ pub async fn purge(db: &DatabaseConnection, authz: &Authorizer, user: UserId) ->
     crate::notify::devices::forget(db, user.0).await?;
     crate::notify::activity::forget(db, user.0).await?;
     Ok(())
+}
+
+/// Runs `deletes` (each its own ordered sequence, on its own object) a few at a
+/// time: a person may own thousands, and one after the other each waits on its
+/// own Keto round trip. Every delete runs even when one fails; the first error
+/// is returned, and the reconciler's purge tries again.
+async fn at_once<F>(deletes: impl Iterator<Item = F>) -> Result<(), StoreError>
+where
+    F: std::future::Future<Output = Result<(), StoreError>>,
+{
+    use futures_util::StreamExt;
+    let results: Vec<Result<(), StoreError>> =
+        futures_util::stream::iter(deletes).buffer_unordered(PURGE_CONCURRENCY).map(gone_is_fine).collect().await;
+    results.into_iter().collect()
 }
 
 /// A row that is not `active` is being created or deleted by another request;
