@@ -228,6 +228,14 @@ sleep 10
 echo "idle again, 10 s after they closed:          $(rss "$STACK_BACKEND_PID") MiB"
 
 echo
+echo "account deletion (DELETE /api/account by the reader of $large documents; the purge runs after the answer)"
+hr
+read -r owned_documents owned_groups naming answer_ms purge_s < <(node scripts/bench/deletion.mjs "$STACK_URL" \
+  "$STACK_KETO_READ_URL" "$large_token" "$password")
+echo "owned: $owned_documents documents, $owned_groups groups; tuples naming the person in Keto: $naming"
+echo "answered (204) in $answer_ms ms; the purge finished (no tuple names them) ${purge_s} s after the request"
+
+echo
 echo "targets"
 hr
 verdict() { if awk "BEGIN {exit !($1)}"; then echo met; else echo "NOT met"; fi; }
