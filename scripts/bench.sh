@@ -72,6 +72,8 @@ echo "seeded through the API: readers of $small and $large documents (a third ow
   "a third shared with their group) in $(($(ms_since "$seeding") / 1000)) s"
 small_token=$(json .token <<< "${readers[0]}")
 large_token=$(json .token <<< "${readers[1]}")
+large_sharer=$(json .sharer <<< "${readers[1]}")
+large_group=$(json .group <<< "${readers[1]}")
 
 # One wrk row: name, ratio base (req/s or "-"), wrk arguments…
 # Prints req/s, latency, non-2xx, the ratio, and Kratos and Keto calls per request
@@ -234,6 +236,33 @@ read -r owned_documents owned_groups naming answer_ms purge_s < <(node scripts/b
   "$STACK_KETO_READ_URL" "$large_token" "$password")
 echo "owned: $owned_documents documents, $owned_groups groups; tuples naming the person in Keto: $naming"
 echo "answered (204) in $answer_ms ms; the purge finished (no tuple names them) ${purge_s} s after the request"
+
+echo
+echo "group deletion (DELETE /api/groups/{id} by its owner; the group the reader of $large documents was in)"
+hr
+# Tuples Keto holds on documents for the group's members, every page counted.
+group_shares() {
+  node -e '
+    const [keto, group] = process.argv.slice(1);
+    (async () => {
+      let count = 0, page = "";
+      do {
+        const query = new URLSearchParams({ namespace: "Document", "subject_set.namespace": "Group",
+          "subject_set.object": group, "subject_set.relation": "members", page_size: "1000",
+          ...(page ? { page_token: page } : {}) });
+        const body = await (await fetch(`${keto}/relation-tuples?${query}`)).json();
+        count += body.relation_tuples.length;
+        page = body.next_page_token;
+      } while (page);
+      console.log(count);
+    })();' "$STACK_KETO_READ_URL" "$large_group"
+}
+before=$(group_shares)
+started=$(date +%s%N)
+status=$(curl -sS -o /dev/null -w '%{http_code}' -X DELETE -H "authorization: Bearer $large_sharer" \
+  "$STACK_URL/api/groups/$large_group")
+group_ms=$(ms_since "$started")
+echo "shares to the group in Keto: $before before; answered $status in $group_ms ms; $(group_shares) after"
 
 echo
 echo "targets"

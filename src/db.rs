@@ -168,6 +168,35 @@ where
     Ok(())
 }
 
+/// The delete sequence for an object whose tuples take Keto more than one call:
+/// as `delete` while `first` fails (the row is `active` again, nothing
+/// changed), but once `first` is done the deletion rolls forward, because Keto
+/// has lost part of the object. If `rest` fails, the row stays `deleting`
+/// (invisible to the API) and `Ok` is returned: the reconciler finishes it.
+pub async fn delete_in_steps<E, F, G>(
+    db: &DatabaseConnection,
+    id: uuid::Uuid,
+    first: F,
+    rest: G,
+) -> Result<(), StoreError>
+where
+    E: Stateful,
+    F: Future<Output = Result<(), StoreError>>,
+    G: Future<Output = Result<(), StoreError>>,
+{
+    set_state::<E>(db, id, RowState::Active, RowState::Deleting).await?;
+    if let Err(error) = first.await {
+        let _ = set_state::<E>(db, id, RowState::Deleting, RowState::Active).await;
+        return Err(error);
+    }
+    if let Err(error) = rest.await {
+        tracing::warn!(%error, %id, "a deletion stopped half-way in Keto; the reconciler will finish it");
+        return Ok(());
+    }
+    E::delete_many().filter(E::ID.eq(id)).exec(db).await?;
+    Ok(())
+}
+
 type ModelOf<A> = <<A as ActiveModelTrait>::Entity as EntityTrait>::Model;
 
 /// Rows left `pending` or `deleting` for longer than `grace`: writes a crash interrupted.

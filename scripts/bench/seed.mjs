@@ -2,7 +2,8 @@
 // their own, a third shared with them directly, a third shared with a group they
 // belong to. Everything goes through the API, as a client would write it.
 //   node scripts/bench/seed.mjs BASE_URL COUNT...   → one JSON line per count:
-//   {"count":…, "token":…, "document":…}
+//   {"count":…, "token":…, "document":…, "sharer":…, "group":…} (the reader's token and
+//   a document they own; the sharer's token and the group they share a third with)
 const [base, ...counts] = process.argv.slice(2);
 const CONCURRENCY = 8;
 const PASSWORD = "a quiet evening walk 42";
@@ -71,5 +72,5 @@ for (const count of counts.map(Number)) {
   });
   const page = await api("/api/documents?per_page=1", { token: reader.token });
   if (page.total !== count) throw new Error(`the reader sees ${page.total} documents, not ${count}`);
-  console.log(JSON.stringify({ count, token: reader.token, document: last }));
+  console.log(JSON.stringify({ count, token: reader.token, document: last, sharer: sharer.token, group: group.id }));
 }

@@ -36,7 +36,10 @@ use crate::{
     db::RowState,
     documents::DocumentId,
     groups::{GroupId, GroupRelation},
-    ory::{RelationTuple, Subject, keto::TupleChange},
+    ory::{
+        RelationTuple, Subject,
+        keto::{Matching, TupleChange},
+    },
 };
 
 pub mod entity {
@@ -197,6 +200,20 @@ fn split(changes: &[TupleChange]) -> (Vec<Key>, Vec<Key>) {
     (inserts, deletes)
 }
 
+/// The rows of `namespace` that `matching` selects; `None` when it names
+/// something the index does not mirror (an object or subject that is not an id).
+fn select(namespace: &str, matching: &Matching<'_>) -> Option<Condition> {
+    let namespace = C::Namespace.eq(namespace);
+    Some(match matching {
+        Matching::Object(object) => Condition::all().add(namespace).add(C::Object.eq(object.parse::<Uuid>().ok()?)),
+        Matching::Subject(Subject::Set { namespace: subject_namespace, object, relation }) => Condition::all()
+            .add(namespace)
+            .add(C::SubjectNamespace.eq(subject_namespace.as_str()))
+            .add(C::SubjectObject.eq(object.parse::<Uuid>().ok()?))
+            .add(C::SubjectRelation.eq(relation.as_str())),
+    })
+}
+
 /// What `count_reached` remembers a count under: the namespace, and each
 /// principal with its generation when it was counted.
 type CountKey = (&'static str, Vec<(Principal, i64)>);
@@ -312,42 +329,24 @@ impl AccessIndex {
         txn.commit().await
     }
 
-    /// Every row naming `namespace:object`, as tuples (for a deletion that must
-    /// also reach rows Keto no longer has).
-    pub async fn tuples_on(&self, namespace: &str, object: &str) -> Result<Vec<RelationTuple>, DbErr> {
-        let Ok(object) = object.parse::<Uuid>() else { return Ok(Vec::new()) };
-        let rows = Rows::find().filter(C::Namespace.eq(namespace)).filter(C::Object.eq(object)).all(&self.db).await?;
-        Ok(rows.iter().map(|row| Key::from_row(row).tuple()).collect())
+    /// Step 1 of forgetting what `matching` selects (every row on an object, or
+    /// every row naming a subject): its `active` rows `deleting`. A `pending`
+    /// row belongs to an insert still under way, which settles it; whatever
+    /// Keto ends with, the index can then only hold a row too many.
+    pub async fn prepare_forget(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), DbErr> {
+        self.set_state(namespace, matching, RowState::Active, RowState::Deleting).await
     }
 
-    /// Every row of `namespace` whose subject is `subject`, as tuples.
-    pub async fn tuples_naming(&self, namespace: &str, subject: &Subject) -> Result<Vec<RelationTuple>, DbErr> {
-        let Subject::Set { namespace: subject_namespace, object, relation } = subject;
-        let Ok(object) = object.parse::<Uuid>() else { return Ok(Vec::new()) };
-        let rows = Rows::find()
-            .filter(C::Namespace.eq(namespace))
-            .filter(C::SubjectNamespace.eq(subject_namespace.as_str()))
-            .filter(C::SubjectObject.eq(object))
-            .filter(C::SubjectRelation.eq(relation.as_str()))
-            .all(&self.db)
-            .await?;
-        Ok(rows.iter().map(|row| Key::from_row(row).tuple()).collect())
+    /// Keto refused to forget: the rows are `active` again.
+    pub async fn undo_forget(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), DbErr> {
+        self.set_state(namespace, matching, RowState::Deleting, RowState::Active).await
     }
 
-    /// Step 1 of forgetting an object: all its rows `deleting`.
-    pub async fn prepare_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
-        self.set_object_state(namespace, object, RowState::Deleting).await
-    }
-
-    /// Keto refused to forget: the object's rows are `active` again.
-    pub async fn undo_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
-        self.set_object_state(namespace, object, RowState::Active).await
-    }
-
-    /// Step 3 of forgetting an object: its rows are removed.
-    pub async fn confirm_forget(&self, namespace: &str, object: &str) -> Result<(), DbErr> {
+    /// Step 3 of forgetting: the `deleting` rows are removed.
+    pub async fn confirm_forget(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), DbErr> {
         use self::generation::{Column as G, Entity as Generations};
-        let Ok(object) = object.parse::<Uuid>() else { return Ok(()) };
+        let Some(selected) = select(namespace, matching) else { return Ok(()) };
+        let selected = selected.add(C::State.eq(RowState::Deleting));
         let subject = [C::SubjectObject, C::SubjectNamespace, C::SubjectRelation];
         // The subjects are read and bumped by one statement, the transaction's
         // first: on SQLite it takes the write lock before reading (a read first
@@ -358,8 +357,7 @@ impl AccessIndex {
             .columns(subject)
             .expr(Expr::val(1i64))
             .from(Rows)
-            .and_where(Expr::col(C::Namespace).eq(namespace))
-            .and_where(Expr::col(C::Object).eq(object))
+            .cond_where(selected.clone())
             .order_by_columns(subject.map(|column| (column, Order::Asc)))
             .to_owned();
         let bump = Query::insert()
@@ -375,17 +373,23 @@ impl AccessIndex {
             .to_owned();
         let txn = self.db.begin().await?;
         txn.execute(&bump).await?;
-        Rows::delete_many().filter(C::Namespace.eq(namespace)).filter(C::Object.eq(object)).exec(&txn).await?;
+        Rows::delete_many().filter(selected).exec(&txn).await?;
         txn.commit().await
     }
 
-    async fn set_object_state(&self, namespace: &str, object: &str, state: RowState) -> Result<(), DbErr> {
-        let Ok(object) = object.parse::<Uuid>() else { return Ok(()) };
+    async fn set_state(
+        &self,
+        namespace: &str,
+        matching: &Matching<'_>,
+        from: RowState,
+        to: RowState,
+    ) -> Result<(), DbErr> {
+        let Some(selected) = select(namespace, matching) else { return Ok(()) };
         Rows::update_many()
-            .col_expr(C::State, Expr::value(state))
+            .col_expr(C::State, Expr::value(to))
             .col_expr(C::UpdatedAt, Expr::value(Utc::now()))
-            .filter(C::Namespace.eq(namespace))
-            .filter(C::Object.eq(object))
+            .filter(selected)
+            .filter(C::State.eq(from))
             .exec(&self.db)
             .await?;
         Ok(())

@@ -20,7 +20,10 @@ use crate::{
     auth::UserId,
     db::StoreError,
     groups::{GroupId, GroupRelation},
-    ory::{Keto, OryError, RelationTuple, Subject, keto::TupleChange},
+    ory::{
+        Keto, OryError, RelationTuple, Subject,
+        keto::{Matching, TupleChange},
+    },
 };
 
 /// A relation (writable) or a permit (checkable) name of a namespace.
@@ -240,46 +243,6 @@ impl Authorizer {
         Ok(tuples.iter().filter_map(|t| Some((t.object.parse().ok()?, R::Relation::parse(&t.relation)?))).collect())
     }
 
-    /// Every tuple naming `namespace:object`, and every tuple whose subject is
-    /// `principal` in `subject_namespace`, as delete changes (for one atomic
-    /// patch): what Keto holds, and what the index holds that Keto may not.
-    pub async fn tuples_to_forget(
-        &self,
-        namespace: &'static str,
-        object: &str,
-        principal: Option<(&'static str, Principal)>,
-    ) -> Result<Vec<TupleChange>, StoreError> {
-        let mut tuples = self.keto.list(namespace, Some(object), None).await?;
-        tuples.extend(self.index.tuples_on(namespace, object).await?);
-        if let Some((subject_namespace, principal)) = principal {
-            let subject = principal.into();
-            tuples.extend(self.keto.list(subject_namespace, None, Some(&subject)).await?);
-            tuples.extend(self.index.tuples_naming(subject_namespace, &subject).await?);
-        }
-        let mut seen = std::collections::HashSet::new();
-        tuples.retain(|tuple| seen.insert(tuple.clone()));
-        Ok(tuples.into_iter().map(TupleChange::Delete).collect())
-    }
-
-    /// Every tuple whose subject is `principal`, in each of `namespaces`, as
-    /// delete changes (for one atomic patch): what Keto holds, and what the
-    /// index holds that Keto may not.
-    pub async fn grants_to_forget(
-        &self,
-        principal: Principal,
-        namespaces: &[&'static str],
-    ) -> Result<Vec<TupleChange>, StoreError> {
-        let subject = principal.into();
-        let mut tuples = Vec::new();
-        for namespace in namespaces {
-            tuples.extend(self.keto.list(namespace, None, Some(&subject)).await?);
-            tuples.extend(self.index.tuples_naming(namespace, &subject).await?);
-        }
-        let mut seen = std::collections::HashSet::new();
-        tuples.retain(|tuple| seen.insert(tuple.clone()));
-        Ok(tuples.into_iter().map(TupleChange::Delete).collect())
-    }
-
     /// Applies inserts and deletes in one Keto transaction, with the index
     /// written before and after it (see `index`).
     pub async fn apply(&self, changes: &[TupleChange]) -> Result<(), StoreError> {
@@ -288,15 +251,27 @@ impl Authorizer {
 
     /// Removes every tuple on `resource` (idempotent), and its index rows.
     pub async fn forget<R: Resource>(&self, resource: &R) -> Result<(), StoreError> {
-        let object = resource.object_id();
-        self.index.prepare_forget(R::NAMESPACE, &object).await?;
-        if let Err(error) = self.keto.delete_object(R::NAMESPACE, &object).await {
-            if let Err(undo) = self.index.undo_forget(R::NAMESPACE, &object).await {
+        self.forget_matching(R::NAMESPACE, &Matching::Object(&resource.object_id())).await
+    }
+
+    /// Removes every tuple of `namespace` that grants something to `principal`
+    /// (idempotent), and their index rows: one Keto statement, however many
+    /// documents were shared with a group or a person.
+    pub async fn forget_grants_to(&self, namespace: &'static str, principal: Principal) -> Result<(), StoreError> {
+        self.forget_matching(namespace, &Matching::Subject(&principal.into())).await
+    }
+
+    /// The ordered index-and-Keto write of a delete by query: the index rows
+    /// `deleting`, then Keto, then the rows removed; restored if Keto refuses.
+    async fn forget_matching(&self, namespace: &'static str, matching: &Matching<'_>) -> Result<(), StoreError> {
+        self.index.prepare_forget(namespace, matching).await?;
+        if let Err(error) = self.keto.delete_matching(namespace, matching).await {
+            if let Err(undo) = self.index.undo_forget(namespace, matching).await {
                 tracing::warn!(error = %undo, "could not restore index rows; the reconciler will");
             }
             return Err(error.into());
         }
-        self.index.confirm_forget(R::NAMESPACE, &object).await?;
+        self.index.confirm_forget(namespace, matching).await?;
         Ok(())
     }
 

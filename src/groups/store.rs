@@ -67,21 +67,24 @@ pub async fn find_many(db: &DatabaseConnection, ids: &[GroupId]) -> Result<Vec<e
         .await?)
 }
 
+/// Every share to the group's members goes first, then the group's own tuples:
+/// two Keto deletes by query, not one patch, because a patch's deletes cost
+/// Keto milliseconds a tuple and a group shared on 3,333 documents outlasted
+/// the Ory timeout on every try. After the first, the deletion rolls forward
+/// (`db::delete_in_steps`): the members have lost the shares, so the group
+/// cannot come back as it was. Either step only takes access away.
 pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: GroupId) -> Result<(), StoreError> {
-    db::delete::<Groups, _>(db, id.0, forget(authz, id)).await
+    db::delete_in_steps::<Groups, _, _>(db, id.0, forget_shares(authz, id), authz.forget(&id)).await
 }
 
-/// The group's own tuples and every share to its members, in one patch.
+async fn forget_shares(authz: &Authorizer, id: GroupId) -> Result<(), StoreError> {
+    authz.forget_grants_to(DocumentId::NAMESPACE, Principal::GroupMembers(id)).await
+}
+
+/// Both steps of `delete`, for the reconciler.
 async fn forget(authz: &Authorizer, id: GroupId) -> Result<(), StoreError> {
-    let changes = authz
-        .tuples_to_forget(
-            GroupId::NAMESPACE,
-            &id.object_id(),
-            Some((DocumentId::NAMESPACE, Principal::GroupMembers(id))),
-        )
-        .await?;
-    authz.apply(&changes).await?;
-    Ok(())
+    forget_shares(authz, id).await?;
+    authz.forget(&id).await
 }
 
 pub async fn reconcile(

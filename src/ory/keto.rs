@@ -117,6 +117,24 @@ struct WireTupleList {
     next_page_token: String,
 }
 
+/// Which tuples of a namespace [`Keto::delete_matching`] removes. There is
+/// deliberately no way to say "all of them".
+#[derive(Debug, Clone, Copy)]
+pub enum Matching<'a> {
+    /// Every tuple on this object.
+    Object(&'a str),
+    /// Every tuple granting something to this subject.
+    Subject(&'a Subject),
+}
+
+fn append_subject(query: &mut url::form_urlencoded::Serializer<'_, url::UrlQuery<'_>>, subject: &Subject) {
+    let Subject::Set { namespace, object, relation } = subject;
+    query
+        .append_pair("subject_set.namespace", namespace)
+        .append_pair("subject_set.object", object)
+        .append_pair("subject_set.relation", relation);
+}
+
 /// A change to apply atomically with [`Keto::patch`].
 #[derive(Debug, Clone)]
 pub enum TupleChange {
@@ -208,10 +226,22 @@ impl Keto {
         KETO.expect(&response, StatusCode::NO_CONTENT, "patch")
     }
 
-    /// Deletes every tuple whose object is `namespace:object` (idempotent).
-    pub async fn delete_object(&self, namespace: &str, object: &str) -> Result<(), OryError> {
+    /// Deletes every tuple of `namespace` that `matching` selects, in one
+    /// statement (idempotent). Far cheaper than a patch of the same deletes:
+    /// Keto v0.14.0 runs a patch's deletes as one `OR` chain per few tuples,
+    /// which took 6 to 10 ms a tuple on SQLite with ten thousand stored.
+    pub async fn delete_matching(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), OryError> {
         let mut url = self.write.join("admin/relation-tuples").expect("static path");
-        url.query_pairs_mut().append_pair("namespace", namespace).append_pair("object", object);
+        {
+            let mut query = url.query_pairs_mut();
+            query.append_pair("namespace", namespace);
+            match matching {
+                Matching::Object(object) => {
+                    query.append_pair("object", object);
+                }
+                Matching::Subject(subject) => append_subject(&mut query, subject),
+            }
+        }
         let response = KETO.send(self.http.delete(url), "delete").await?;
         KETO.expect(&response, StatusCode::NO_CONTENT, "delete")
     }
@@ -233,11 +263,8 @@ impl Keto {
                 if let Some(object) = object {
                     query.append_pair("object", object);
                 }
-                if let Some(Subject::Set { namespace, object, relation }) = subject {
-                    query
-                        .append_pair("subject_set.namespace", namespace)
-                        .append_pair("subject_set.object", object)
-                        .append_pair("subject_set.relation", relation);
+                if let Some(subject) = subject {
+                    append_subject(&mut query, subject);
                 }
                 if !page_token.is_empty() {
                     query.append_pair("page_token", &page_token);

@@ -140,6 +140,66 @@ async fn groups_survive_keto_write_failures_whole() {
     assert_eq!(tuples_on(ory, "Group", &group).await.len(), 3, "owner, member, and owners-are-members");
 }
 
+/// A group goes in two Keto deletes (the shares to its members, then its own
+/// tuples). Once the first is done the deletion rolls forward: stopped there, it
+/// answers as done, the group is gone from the API, and the reconciler finishes.
+#[tokio::test]
+async fn a_group_deletion_keto_stops_half_way_rolls_forward() {
+    let app = crate::helpers::spawn_app().await;
+    let ory = OryStack::shared();
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let group = app.create_group(&ada, "Half", &[&grace]).await;
+    let shared = app.create_document(&ada, "Via Half").await;
+    app.share(&ada, &shared, json!({ "group_id": group, "role": "viewer" })).await;
+    assert_eq!(app.titles(&grace).await, ["Via Half"]);
+
+    // Keto's write API behind the proxy, one connection a request, so that the
+    // proxy can let the first delete through and fail the second.
+    let proxy = FaultProxy::start(ory.keto_write).await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let keto = ory::Keto::new(http, ory.keto_read_url().parse().unwrap(), proxy.url().parse().unwrap());
+    let db = database(&app).await;
+    let group_id = groups::GroupId(group.parse().unwrap());
+    proxy.fail_after(1);
+    groups::store::delete(&db, &Authorizer::new(keto, db.clone()), group_id)
+        .await
+        .expect("done, as far as anyone sees");
+
+    let row = groups::entity::Entity::find_by_id(group_id.0).one(&db).await.unwrap().expect("kept for the reconciler");
+    assert_eq!(row.state, RowState::Deleting);
+    assert_eq!(app.call(Method::GET, &format!("/api/groups/{group}"), Some(&ada.token), None).await.status(), 404);
+    assert!(app.titles(&grace).await.is_empty(), "the share to the group went first");
+    assert_eq!(tuples_on(ory, "Document", &shared).await.len(), 1, "the owner's tuple is left");
+    assert_eq!(tuples_on(ory, "Group", &group).await.len(), 3, "the second delete did not reach Keto");
+    assert_eq!(index_rows(&db, &group).await, (3, 0), "the index follows Keto");
+
+    let authz = Authorizer::new(ory.keto(), db.clone());
+    let repaired =
+        ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap();
+    assert_eq!(repaired, 1);
+    assert!(tuples_on(ory, "Group", &group).await.is_empty());
+    assert!(groups::entity::Entity::find_by_id(group_id.0).one(&db).await.unwrap().is_none());
+    assert_eq!(index_rows(&db, &group).await, (0, 0));
+    let memberships: Value = app.call(Method::GET, "/api/groups", Some(&grace.token), None).await.json().await.unwrap();
+    assert_eq!(memberships["items"].as_array().map(Vec::len), Some(0), "{memberships}");
+}
+
+/// Access index rows on `object`, and on documents naming it as the subject.
+async fn index_rows(db: &DatabaseConnection, object: &str) -> (u64, u64) {
+    use ory_spa::authz::index::entity::{Column, Entity};
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let object: uuid::Uuid = object.parse().unwrap();
+    let on = Entity::find().filter(Column::Object.eq(object)).count(db).await.unwrap();
+    let naming = Entity::find()
+        .filter(Column::Namespace.eq("Document"))
+        .filter(Column::SubjectObject.eq(object))
+        .count(db)
+        .await
+        .unwrap();
+    (on, naming)
+}
+
 #[tokio::test]
 async fn the_reconciler_repairs_what_a_crash_left_between_steps() {
     let app = crate::helpers::spawn_app().await;

@@ -118,7 +118,8 @@ export interface paths {
          * @description A notice says what happened to your account, when, and from which device, so
          *     that you hear of a change you did not make: a sign-in from a browser or
          *     network your account has not used before, a new password or address, a
-         *     second factor added or removed, the account deleted.
+         *     second factor added or removed, new recovery codes made or the old ones
+         *     removed, the account deleted.
          */
         get: operations["getSecurityNotices"];
         put?: never;

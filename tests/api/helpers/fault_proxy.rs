@@ -6,7 +6,7 @@
 
 use std::sync::{
     Arc,
-    atomic::{AtomicBool, Ordering},
+    atomic::{AtomicBool, AtomicI64, Ordering},
 };
 
 use tokio::{
@@ -18,6 +18,8 @@ use tokio::{
 pub struct FaultProxy {
     pub port: u16,
     failing: Arc<AtomicBool>,
+    /// Connections still let through before every one fails; negative: no limit.
+    passes: Arc<AtomicI64>,
     changed: watch::Sender<bool>,
 }
 
@@ -27,14 +29,20 @@ impl FaultProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let failing = Arc::new(AtomicBool::new(false));
+        let passes = Arc::new(AtomicI64::new(-1));
         let (changed, _) = watch::channel(false);
-        let (flag, notify) = (failing.clone(), changed.clone());
+        let (flag, left, notify) = (failing.clone(), passes.clone(), changed.clone());
         tokio::spawn(async move {
             loop {
                 let Ok((mut client, _)) = listener.accept().await else {
                     return;
                 };
-                if flag.load(Ordering::SeqCst) {
+                let pass = !flag.load(Ordering::SeqCst)
+                    && match left.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n > 0).then(|| n - 1)) {
+                        Ok(_) => true,
+                        Err(n) => n < 0,
+                    };
+                if !pass {
                     let _ = client
                         .write_all(
                             b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
@@ -56,7 +64,7 @@ impl FaultProxy {
                 });
             }
         });
-        FaultProxy { port, failing, changed }
+        FaultProxy { port, failing, passes, changed }
     }
 
     pub fn url(&self) -> String {
@@ -64,7 +72,16 @@ impl FaultProxy {
     }
 
     pub fn fail(&self, failing: bool) {
+        self.passes.store(-1, Ordering::SeqCst);
         self.failing.store(failing, Ordering::SeqCst);
         let _ = self.changed.send(failing);
+    }
+
+    /// Lets the next `connections` through, then fails every one after them
+    /// (until `fail(false)`). Counts connections, not requests: the client
+    /// must not reuse them.
+    pub fn fail_after(&self, connections: i64) {
+        self.failing.store(false, Ordering::SeqCst);
+        self.passes.store(connections, Ordering::SeqCst);
     }
 }
