@@ -233,6 +233,7 @@ APP_KETO_WRITE_URL="$keto_write/" \
 APP_DATABASE_URL="sqlite://$state/backend.sqlite?mode=rwc" \
 APP_SPA_DIR="$spa_dir" \
 APP_SOCIAL_RETURN_URLS="$backend/auth/social/return" \
+APP_SPA_URL="$backend/" \
 APP_CORS_ALLOWED_ORIGINS="${APP_CORS_ALLOWED_ORIGINS:-http://localhost:5173,http://127.0.0.1:5173}" \
 APP_SESSION_COOKIE_SECURE="${APP_SESSION_COOKIE_SECURE:-false}" \
 APP_SMTP_URL="smtp://127.0.0.1:$mailpit_smtp_port" \

@@ -29,7 +29,7 @@ TEST_SESSION_CACHE_TTL_MS=0 \
 step "cargo test: the tests of what the backend keeps in its database, again on PostgreSQL"
 postgres=$(bash scripts/postgres.sh)
 TEST_POSTGRES_URL=$postgres cargo test --locked --test api -- documents:: groups:: matrix:: consistency:: social:: throttling:: \
-  account_deletion:: notifications:: second_factor::a_totp_code_signs_in_once
+  account_deletion:: notifications:: email_restore:: second_factor::a_totp_code_signs_in_once
 
 step "cargo test: two replicas on PostgreSQL behind HAProxy"
 if ! command -v haproxy > /dev/null && [[ ! -x /usr/sbin/haproxy ]]; then

@@ -55,6 +55,8 @@ pub struct Settings {
     /// The least time a refused login takes (`auth::FailedLoginFloor`). Zero: no floor.
     pub failed_login_min: Duration,
     pub mail: MailSettings,
+    /// Where people open the SPA, for links in mails (`account::SpaUrl`).
+    pub spa_url: crate::account::SpaUrl,
 }
 
 /// Security notices by mail (`notify`).
@@ -236,6 +238,8 @@ impl Settings {
                     v.parse::<lettre::message::Mailbox>().map_err(|e| format!("expected `Name <address>`: {e}"))
                 })?,
             },
+            // The SPA as `scripts/dev.sh` serves it (the backend serves the build).
+            spa_url: parse(&mut take, "SPA_URL", "http://127.0.0.1:8080/", crate::account::SpaUrl::parse)?,
             // Per account, low enough that guessing a password is hopeless, high
             // enough that a person who mistypes is not locked out; per address,
             // higher, since many people can share one address.

@@ -61,6 +61,19 @@ pub fn sha256_hex(parts: &[&[u8]]) -> String {
     digest.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// 32 random bytes as 64 lower-case hex digits: unguessable, and safe in URLs,
+/// headers and JSON alike. Stored only as `sha256_hex` where it is a secret.
+pub fn random_hex() -> String {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).expect("the operating system's random number generator works");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `value` has the shape `random_hex` makes.
+pub fn is_hex64(value: &str) -> bool {
+    value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// For `sqlite://some/dir/file.sqlite?…`, the directory, so that a fresh checkout works.
 fn sqlite_parent_dir(url: &str) -> Option<&std::path::Path> {
     let path = url.strip_prefix("sqlite://")?.split('?').next()?;

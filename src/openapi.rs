@@ -43,6 +43,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         account::handlers::profile,
         account::handlers::update_profile,
         account::handlers::change_email,
+        account::handlers::restore_email,
         account::handlers::change_password,
         account::handlers::sessions,
         account::handlers::revoke_session,

@@ -130,6 +130,8 @@ fn server(
     let session_cookie = web::Data::new(settings.session_cookie);
     let allowed_origins = web::Data::new(http::AllowedOrigins(settings.cors_allowed_origins.clone()));
     let account_policy = web::Data::new(settings.account);
+    let undo_links =
+        web::Data::new(account::email_restore::UndoLinks::new(db.get_ref().clone(), settings.spa_url.clone()));
     let password_gate = web::Data::new(PasswordGate::new(settings.password_submissions_in_flight));
     let password_policy = web::Data::new(settings.password);
     let failed_login_floor = web::Data::new(auth::FailedLoginFloor(settings.failed_login_min));
@@ -172,6 +174,7 @@ fn server(
             .app_data(sessions.clone())
             .app_data(db.clone())
             .app_data(account_policy.clone())
+            .app_data(undo_links.clone())
             .app_data(password_gate.clone())
             .app_data(password_policy.clone())
             .app_data(failed_login_floor.clone())

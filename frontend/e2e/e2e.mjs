@@ -1012,6 +1012,7 @@ async function main() {
         assertEqual(session.identity.email_verified, true, 'the server says verified');
 
         const old = erin.email;
+        erin.oldEmail = old;
         erin.email = movedTo;
         await logOut(g);
         await logIn(g, erin);
@@ -1031,6 +1032,35 @@ async function main() {
         await g.click('#login button[type=submit]');
         assertEqual(refused, await text(g, '#login-alert'), 'the invalid-credentials message');
         assert(/invalid/i.test(refused), `Kratos' message (got "${refused}")`);
+      } finally {
+        await g.context().close();
+      }
+    });
+
+    await test('the old address undoes the change with its notice\'s link: asked first; every session ends; the old address logs in again', async () => {
+      const g = await newBrowser('G2');
+      try {
+        const token = await logIn(g, erin);
+        const [notice] = await waitForNotices(erin.oldEmail, 'Your ory-spa email address was changed', 1);
+        const noticeText = (await mailpit(`/api/v1/message/${encodeURIComponent(notice.ID)}`)).Text;
+        const link = /(\S+\/restore-email#token=[0-9a-f]{64})/.exec(noticeText)?.[1];
+        assert(link?.startsWith(`${BASE_URL}/restore-email#token=`), `the notice links to this SPA:\n${noticeText}`);
+
+        await g.goto(link);
+        await g.locator('#restore-email-undo button[type=submit]').waitFor();
+        assertEqual(new URL(g.url()).hash, '', 'the secret left the address bar');
+        assertEqual((await api('/api/auth/session', token)).status, 200, 'opening the link changed nothing');
+        await shot(g, 'email-5-undo-asks');
+        await g.click('#restore-email-undo button[type=submit]');
+        assert((await text(g, '#restore-email-done')).includes(erin.oldEmail), 'the page names the address');
+        await shot(g, 'email-6-undone');
+        assertEqual((await api('/api/auth/session', token)).status, 401, 'every session ended, this one too');
+
+        erin.email = erin.oldEmail;
+        const again = await logIn(g, erin);
+        assertEqual(await text(g, '.who-name'), erin.name, 'the old address logs in again');
+        const session = await (await api('/api/auth/session', again)).json();
+        assertEqual(session.identity.email_verified, true, 'and it is verified');
       } finally {
         await g.context().close();
       }

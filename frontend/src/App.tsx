@@ -17,6 +17,7 @@ import { DocumentPage } from './pages/Document';
 import { DocumentsPage, NewDocumentPage } from './pages/Documents';
 import { GroupPage, GroupsPage } from './pages/Groups';
 import { NewPasswordPage, RecoveryPage } from './pages/Recovery';
+import { RestoreEmailPage } from './pages/RestoreEmail';
 import { SecondFactorStep, type SecondFactorChallenge } from './pages/SecondFactor';
 import { SessionsPage } from './pages/Sessions';
 import { SettingsPage } from './pages/Settings';
@@ -286,6 +287,8 @@ function GuestScreen({ route, notice }: { route: Route; notice: string | null })
       return <RecoveryPage />;
     case 'verify':
       return <VerifyPage />;
+    case 'restore-email':
+      return <RestoreEmailPage />;
     case 'login':
       return <LoginPage next={route.next} notice={notice} />;
     case 'social-return':
@@ -349,6 +352,8 @@ function Screen({ route }: { route: Route }) {
       return <GroupPage key={route.id} id={route.id} />;
     case 'verify':
       return <VerifyPage />;
+    case 'restore-email':
+      return <RestoreEmailPage />;
     case 'new-password':
       return <NewPasswordPage />;
     case 'settings':

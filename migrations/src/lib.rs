@@ -21,6 +21,7 @@ mod m20261206_000002_account_deletions;
 mod m20261206_000003_mail_outbox;
 mod m20261207_000001_known_devices;
 mod m20261207_000002_security_activity;
+mod m20261208_000001_email_restores;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000003_mail_outbox::Migration),
             Box::new(m20261207_000001_known_devices::Migration),
             Box::new(m20261207_000002_security_activity::Migration),
+            Box::new(m20261208_000001_email_restores::Migration),
         ]
     }
 }

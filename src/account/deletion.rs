@@ -15,8 +15,9 @@
 //! 3. `purge`: the groups and documents the person owns are deleted (each through
 //!    its own ordered sequence, shares and members with it), then every tuple
 //!    that still names them (shares to them, memberships, `App:home`) in Keto and
-//!    the access index; and the account's security activity and the devices
-//!    remembered for new-sign-in notices. Each part is idempotent.
+//!    the access index; and the account's security activity, the devices
+//!    remembered for new-sign-in notices and its email-change undo links. Each
+//!    part is idempotent.
 //! 4. `reconcile`, once the row is older than every replica's session cache
 //!    (`grace`): steps 2 and 3 again, then the row goes. A session another
 //!    replica had cached may have written for up to that long after step 2; the
@@ -122,6 +123,7 @@ pub async fn purge(db: &DatabaseConnection, authz: &Authorizer, user: UserId) ->
     }
     crate::notify::devices::forget(db, user.0).await?;
     crate::notify::activity::forget(db, user.0).await?;
+    super::email_restore::forget(db, user.0).await?;
     Ok(())
 }
 

@@ -51,6 +51,26 @@ pub struct EmailChanged {
     pub verification: Option<VerificationPending>,
 }
 
+/// The secret of a link that undoes an email change, from its `#token=…`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailRestoreRequest {
+    #[schema(example = "3f5c0e9a…", min_length = 64, max_length = 64, pattern = "^[0-9a-f]{64}$")]
+    pub token: String,
+}
+
+/// The old address is the account's again.
+#[derive(Serialize, ToSchema)]
+pub struct EmailRestored {
+    /// The account's address (its login) again, verified.
+    #[schema(example = "ada@example.org")]
+    pub email: String,
+    /// An authenticator app was set up after the change, and was removed.
+    pub authenticator_removed: bool,
+    /// Recovery codes were made after the change, and were removed.
+    pub recovery_codes_removed: bool,
+}
+
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {

@@ -13,7 +13,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::second_factor::SecondFactorStatus;
+use super::{email_restore, second_factor::SecondFactorStatus};
 use crate::{
     auth::{IdentityView, SessionListItem},
     authz::Authorizer,
@@ -45,6 +45,18 @@ pub struct AccountExport {
     pub known_devices: Vec<KnownDevice>,
     /// Your account's security activity, newest first (`GET /api/account/activity`).
     pub security_activity: Vec<ActivityEvent>,
+    /// Changes of your address that the link mailed to the old one can still
+    /// undo, newest first (the links' secrets are not kept).
+    pub email_undo_links: Vec<EmailUndoLink>,
+}
+
+/// A change of address its undo link can still take back.
+#[derive(Serialize, ToSchema)]
+pub struct EmailUndoLink {
+    pub old_email: String,
+    pub new_email: String,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -83,13 +95,14 @@ pub async fn export(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::ExportsPerAccount, &auth.user.to_string()).await?;
-    let (others, factors, documents, groups, known_devices, security_activity) = tokio::try_join!(
+    let (others, factors, documents, groups, known_devices, security_activity, undo_links) = tokio::try_join!(
         async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
         async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },
         async { documents::store::everything_for(&db, &authz, auth.user).await.map_err(ApiError::from) },
         groups::handlers::summaries_for(&db, &authz, auth.user),
         async { devices::known(&db, auth.user.0).await.map_err(ApiError::from) },
         async { activity::of(&db, auth.user.0).await.map_err(ApiError::from) },
+        async { email_restore::of(&db, auth.user.0).await.map_err(ApiError::from) },
     )?;
     let current = SessionListItem::new(auth.session.summary, true);
     let export = AccountExport {
@@ -115,6 +128,15 @@ pub async fn export(
         groups,
         known_devices,
         security_activity,
+        email_undo_links: undo_links
+            .into_iter()
+            .map(|link| EmailUndoLink {
+                old_email: link.old_email,
+                new_email: link.new_email,
+                created_at: link.created_at,
+                expires_at: link.expires_at,
+            })
+            .collect(),
     };
     tracing::info!(user = %auth.user, documents = export.documents.len(), "exported the account");
     Ok(HttpResponse::Ok()

@@ -1,10 +1,10 @@
-use actix_web::{HttpResponse, delete, get, patch, put, web};
+use actix_web::{HttpResponse, delete, get, patch, post, put, web};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use super::{
-    AccountPolicy, EmailChange, EmailChanged, PasswordChange, PasswordChanged, ProfileUpdate, SessionsRevoked,
-    deletion, domain::PasswordForm,
+    AccountPolicy, EmailChange, EmailChanged, EmailRestoreRequest, EmailRestored, PasswordChange, PasswordChanged,
+    ProfileUpdate, SessionsRevoked, deletion, domain::PasswordForm, email_restore,
 };
 use crate::{
     auth::{EmailAddress, IdentityView, PasswordPolicy, SessionListItem, VerificationPending},
@@ -15,6 +15,7 @@ use crate::{
         activity::{self as security_activity, ActivityEvent},
     },
     ory::{ClientInfo, Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
+    throttle::{Bucket, Throttle},
 };
 
 /// Delete your account.
@@ -185,7 +186,9 @@ pub async fn update_profile(
 ///
 /// The new address is the login identifier at once, and unverified: Kratos mails
 /// it a code, to submit to `POST /api/auth/verification/code` with the
-/// `verification.flow_id` of the answer. The old address receives nothing.
+/// `verification.flow_id` of the answer. The old address is told of the change
+/// (when the server mails notices), with a link that undoes it for seven days
+/// (`POST /api/account/email/restore`).
 ///
 /// Needs a recent login, as a password change does (403
 /// `session_refresh_required`; re-authenticate and send it again). An address
@@ -202,6 +205,7 @@ pub async fn update_profile(
 )]
 #[put("/email")]
 pub async fn change_email(
+    links: web::Data<email_restore::UndoLinks>,
     kratos: web::Data<Kratos>,
     cache: web::Data<SessionCache>,
     notifier: web::Data<Notifier>,
@@ -227,13 +231,66 @@ pub async fn change_email(
     tracing::info!(user = %auth.user, "changed the email address");
     // To the old address, which no longer signs in: if this was not its owner,
     // it is the one place they can still hear of it.
-    if changed.identity.traits.email != auth.session.identity.traits.email {
-        let notice = Notice::EmailChanged { new: &changed.identity.traits.email };
+    let (old, new) = (&auth.session.identity.traits.email, &changed.identity.traits.email);
+    if new != old {
+        // The link is only worth making when the notice carrying it is mailed.
+        let undo = match notifier.is_on() {
+            true => links.make(auth.user.0, old, new).await,
+            false => None,
+        };
+        let notice = Notice::EmailChanged { new, undo: undo.as_deref() };
         notifier.record(&auth.session.identity, notice, &client).await;
     }
     Ok(web::Json(EmailChanged {
         identity: changed.identity.into(),
         verification: changed.verification.map(|v| VerificationPending { flow_id: v.flow_id, email: v.address }),
+    }))
+}
+
+/// Undo a change of your email address, with the link mailed to the old one.
+///
+/// No session: the person asking may have lost every way in. The link's
+/// `#token=…` (64 hex digits) proves they read the old address within seven
+/// days of the change. The old address becomes the account's login again,
+/// verified; every session of the account is signed out; an authenticator app
+/// or recovery codes set up after the change are removed (they are likely the
+/// other person's). Every undo link of the account stops working. Then set a
+/// new password with the recovery flow, which now mails the old address.
+///
+/// Counted with the recovery requests from the same address
+/// (`APP_LIMIT_RECOVERY_PER_ADDRESS`).
+#[utoipa::path(
+    post, path = "/api/account/email/restore", operation_id = "restoreEmail", tag = "account",
+    request_body = EmailRestoreRequest,
+    responses(
+        (status = 200, description = "The old address is back; every session is signed out", body = EmailRestored),
+        (status = 400, description = "The link is not valid (`restore_link_invalid`): used, more than seven days old, ended by another undo, or cut short", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another account uses the old address now (`conflict`); the link still works", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many attempts from this address", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[post("/email/restore")]
+pub async fn restore_email(
+    db: web::Data<DatabaseConnection>,
+    kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
+    throttle: web::Data<Throttle>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
+    body: web::Json<EmailRestoreRequest>,
+) -> Result<web::Json<EmailRestored>, ApiError> {
+    throttle.hit(Bucket::RecoveryPerAddress, &client.address()).await?;
+    let token = email_restore::RestoreToken::parse(&body.token).ok_or(ApiError::RestoreLinkInvalid)?;
+    let restored = email_restore::restore(&db, &kratos, &token).await?;
+    // Kratos revoked the sessions; this replica stops trusting its cached ones
+    // now, the others within their cache's time.
+    cache.refresh_identity(restored.identity);
+    tracing::info!(user = %restored.identity, "undid an email change");
+    notifier.restored(restored.identity, &client).await;
+    Ok(web::Json(EmailRestored {
+        email: restored.email,
+        authenticator_removed: restored.removed.authenticator,
+        recovery_codes_removed: restored.removed.recovery_codes,
     }))
 }
 

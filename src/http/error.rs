@@ -53,6 +53,8 @@ pub enum ApiError {
     AccountExists { messages: Vec<Message>, flow_id: Uuid },
     #[error("the social sign-in failed")]
     SocialSignInFailed { messages: Vec<Message> },
+    #[error("the link to undo an email change is not valid")]
+    RestoreLinkInvalid,
     #[error("unauthenticated: {0}")]
     Unauthenticated(&'static str),
     #[error("forbidden")]
@@ -149,6 +151,11 @@ impl ApiError {
                 S::BAD_REQUEST,
                 C::StateMismatch,
                 "This sign-in was not started here, or it was finished already. Please start again.",
+            ),
+            Self::RestoreLinkInvalid => plain(
+                S::BAD_REQUEST,
+                C::RestoreLinkInvalid,
+                "This link no longer works: it was used, it is more than seven days old, or it was not copied whole.",
             ),
             Self::ExchangeCodeExpired => {
                 plain(S::GONE, C::ExchangeCodeExpired, "The sign-in took too long. Please start again.")
@@ -387,6 +394,22 @@ impl From<crate::account::deletion::DeletionError> for ApiError {
         match error {
             crate::account::deletion::DeletionError::Database(error) => error.into(),
             crate::account::deletion::DeletionError::Kratos(error) => error.into(),
+        }
+    }
+}
+
+impl From<crate::account::email_restore::RestoreError> for ApiError {
+    fn from(error: crate::account::email_restore::RestoreError) -> Self {
+        use crate::account::email_restore::RestoreError;
+        match error {
+            RestoreError::Invalid => ApiError::RestoreLinkInvalid,
+            RestoreError::Taken => ApiError::Conflict(
+                "Another account uses this address now, so it cannot be put back. The link still works if that \
+                 changes; tell the people who run this service."
+                    .into(),
+            ),
+            RestoreError::Database(error) => error.into(),
+            RestoreError::Kratos(error) => error.into(),
         }
     }
 }

@@ -108,6 +108,9 @@ pub enum ProblemCode {
     AccountExists,
     /// Social sign-in: the provider or Kratos refused for another reason; see `messages`.
     SocialSignInFailed,
+    /// The link to undo an email change is not valid: used already, past its
+    /// seven days, ended by another undo, or not copied whole.
+    RestoreLinkInvalid,
     /// No valid session token was presented.
     Unauthenticated,
     /// The session is valid but lacks the permission.
@@ -148,6 +151,7 @@ impl ProblemCode {
             Self::ReturnUrlNotAllowed => "Return URL not allowed",
             Self::StateMismatch => "State mismatch",
             Self::ExchangeCodeExpired => "Exchange code expired",
+            Self::RestoreLinkInvalid => "Restore link invalid",
             Self::SocialSignInCancelled => "Social sign-in cancelled",
             Self::AccountExists => "Account exists",
             Self::SocialSignInFailed => "Social sign-in failed",
@@ -179,6 +183,7 @@ impl ProblemCode {
             Self::ReturnUrlNotAllowed => "return_url_not_allowed",
             Self::StateMismatch => "state_mismatch",
             Self::ExchangeCodeExpired => "exchange_code_expired",
+            Self::RestoreLinkInvalid => "restore_link_invalid",
             Self::SocialSignInCancelled => "social_sign_in_cancelled",
             Self::AccountExists => "account_exists",
             Self::SocialSignInFailed => "social_sign_in_failed",

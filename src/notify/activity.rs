@@ -52,10 +52,12 @@ pub enum ActivityKind {
     AuthenticatorRemoved,
     RecoveryCodesCreated,
     RecoveryCodesRemoved,
+    /// The change of address was undone with the link mailed to the old one.
+    EmailRestored,
 }
 
 impl ActivityKind {
-    const ALL: [ActivityKind; 8] = [
+    const ALL: [ActivityKind; 9] = [
         ActivityKind::Registered,
         ActivityKind::SignedIn,
         ActivityKind::PasswordChanged,
@@ -64,6 +66,7 @@ impl ActivityKind {
         ActivityKind::AuthenticatorRemoved,
         ActivityKind::RecoveryCodesCreated,
         ActivityKind::RecoveryCodesRemoved,
+        ActivityKind::EmailRestored,
     ];
 
     fn as_str(self) -> &'static str {
@@ -76,6 +79,7 @@ impl ActivityKind {
             ActivityKind::AuthenticatorRemoved => "authenticator_removed",
             ActivityKind::RecoveryCodesCreated => "recovery_codes_created",
             ActivityKind::RecoveryCodesRemoved => "recovery_codes_removed",
+            ActivityKind::EmailRestored => "email_restored",
         }
     }
 

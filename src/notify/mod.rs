@@ -65,9 +65,11 @@ pub enum Notice<'a> {
         methods: &'a [String],
     },
     PasswordChanged,
-    /// Sent to the old address, which no longer signs in.
+    /// Sent to the old address, which no longer signs in, with the link that
+    /// undoes the change (`account::email_restore`) when there is one.
     EmailChanged {
         new: &'a str,
+        undo: Option<&'a str>,
     },
     AuthenticatorAdded,
     AuthenticatorRemoved,
@@ -235,6 +237,14 @@ impl Notifier {
         self.notify(identity.into(), notice, client).await;
     }
 
+    /// An email change was undone (`account::email_restore`): logged. No mail:
+    /// the person who did it is reading the address it went to.
+    pub async fn restored(&self, identity: Uuid, client: &ClientInfo) {
+        if let Err(error) = activity::record(&self.db, identity, Event::of(ActivityKind::EmailRestored), client).await {
+            tracing::warn!(%error, user = %identity, "could not add to an account's security activity");
+        }
+    }
+
     /// A new account: its device is its first (a sign-in from it later is no
     /// news), and its activity begins.
     pub async fn registered(&self, identity: &Identity, client: &ClientInfo) {
@@ -386,39 +396,54 @@ fn table() -> Alias {
 fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateTime<Utc>) -> (String, String) {
     let when = at.format("%Y-%m-%d %H:%M UTC");
     let from = device(client);
-    let (subject, what, if_not) = match notice {
+    let (subject, what, if_not): (String, String, std::borrow::Cow<'static, str>) = match notice {
         Notice::NewSignIn { methods } => (
             format!("New sign-in to your {PRODUCT} account"),
             format!("Someone signed in to your {PRODUCT} account ({}){}", to.email, with_methods(methods)),
             "someone else knows your password: sign that session out under Settings, \"Your sessions\", \
              set a new password with \"Forgot your password?\" on the login screen, which signs out every \
-             other session, and turn on two-factor authentication in Settings.",
+             other session, and turn on two-factor authentication in Settings."
+                .into(),
         ),
         Notice::PasswordChanged => (
             format!("Your {PRODUCT} password was changed"),
             format!("The password of your {PRODUCT} account ({}) was changed", to.email),
             "someone else knows your password: choose \"Forgot your password?\" on the login \
              screen to set a new one, which signs out every other session, and turn on \
-             two-factor authentication in Settings.",
+             two-factor authentication in Settings."
+                .into(),
         ),
-        Notice::EmailChanged { new } => (
+        Notice::EmailChanged { new, undo } => (
             format!("Your {PRODUCT} email address was changed"),
             format!("The email address of your {PRODUCT} account was changed from {} to {new}", to.email),
-            "someone else has control of your account, and this address no longer signs in \
-             to it or receives its recovery codes: tell the people who run this service at once.",
+            match undo {
+                Some(link) => format!(
+                    "someone else has control of your account, and this address no longer signs in to it or \
+                     receives its recovery codes. Open this link within seven days to undo the change:\n\n{link}\n\n\
+                     It puts this address back, signs every session out, and removes an authenticator app or \
+                     recovery codes set up since. Then set a new password with \"Forgot your password?\" on the \
+                     login screen. Do not forward this mail: the link works for whoever has it."
+                )
+                .into(),
+                None => "someone else has control of your account, and this address no longer signs in \
+                         to it or receives its recovery codes: tell the people who run this service at once."
+                    .into(),
+            },
         ),
         Notice::AuthenticatorAdded => (
             format!("Two-factor authentication was turned on for your {PRODUCT} account"),
             format!("An authenticator app was set up for your {PRODUCT} account ({})", to.email),
             "someone else can sign in to your account, and from now on their app's codes are \
              asked for: set a new password with \"Forgot your password?\" on the login screen, \
-             and tell the people who run this service.",
+             and tell the people who run this service."
+                .into(),
         ),
         Notice::AuthenticatorRemoved => (
             format!("Two-factor authentication was turned off on your {PRODUCT} account"),
             format!("The authenticator app of your {PRODUCT} account ({}) was removed", to.email),
             "someone else can sign in to your account: set a new password with \"Forgot your \
-             password?\" on the login screen, then set up an authenticator app again in Settings.",
+             password?\" on the login screen, then set up an authenticator app again in Settings."
+                .into(),
         ),
         Notice::RecoveryCodesCreated => (
             format!("New recovery codes were made for your {PRODUCT} account"),
@@ -429,19 +454,22 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
             ),
             "someone else can sign in to your account with those codes: set a new password with \
              \"Forgot your password?\" on the login screen, then make new recovery codes in Settings, which \
-             ends theirs, and check your authenticator app there.",
+             ends theirs, and check your authenticator app there."
+                .into(),
         ),
         Notice::RecoveryCodesRemoved => (
             format!("The recovery codes of your {PRODUCT} account were removed"),
             format!("The recovery codes of your {PRODUCT} account ({}) were removed", to.email),
             "someone else can sign in to your account: set a new password with \"Forgot your \
-             password?\" on the login screen, and review your second factors in Settings.",
+             password?\" on the login screen, and review your second factors in Settings."
+                .into(),
         ),
         Notice::AccountDeleted => (
             format!("Your {PRODUCT} account was deleted"),
             format!("Your {PRODUCT} account ({}) was deleted, with the groups and documents you owned", to.email),
             "someone else had access to your account, and what it held cannot be brought \
-             back; you can register again with this address.",
+             back; you can register again with this address."
+                .into(),
         ),
     };
     // Why this sign-in, of all of them, is worth a mail.
@@ -507,7 +535,7 @@ mod tests {
         let client = ClientInfo { user_agent: Some("Firefox/1\r\nBcc: x@y".into()), ip: Some([203, 0, 113, 5].into()) };
         let to = Recipient { email: "ada@example.com", name: "Ada" };
         let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
-        let (subject, body) = compose(to, Notice::EmailChanged { new: "eve@example.org" }, &client, at);
+        let (subject, body) = compose(to, Notice::EmailChanged { new: "eve@example.org", undo: None }, &client, at);
         assert_eq!(subject, "Your ory-spa email address was changed");
         assert!(body.contains("from ada@example.com to eve@example.org on 2026-12-06 04:50 UTC"), "{body}");
         assert!(body.contains("from Firefox/1Bcc: x@y at 203.0.113.5."), "no line break from the client: {body}");

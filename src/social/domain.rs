@@ -10,7 +10,12 @@ use url::Url;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::{auth::parse_password, http::ApiError, ory::kratos::FlowKind};
+use crate::{
+    auth::parse_password,
+    db::{is_hex64, random_hex},
+    http::ApiError,
+    ory::kratos::FlowKind,
+};
 
 /// Which Kratos flow a social sign-in starts on. Either way the person ends up
 /// signed in: Kratos switches to registration for someone new and to login for
@@ -79,20 +84,8 @@ impl LinkSocialAccount {
     }
 }
 
-/// 32 random bytes as 64 lower-case hex digits: unguessable, and safe in URLs,
-/// headers and JSON alike.
-fn random_hex() -> String {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).expect("the operating system's random number generator works");
-    hex(&bytes)
-}
-
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn is_hex64(value: &str) -> bool {
-    value.len() == 64 && value.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Names one social sign-in. It travels in the return URL (so it is not a

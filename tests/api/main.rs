@@ -11,6 +11,7 @@ mod contract;
 mod cookie;
 mod database;
 mod documents;
+mod email_restore;
 mod expiry;
 mod extractor;
 mod groups;

@@ -70,7 +70,9 @@ export interface paths {
          * Change your email address.
          * @description The new address is the login identifier at once, and unverified: Kratos mails
          *     it a code, to submit to `POST /api/auth/verification/code` with the
-         *     `verification.flow_id` of the answer. The old address receives nothing.
+         *     `verification.flow_id` of the answer. The old address is told of the change
+         *     (when the server mails notices), with a link that undoes it for seven days
+         *     (`POST /api/account/email/restore`).
          *
          *     Needs a recent login, as a password change does (403
          *     `session_refresh_required`; re-authenticate and send it again). An address
@@ -78,6 +80,35 @@ export interface paths {
          */
         put: operations["changeEmail"];
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/email/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Undo a change of your email address, with the link mailed to the old one.
+         * @description No session: the person asking may have lost every way in. The link's
+         *     `#token=…` (64 hex digits) proves they read the old address within seven
+         *     days of the change. The old address becomes the account's login again,
+         *     verified; every session of the account is signed out; an authenticator app
+         *     or recovery codes set up after the change are removed (they are likely the
+         *     other person's). Every undo link of the account stops working. Then set a
+         *     new password with the recovery flow, which now mails the old address.
+         *
+         *     Counted with the recovery requests from the same address
+         *     (`APP_LIMIT_RECOVERY_PER_ADDRESS`).
+         */
+        post: operations["restoreEmail"];
         delete?: never;
         options?: never;
         head?: never;
@@ -794,6 +825,11 @@ export interface components {
         AccountExport: {
             /** @description Every document you can view, newest first. */
             documents: components["schemas"]["ExportedDocument"][];
+            /**
+             * @description Changes of your address that the link mailed to the old one can still
+             *     undo, newest first (the links' secrets are not kept).
+             */
+            email_undo_links: components["schemas"]["EmailUndoLink"][];
             /** Format: date-time */
             exported_at: string;
             /** @description The groups you own or belong to. */
@@ -838,7 +874,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed";
+        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "email_restored";
         AddMember: {
             /** @example grace@example.com */
             email: string;
@@ -993,6 +1029,32 @@ export interface components {
         EmailChanged: {
             identity: components["schemas"]["IdentityView"];
             verification?: components["schemas"]["VerificationPending"] | null;
+        };
+        /** @description The secret of a link that undoes an email change, from its `#token=…`. */
+        EmailRestoreRequest: {
+            /** @example 3f5c0e9a… */
+            token: string;
+        };
+        /** @description The old address is the account's again. */
+        EmailRestored: {
+            /** @description An authenticator app was set up after the change, and was removed. */
+            authenticator_removed: boolean;
+            /**
+             * @description The account's address (its login) again, verified.
+             * @example ada@example.org
+             */
+            email: string;
+            /** @description Recovery codes were made after the change, and were removed. */
+            recovery_codes_removed: boolean;
+        };
+        /** @description A change of address its undo link can still take back. */
+        EmailUndoLink: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            new_email: string;
+            old_email: string;
         };
         ExportedDocument: {
             body?: string | null;
@@ -1180,7 +1242,7 @@ export interface components {
          * @description Stable problem identifiers. Adding one is a compatible change; renaming one is not.
          * @enum {string}
          */
-        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
+        ProblemCode: "malformed_request" | "validation_failed" | "invalid_credentials" | "email_not_verified" | "flow_expired" | "flow_completed" | "second_factor_required" | "session_refresh_required" | "unknown_provider" | "return_url_not_allowed" | "state_mismatch" | "exchange_code_expired" | "social_sign_in_cancelled" | "account_exists" | "social_sign_in_failed" | "restore_link_invalid" | "unauthenticated" | "forbidden" | "cross_site_request" | "not_found" | "conflict" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "method_not_allowed" | "service_unavailable" | "internal";
         /**
          * @description A change to the profile. The email address is not changed here: it is the
          *     login identifier, and changing it needs a recent login and a verification of
@@ -1654,6 +1716,102 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    restoreEmail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EmailRestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description The old address is back; every session is signed out */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EmailRestored"];
+                };
+            };
+            /** @description The link is not valid (`restore_link_invalid`): used, more than seven days old, ended by another undo, or cut short */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Another account uses the old address now (`conflict`); the link still works */
+            409: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body too large (`payload_too_large`) */
+            413: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request body is not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many attempts from this address */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;

@@ -17,6 +17,7 @@ export type GroupView = Schemas['GroupView'];
 export type Member = Schemas['Member'];
 export type PasswordChanged = Schemas['PasswordChanged'];
 export type EmailChanged = Schemas['EmailChanged'];
+export type EmailRestored = Schemas['EmailRestored'];
 export type SessionListItem = Schemas['SessionListItem'];
 export type SecondFactorStatus = Schemas['SecondFactorStatus'];
 export type TotpSetup = Schemas['TotpSetup'];

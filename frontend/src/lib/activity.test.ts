@@ -14,6 +14,7 @@ describe('activityLabel', () => {
       ['authenticator_removed', 'Authenticator app removed'],
       ['recovery_codes_created', 'New recovery codes made'],
       ['recovery_codes_removed', 'Recovery codes removed'],
+      ['email_restored', 'Email change undone'],
     ];
     for (const [kind, label] of kinds) expect(activityLabel(kind)).toBe(label);
   });

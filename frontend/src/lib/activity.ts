@@ -12,6 +12,7 @@ const LABELS: Readonly<Record<ActivityKind, string>> = {
   authenticator_removed: 'Authenticator app removed',
   recovery_codes_created: 'New recovery codes made',
   recovery_codes_removed: 'Recovery codes removed',
+  email_restored: 'Email change undone',
 };
 
 /**

@@ -28,6 +28,7 @@ describe('parseRoute', () => {
     expect(parseRoute('/verify')).toEqual({ name: 'verify' });
     expect(parseRoute('/recovery')).toEqual({ name: 'recovery' });
     expect(parseRoute('/recovery/password')).toEqual({ name: 'new-password' });
+    expect(parseRoute('/restore-email')).toEqual({ name: 'restore-email' });
     expect(parseRoute('/settings')).toEqual({ name: 'settings' });
     expect(parseRoute('/settings/sessions')).toEqual({ name: 'sessions' });
     expect(parseRoute('/settings/activity')).toEqual({ name: 'activity' });
@@ -46,6 +47,11 @@ describe('parseRoute', () => {
     expect(parseRoute('/settings/activity/1').name).toBe('not-found');
     expect(parseRoute('/activity').name).toBe('not-found');
     expect(parseRoute('/recovery/code').name).toBe('not-found');
+    expect(parseRoute('/restore-email/abc').name).toBe('not-found');
+  });
+
+  it('reads nothing of an undo link but its path: the token is in the fragment, for the page alone', () => {
+    expect(parseRoute('/restore-email', '?token=abc')).toEqual({ name: 'restore-email' });
   });
 });
 
@@ -67,6 +73,7 @@ describe('hrefFor', () => {
       { name: 'verify' },
       { name: 'recovery' },
       { name: 'new-password' },
+      { name: 'restore-email' },
       { name: 'settings' },
       { name: 'sessions' },
       { name: 'activity' },
@@ -100,6 +107,7 @@ describe('safeNext', () => {
     expect(safeNext('/verify')).toBe('/verify');
     expect(safeNext('/recovery/password')).toBe('/recovery/password');
     expect(safeNext('/settings/activity')).toBe('/settings/activity');
+    expect(safeNext('/restore-email')).toBe('/restore-email');
     expect(parseRoute('/login', '?next=https%3A%2F%2Fevil.example')).toEqual({ name: 'login', next: null });
   });
 });
@@ -111,6 +119,8 @@ describe('access', () => {
     expect(access({ name: 'recovery' })).toBe('guest');
     expect(access({ name: 'social-return', state: null, code: null, flow: null, error: null })).toBe('guest');
     expect(access({ name: 'verify' })).toBe('any');
+    // An undo link opened in a signed-in browser must not be sent on into the app.
+    expect(access({ name: 'restore-email' })).toBe('any');
     // Reached after the recovery code has signed the person in.
     expect(access({ name: 'new-password' })).toBe('session');
     expect(access({ name: 'settings' })).toBe('session');

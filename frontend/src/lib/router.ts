@@ -17,6 +17,8 @@ export type Route =
   | { name: 'verify' }
   | { name: 'recovery' }
   | { name: 'new-password' }
+  /** Undoing an email change, with the link mailed to the old address (its secret is in the fragment). */
+  | { name: 'restore-email' }
   | { name: 'settings' }
   | { name: 'sessions' }
   | { name: 'activity' }
@@ -51,6 +53,7 @@ export function parseRoute(pathname: string, search = ''): Route {
       if (first === 'groups') return { name: 'groups' };
       if (first === 'verify') return { name: 'verify' };
       if (first === 'recovery') return { name: 'recovery' };
+      if (first === 'restore-email') return { name: 'restore-email' };
       if (first === 'settings') return { name: 'settings' };
       break;
     case 2:
@@ -113,6 +116,8 @@ export function hrefFor(route: Route): string {
       return '/recovery';
     case 'new-password':
       return '/recovery/password';
+    case 'restore-email':
+      return '/restore-email';
     case 'settings':
       return '/settings';
     case 'sessions':
@@ -128,7 +133,9 @@ export function hrefFor(route: Route): string {
  * Who may see a route: `guest` screens are for people without a session (a
  * logged-in person is sent on into the app), `any` screens work with or without
  * one (verifying an address: where Kratos requires verified addresses, an
- * unverified person cannot log in), and `session` screens need one.
+ * unverified person cannot log in; undoing an email change: the link in the
+ * mail must work in a browser that is signed in, and not be lost on the way
+ * into the app), and `session` screens need one.
  */
 export type Access = 'guest' | 'any' | 'session';
 
@@ -140,6 +147,7 @@ export function access(route: Route): Access {
     case 'social-return': // a social sign-in comes back here; once signed in, on into the app
       return 'guest';
     case 'verify':
+    case 'restore-email':
       return 'any';
     default:
       return 'session';

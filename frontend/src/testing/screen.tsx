@@ -64,6 +64,7 @@ const PUBLIC = new Set([
   'GET /api/auth/social/providers',
   'POST /api/auth/social/complete',
   'POST /api/auth/social/link',
+  'POST /api/account/email/restore',
 ]);
 
 /** Starting a social sign-in (`POST /api/auth/social/providers/{provider}`) takes no session either. */

@@ -1,5 +1,6 @@
 //! Identities: their traits, and the admin API calls we need (server-side only).
 
+use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -22,6 +23,24 @@ pub struct NewTraits<'a> {
     pub email: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<&'a str>,
+}
+
+/// What `Kratos::restore_email` found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmailRestore {
+    /// The old address is the identity's again (or already was), verified.
+    Restored,
+    /// Another identity has the old address now.
+    Taken,
+    /// No such identity.
+    Gone,
+}
+
+/// Which second factors were set up since a moment (`Kratos::second_factors_since`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecondFactorsSince {
+    pub authenticator: bool,
+    pub recovery_codes: bool,
 }
 
 /// The second factors an identity has set up.
@@ -119,6 +138,107 @@ impl Kratos {
             StatusCode::OK => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
             status => Err(KRATOS.unexpected(status, "identity lookup")),
+        }
+    }
+
+    /// Admin API: puts `old` back as the identity's address, verified (whoever
+    /// asks has read a link mailed to it), whatever the address is now: a second
+    /// change must not defeat the first one's undo. Kratos derives the login
+    /// identifier and the recovery address from it. Asked again after it was
+    /// done, it changes nothing and says `Restored`.
+    pub async fn restore_email(&self, id: Uuid, old: &str) -> Result<EmailRestore, OryError> {
+        const OPERATION: &str = "identity update";
+        let url = self.admin_url(&format!("admin/identities/{id}"));
+        let response = KRATOS.send(self.request(Method::GET, url.clone()), "identity lookup").await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(EmailRestore::Gone);
+        }
+        KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
+        let wire: wire::Identity = KRATOS.json(response, "identity lookup").await?;
+        let addresses = wire.verifiable_addresses.len();
+        let identity =
+            Identity::from_wire(wire).ok_or_else(|| KRATOS.protocol("identity lookup", "traits of another schema"))?;
+        if identity.traits.email.eq_ignore_ascii_case(old) && identity.email_verified {
+            return Ok(EmailRestore::Restored);
+        }
+        if addresses != 1 {
+            return Err(KRATOS.protocol(OPERATION, "not one verifiable address"));
+        }
+        let verified_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // Kratos applies the patch to the identity as it is then (it has no
+        // `test` operation, and none is needed: every value here is absolute).
+        // The one address (our schema has one) takes the old value with its
+        // verification: Kratos keeps an address whose value the traits name.
+        let patch = serde_json::json!([
+            { "op": "replace", "path": "/traits/email", "value": old },
+            { "op": "add", "path": "/verifiable_addresses/0/value", "value": old },
+            { "op": "add", "path": "/verifiable_addresses/0/verified", "value": true },
+            { "op": "add", "path": "/verifiable_addresses/0/status", "value": "completed" },
+            { "op": "add", "path": "/verifiable_addresses/0/verified_at", "value": verified_at },
+        ]);
+        let response = KRATOS.send(self.request(Method::PATCH, url).json(&patch), OPERATION).await?;
+        match response.status() {
+            StatusCode::OK => Ok(EmailRestore::Restored),
+            // The address is another identity's identifier now.
+            StatusCode::CONFLICT => Ok(EmailRestore::Taken),
+            StatusCode::NOT_FOUND => Ok(EmailRestore::Gone),
+            status => Err(KRATOS.unexpected(status, OPERATION)),
+        }
+    }
+
+    /// Admin API: which second factors were set up at or after `since`. Kratos
+    /// keeps a credential's `created_at` through every update of the identity,
+    /// and a new authenticator app or a new set of recovery codes is a new
+    /// credential.
+    pub async fn second_factors_since(&self, id: Uuid, since: DateTime<Utc>) -> Result<SecondFactorsSince, OryError> {
+        let url = self.admin_url(&format!("admin/identities/{id}"));
+        let response = KRATOS.send(self.request(Method::GET, url), "identity lookup").await?;
+        if response.status() == StatusCode::NOT_FOUND {
+            return Ok(SecondFactorsSince::default());
+        }
+        KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
+        let identity: wire::Identity = KRATOS.json(response, "identity lookup").await?;
+        let created_since = |kind: &str| -> Result<bool, OryError> {
+            let Some(credential) = identity.credentials.get(kind) else { return Ok(false) };
+            let created = credential["created_at"]
+                .as_str()
+                .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+                .ok_or_else(|| KRATOS.protocol("identity lookup", "a credential without its creation time"))?;
+            Ok(created >= since)
+        };
+        Ok(SecondFactorsSince {
+            authenticator: created_since("totp")?,
+            recovery_codes: created_since("lookup_secret")?,
+        })
+    }
+
+    /// Admin API: removes the identity's authenticator app, if it has one.
+    pub async fn remove_authenticator(&self, id: Uuid) -> Result<(), OryError> {
+        self.remove_credential(id, "totp").await
+    }
+
+    /// Admin API: removes the identity's recovery codes, if it has them.
+    pub async fn remove_recovery_codes(&self, id: Uuid) -> Result<(), OryError> {
+        self.remove_credential(id, "lookup_secret").await
+    }
+
+    async fn remove_credential(&self, id: Uuid, kind: &str) -> Result<(), OryError> {
+        let url = self.admin_url(&format!("admin/identities/{id}/credentials/{kind}"));
+        let response = KRATOS.send(self.request(Method::DELETE, url), "credential deletion").await?;
+        match response.status() {
+            // 404: none of that kind is set up.
+            StatusCode::NO_CONTENT | StatusCode::NOT_FOUND => Ok(()),
+            status => Err(KRATOS.unexpected(status, "credential deletion")),
+        }
+    }
+
+    /// Admin API: revokes every session of the identity.
+    pub async fn revoke_all_sessions(&self, id: Uuid) -> Result<(), OryError> {
+        let url = self.admin_url(&format!("admin/identities/{id}/sessions"));
+        let response = KRATOS.send(self.request(Method::DELETE, url), "session revocation").await?;
+        match response.status() {
+            StatusCode::NO_CONTENT | StatusCode::NOT_FOUND => Ok(()),
+            status => Err(KRATOS.unexpected(status, "session revocation")),
         }
     }
 

@@ -29,7 +29,7 @@ use reqwest::{Method, RequestBuilder, Response};
 use url::Url;
 
 pub use flows::{Caller, ContinueWith, Flow, FlowKind, FlowNode, FlowOptions, FlowState, NodeValue, Outcome};
-pub use identities::{Identity, NewTraits, SecondFactors, Traits};
+pub use identities::{EmailRestore, Identity, NewTraits, SecondFactors, SecondFactorsSince, Traits};
 pub use messages::{Level, UiMessage};
 pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
 pub use self_service::{EmailChanged, PendingVerification, Registered, SignIn};
