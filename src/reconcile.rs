@@ -1,6 +1,7 @@
 //! Finishes or undoes database-and-Keto writes that a crash interrupted (see
-//! `documents::store`), and finishes account deletions (`account::deletion`). Runs in the background every [`INTERVAL`], and once on
-//! demand with `ory-spa reconcile`.
+//! `documents::store`), and finishes account deletions (`account::deletion`);
+//! on the way, it removes expired email-change undo links. Runs in the
+//! background every [`INTERVAL`], and once on demand with `ory-spa reconcile`.
 
 use std::time::Duration;
 
@@ -48,6 +49,8 @@ pub async fn run_once(
     let groups = groups::store::reconcile(db, authz, grace.writes).await?;
     let index = authz.reconcile_index(grace.writes).await?;
     let accounts = account::deletion::reconcile(db, authz, kratos, grace.accounts).await?;
+    // Housekeeping, not a repair: not counted.
+    account::email_restore::forget_expired(db).await?;
     Ok(documents + groups + index + accounts)
 }
 

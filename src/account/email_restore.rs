@@ -200,6 +200,13 @@ pub async fn forget(db: &DatabaseConnection, identity: Uuid) -> Result<(), DbErr
     Ok(())
 }
 
+/// Removes every expired link: with it goes the old address it kept. The
+/// reconciler calls it on each pass.
+pub async fn forget_expired(db: &DatabaseConnection) -> Result<u64, DbErr> {
+    let delete = Query::delete().from_table(table()).and_where(Expr::col(ident("expires_at")).lte(now_ms())).to_owned();
+    Ok(db.execute(&delete).await?.rows_affected())
+}
+
 fn pending(row: &sea_orm::QueryResult) -> Result<Pending, DbErr> {
     let time = |column: &str| -> Result<DateTime<Utc>, DbErr> {
         let millis: i64 = row.try_get("", column)?;

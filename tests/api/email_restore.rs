@@ -140,6 +140,12 @@ async fn a_link_that_is_not_one_or_is_too_old_changes_nothing() {
 
     assert_eq!(app.whoami(&ada.token).await.status(), 200, "nothing was signed out");
     assert_eq!(app.login(&theirs, PASSWORD).await.status(), 200, "the address was not touched");
+
+    // The reconciler's pass removes the expired link, and the old address with it.
+    let ory = OryStack::shared();
+    let authz = ory_spa::authz::Authorizer::new(ory.keto(), db.clone());
+    ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap();
+    assert_eq!(links_of(&db, &ada.id).await, 0);
 }
 
 #[tokio::test]
