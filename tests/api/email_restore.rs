@@ -72,6 +72,16 @@ async fn a_changed_address_comes_back_with_the_link_and_whoever_changed_it_is_ou
     assert_eq!(identity["email_verified"], true, "the link proved the address");
     problem(app.login(&theirs, PASSWORD).await, 400, "invalid_credentials").await;
 
+    // Recovery mails the old address again: the owner can set a new password.
+    let recovery = app.send_recovery_code(&ada.email).await;
+    assert_eq!(recovery.status(), 202);
+    let flow = recovery.json::<Value>().await.unwrap()["flow_id"].as_str().unwrap().to_owned();
+    // The registration's verification code was the first of Kratos' mails to it.
+    let mail = app.mailbox.wait_for_mail(&ada.email, 2).await;
+    assert_eq!(mail.subject, "Reset your ory-spa password");
+    let recovered = app.recover(&flow, &mail.code().expect("a code")).await;
+    assert_eq!(recovered.status(), 200, "{}", recovered.text().await.unwrap());
+
     // The link is spent, and the activity says what happened.
     problem(restore(&app, &token).await, 400, "restore_link_invalid").await;
     let session = login["session_token"].as_str().unwrap();
