@@ -97,15 +97,14 @@ pub struct Restored {
 pub async fn restore(db: &DatabaseConnection, kratos: &Kratos, token: &RestoreToken) -> Result<Restored, RestoreError> {
     let link = find(db, token).await?.ok_or(RestoreError::Invalid)?;
     let id = link.identity;
-    match kratos.restore_email(id, &link.old_email).await? {
-        EmailRestore::Restored => {}
+    let removed = match kratos.restore_email(id, &link.old_email, link.created_at).await? {
+        EmailRestore::Restored(created_since) => created_since,
         EmailRestore::Taken => return Err(RestoreError::Taken),
         EmailRestore::Gone => {
             forget(db, id).await?;
             return Err(RestoreError::Invalid);
         }
-    }
-    let removed = kratos.second_factors_since(id, link.created_at).await?;
+    };
     if removed.authenticator {
         kratos.remove_authenticator(id).await?;
     }

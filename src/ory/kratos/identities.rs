@@ -28,8 +28,9 @@ pub struct NewTraits<'a> {
 /// What `Kratos::restore_email` found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EmailRestore {
-    /// The old address is the identity's again (or already was), verified.
-    Restored,
+    /// The old address is the identity's again (or already was), verified;
+    /// with the second factors set up since the moment given.
+    Restored(SecondFactorsSince),
     /// Another identity has the old address now.
     Taken,
     /// No such identity.
@@ -145,8 +146,9 @@ impl Kratos {
     /// asks has read a link mailed to it), whatever the address is now: a second
     /// change must not defeat the first one's undo. Kratos derives the login
     /// identifier and the recovery address from it. Asked again after it was
-    /// done, it changes nothing and says `Restored`.
-    pub async fn restore_email(&self, id: Uuid, old: &str) -> Result<EmailRestore, OryError> {
+    /// done, it changes nothing and says `Restored`. Says too which second
+    /// factors were set up at or after `since`, from the same read.
+    pub async fn restore_email(&self, id: Uuid, old: &str, since: DateTime<Utc>) -> Result<EmailRestore, OryError> {
         const OPERATION: &str = "identity update";
         let url = self.admin_url(&format!("admin/identities/{id}"));
         let response = KRATOS.send(self.request(Method::GET, url.clone()), "identity lookup").await?;
@@ -156,10 +158,11 @@ impl Kratos {
         KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
         let wire: wire::Identity = KRATOS.json(response, "identity lookup").await?;
         let addresses = wire.verifiable_addresses.len();
+        let created_since = second_factors_since(&wire, since)?;
         let identity =
             Identity::from_wire(wire).ok_or_else(|| KRATOS.protocol("identity lookup", "traits of another schema"))?;
         if identity.traits.email.eq_ignore_ascii_case(old) && identity.email_verified {
-            return Ok(EmailRestore::Restored);
+            return Ok(EmailRestore::Restored(created_since));
         }
         if addresses != 1 {
             return Err(KRATOS.protocol(OPERATION, "not one verifiable address"));
@@ -178,38 +181,12 @@ impl Kratos {
         ]);
         let response = KRATOS.send(self.request(Method::PATCH, url).json(&patch), OPERATION).await?;
         match response.status() {
-            StatusCode::OK => Ok(EmailRestore::Restored),
+            StatusCode::OK => Ok(EmailRestore::Restored(created_since)),
             // The address is another identity's identifier now.
             StatusCode::CONFLICT => Ok(EmailRestore::Taken),
             StatusCode::NOT_FOUND => Ok(EmailRestore::Gone),
             status => Err(KRATOS.unexpected(status, OPERATION)),
         }
-    }
-
-    /// Admin API: which second factors were set up at or after `since`. Kratos
-    /// keeps a credential's `created_at` through every update of the identity,
-    /// and a new authenticator app or a new set of recovery codes is a new
-    /// credential.
-    pub async fn second_factors_since(&self, id: Uuid, since: DateTime<Utc>) -> Result<SecondFactorsSince, OryError> {
-        let url = self.admin_url(&format!("admin/identities/{id}"));
-        let response = KRATOS.send(self.request(Method::GET, url), "identity lookup").await?;
-        if response.status() == StatusCode::NOT_FOUND {
-            return Ok(SecondFactorsSince::default());
-        }
-        KRATOS.expect(&response, StatusCode::OK, "identity lookup")?;
-        let identity: wire::Identity = KRATOS.json(response, "identity lookup").await?;
-        let created_since = |kind: &str| -> Result<bool, OryError> {
-            let Some(credential) = identity.credentials.get(kind) else { return Ok(false) };
-            let created = credential["created_at"]
-                .as_str()
-                .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
-                .ok_or_else(|| KRATOS.protocol("identity lookup", "a credential without its creation time"))?;
-            Ok(created >= since)
-        };
-        Ok(SecondFactorsSince {
-            authenticator: created_since("totp")?,
-            recovery_codes: created_since("lookup_secret")?,
-        })
     }
 
     /// Admin API: removes the identity's authenticator app, if it has one.
@@ -253,6 +230,21 @@ impl Kratos {
     }
 }
 
+/// Which second factors of `identity` were set up at or after `since`. Kratos
+/// keeps a credential's `created_at` through every update of the identity, and
+/// a new authenticator app or a new set of recovery codes is a new credential.
+fn second_factors_since(identity: &wire::Identity, since: DateTime<Utc>) -> Result<SecondFactorsSince, OryError> {
+    let created_since = |kind: &str| -> Result<bool, OryError> {
+        let Some(credential) = identity.credentials.get(kind) else { return Ok(false) };
+        let created = credential["created_at"]
+            .as_str()
+            .and_then(|at| DateTime::parse_from_rfc3339(at).ok())
+            .ok_or_else(|| KRATOS.protocol("identity lookup", "a credential without its creation time"))?;
+        Ok(created >= since)
+    };
+    Ok(SecondFactorsSince { authenticator: created_since("totp")?, recovery_codes: created_since("lookup_secret")? })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -276,6 +268,33 @@ mod tests {
         );
         assert!(!identity(serde_json::json!([{"value": "old@example.com", "verified": true}])).unwrap().email_verified);
         assert!(!identity(serde_json::json!(null)).unwrap().email_verified);
+    }
+
+    #[test]
+    fn only_second_factors_created_at_or_after_the_moment_count() {
+        let wire: wire::Identity = serde_json::from_value(serde_json::json!({
+            "id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+            "traits": {"email": "ada@example.com", "name": "Ada"},
+            "credentials": {
+                "password": {"created_at": "2026-12-01T00:00:00Z"},
+                "totp": {"created_at": "2026-12-06T10:00:00.505Z", "updated_at": "2026-12-06T10:00:09Z"},
+                "lookup_secret": {"created_at": "2026-12-06T10:00:00.700Z"}
+            }
+        }))
+        .unwrap();
+        let at = |time: &str| DateTime::parse_from_rfc3339(time).unwrap().with_timezone(&Utc);
+        let since = |time| second_factors_since(&wire, at(time)).unwrap();
+        assert_eq!(
+            since("2026-12-06T10:00:00.600Z"),
+            SecondFactorsSince { authenticator: false, recovery_codes: true }
+        );
+        assert_eq!(since("2026-12-06T10:00:00.505Z"), SecondFactorsSince { authenticator: true, recovery_codes: true });
+        assert_eq!(since("2026-12-06T10:00:01Z"), SecondFactorsSince::default(), "`updated_at` does not count");
+        let without_time: wire::Identity = serde_json::from_value(serde_json::json!({
+            "id": "8f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f", "traits": {}, "credentials": {"totp": {}}
+        }))
+        .unwrap();
+        assert!(second_factors_since(&without_time, at("2026-12-06T10:00:00Z")).is_err(), "fails closed");
     }
 
     #[test]
