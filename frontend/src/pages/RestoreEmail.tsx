@@ -162,16 +162,18 @@ function UndoForm(props: {
   });
 
   return (
-    <form id="restore-email-undo" onSubmit={(event) => void submit(event)} noValidate>
+    <>
       <p id="restore-email-what">
         This puts your old address back as your login, signs every session out, and removes an authenticator app or
         recovery codes set up since the change.
       </p>
-      <FormAlert id="restore-email-alert" messages={errors.form} />
-      <button type="submit" class="primary" disabled={busy}>
-        {busy ? 'Undoing…' : 'Undo the email change'}
-      </button>
-    </form>
+      <form id="restore-email-undo" onSubmit={(event) => void submit(event)} noValidate>
+        <FormAlert id="restore-email-alert" messages={errors.form} />
+        <button type="submit" class="primary" disabled={busy}>
+          {busy ? 'Undoing…' : 'Undo the email change'}
+        </button>
+      </form>
+    </>
   );
 }
 
