@@ -211,6 +211,11 @@ pub async fn remove_member(
 }
 
 /// Delete a group, its memberships and every share to it. Needs `manage` (owners).
+///
+/// The shares to the group end first: if Keto fails there, the answer is 503 and
+/// nothing changed. Once they are gone the deletion goes forward: if Keto fails
+/// after that, the answer is still 204, the group is gone from the API, and the
+/// reconciler removes its memberships within a couple of minutes.
 #[utoipa::path(
     delete, path = "/api/groups/{id}", operation_id = "deleteGroup", tag = "groups", security(("bearer" = [])),
     params(("id" = Uuid, Path)),

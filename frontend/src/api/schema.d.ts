@@ -723,7 +723,13 @@ export interface paths {
         get: operations["getGroup"];
         put?: never;
         post?: never;
-        /** Delete a group, its memberships and every share to it. Needs `manage` (owners). */
+        /**
+         * Delete a group, its memberships and every share to it. Needs `manage` (owners).
+         * @description The shares to the group end first: if Keto fails there, the answer is 503 and
+         *     nothing changed. Once they are gone the deletion goes forward: if Keto fails
+         *     after that, the answer is still 204, the group is gone from the API, and the
+         *     reconciler removes its memberships within a couple of minutes.
+         */
         delete: operations["deleteGroup"];
         options?: never;
         head?: never;
