@@ -214,6 +214,11 @@ fn select(namespace: &str, matching: &Matching<'_>) -> Option<Condition> {
     })
 }
 
+/// The rows of `namespace` on any of `objects`.
+fn on_objects(namespace: &str, objects: &[Uuid]) -> Condition {
+    Condition::all().add(C::Namespace.eq(namespace)).add(C::Object.is_in(objects.iter().copied()))
+}
+
 /// What `count_reached` remembers a count under: the namespace, and each
 /// principal with its generation when it was counted.
 type CountKey = (&'static str, Vec<(Principal, i64)>);
@@ -334,18 +339,41 @@ impl AccessIndex {
     /// row belongs to an insert still under way, which settles it; whatever
     /// Keto ends with, the index can then only hold a row too many.
     pub async fn prepare_forget(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), DbErr> {
-        self.set_state(namespace, matching, RowState::Active, RowState::Deleting).await
+        let Some(selected) = select(namespace, matching) else { return Ok(()) };
+        self.set_state(selected, RowState::Active, RowState::Deleting).await
     }
 
     /// Keto refused to forget: the rows are `active` again.
     pub async fn undo_forget(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), DbErr> {
-        self.set_state(namespace, matching, RowState::Deleting, RowState::Active).await
+        let Some(selected) = select(namespace, matching) else { return Ok(()) };
+        self.set_state(selected, RowState::Deleting, RowState::Active).await
     }
 
     /// Step 3 of forgetting: the `deleting` rows are removed.
     pub async fn confirm_forget(&self, namespace: &str, matching: &Matching<'_>) -> Result<(), DbErr> {
-        use self::generation::{Column as G, Entity as Generations};
         let Some(selected) = select(namespace, matching) else { return Ok(()) };
+        self.remove_deleting(selected).await
+    }
+
+    /// `prepare_forget` for every row on any of `objects`, in one statement.
+    pub async fn prepare_forget_objects(&self, namespace: &str, objects: &[Uuid]) -> Result<(), DbErr> {
+        self.set_state(on_objects(namespace, objects), RowState::Active, RowState::Deleting).await
+    }
+
+    /// `undo_forget` for every row on any of `objects`.
+    pub async fn undo_forget_objects(&self, namespace: &str, objects: &[Uuid]) -> Result<(), DbErr> {
+        self.set_state(on_objects(namespace, objects), RowState::Deleting, RowState::Active).await
+    }
+
+    /// `confirm_forget` for every row on any of `objects`, in one transaction.
+    pub async fn confirm_forget_objects(&self, namespace: &str, objects: &[Uuid]) -> Result<(), DbErr> {
+        self.remove_deleting(on_objects(namespace, objects)).await
+    }
+
+    /// Removes the `deleting` rows `selected` names, and bumps their subjects'
+    /// generations with them.
+    async fn remove_deleting(&self, selected: Condition) -> Result<(), DbErr> {
+        use self::generation::{Column as G, Entity as Generations};
         let selected = selected.add(C::State.eq(RowState::Deleting));
         let subject = [C::SubjectObject, C::SubjectNamespace, C::SubjectRelation];
         // The subjects are read and bumped by one statement, the transaction's
@@ -377,14 +405,7 @@ impl AccessIndex {
         txn.commit().await
     }
 
-    async fn set_state(
-        &self,
-        namespace: &str,
-        matching: &Matching<'_>,
-        from: RowState,
-        to: RowState,
-    ) -> Result<(), DbErr> {
-        let Some(selected) = select(namespace, matching) else { return Ok(()) };
+    async fn set_state(&self, selected: Condition, from: RowState, to: RowState) -> Result<(), DbErr> {
         Rows::update_many()
             .col_expr(C::State, Expr::value(to))
             .col_expr(C::UpdatedAt, Expr::value(Utc::now()))

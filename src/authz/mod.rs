@@ -261,6 +261,56 @@ impl Authorizer {
         self.forget_matching(namespace, &Matching::Subject(&principal.into())).await
     }
 
+    /// `forget` for many resources of one namespace: the index's two steps
+    /// once for all of them, Keto's deletes a few at a time between. If some
+    /// of Keto's fail, their rows are restored, the others' removed, and the
+    /// first error returned.
+    pub async fn forget_all<R: Resource>(&self, resources: &[R]) -> Result<(), StoreError> {
+        use futures_util::StreamExt;
+        let objects: Vec<(uuid::Uuid, String)> = resources
+            .iter()
+            .filter_map(|resource| {
+                let object = resource.object_id();
+                Some((object.parse().ok()?, object))
+            })
+            .collect();
+        if objects.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<uuid::Uuid> = objects.iter().map(|(id, _)| *id).collect();
+        self.index.prepare_forget_objects(R::NAMESPACE, &ids).await?;
+        let results: Vec<(uuid::Uuid, Result<(), OryError>)> = futures_util::stream::iter(objects)
+            .map(|(id, object)| {
+                let keto = self.keto.clone();
+                async move { (id, keto.delete_matching(R::NAMESPACE, &Matching::Object(&object)).await) }
+            })
+            .buffer_unordered(KETO_DELETES_AT_ONCE)
+            .collect()
+            .await;
+        let (mut done, mut failed, mut first_error) = (Vec::new(), Vec::new(), None);
+        for (id, result) in results {
+            match result {
+                Ok(()) => done.push(id),
+                Err(error) => {
+                    failed.push(id);
+                    first_error.get_or_insert(error);
+                }
+            }
+        }
+        if !failed.is_empty()
+            && let Err(undo) = self.index.undo_forget_objects(R::NAMESPACE, &failed).await
+        {
+            tracing::warn!(error = %undo, "could not restore index rows; the reconciler will");
+        }
+        if !done.is_empty() {
+            self.index.confirm_forget_objects(R::NAMESPACE, &done).await?;
+        }
+        match first_error {
+            Some(error) => Err(error.into()),
+            None => Ok(()),
+        }
+    }
+
     /// The ordered index-and-Keto write of a delete by query: the index rows
     /// `deleting`, then Keto, then the rows removed; restored if Keto refuses.
     async fn forget_matching(&self, namespace: &'static str, matching: &Matching<'_>) -> Result<(), StoreError> {
@@ -318,6 +368,10 @@ impl Authorizer {
         Ok(unsettled.len())
     }
 }
+
+/// Keto deletes `forget_all` keeps in flight: Keto's writes serialise on its
+/// database, so more only queue there.
+const KETO_DELETES_AT_ONCE: usize = 8;
 
 /// The tuple `resource#relation@subject`.
 pub fn relation_tuple<R: Resource>(resource: &R, relation: R::Relation, subject: impl Into<Subject>) -> RelationTuple {

@@ -83,6 +83,49 @@ pub async fn delete(db: &DatabaseConnection, authz: &Authorizer, id: DocumentId)
     db::delete::<Documents, _>(db, id.0, authz.forget(&id)).await
 }
 
+/// Deletes `ids` for an account's purge (`account::deletion`), `PURGE_CHUNK`
+/// at a time. The ordered sequence of `delete`, but each database step once
+/// for a whole chunk: one at a time, a person's thousands of documents took
+/// four commits each, and a purge of 3,334 took half a minute. The deletion
+/// only goes forward: if Keto fails for one of a chunk, the chunk's rows stay
+/// `deleting` (invisible) and the reconciler finishes them.
+pub async fn purge(db: &DatabaseConnection, authz: &Authorizer, ids: &[DocumentId]) -> Result<(), StoreError> {
+    use sea_orm::QuerySelect;
+    for chunk in ids.chunks(PURGE_CHUNK) {
+        let chunk: Vec<Uuid> = chunk.iter().map(|id| id.0).collect();
+        Documents::update_many()
+            .col_expr(entity::Column::State, Expr::value(RowState::Deleting))
+            .col_expr(entity::Column::UpdatedAt, Expr::value(Utc::now()))
+            .filter(entity::Column::Id.is_in(chunk.iter().copied()))
+            .filter(entity::Column::State.eq(RowState::Active))
+            .exec(db)
+            .await?;
+        // Ours, and any another deletion marked first: both want them gone. A
+        // row still `pending` is a create in flight, which the reconciler ends.
+        let marked: Vec<DocumentId> = Documents::find()
+            .select_only()
+            .column(entity::Column::Id)
+            .filter(entity::Column::Id.is_in(chunk))
+            .filter(entity::Column::State.eq(RowState::Deleting))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(DocumentId)
+            .collect();
+        authz.forget_all(&marked).await?;
+        Documents::delete_many()
+            .filter(entity::Column::Id.is_in(marked.iter().map(|id| id.0)))
+            .filter(entity::Column::State.eq(RowState::Deleting))
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Documents a purge deletes per chunk.
+const PURGE_CHUNK: usize = 100;
+
 /// A page of the documents `user` may view, newest first, and how many they
 /// reach. Every step is bounded by the page, not by what the person can see
 /// (issue 10), except the count, which reads only index entries and runs beside

@@ -185,6 +185,57 @@ async fn a_group_deletion_keto_stops_half_way_rolls_forward() {
     assert_eq!(memberships["items"].as_array().map(Vec::len), Some(0), "{memberships}");
 }
 
+/// An account's purge deletes its documents a chunk at a time. When Keto fails
+/// part-way, nothing of them stays visible, and the reconciler finishes them.
+#[tokio::test]
+async fn a_purge_keto_stops_part_way_shows_nothing_and_the_reconciler_finishes_it() {
+    let app = crate::helpers::spawn_app().await;
+    let ory = OryStack::shared();
+    let ada = app.person("Ada").await;
+    let grace = app.person("Grace").await;
+    let mut ids = Vec::new();
+    for n in 0..5 {
+        let id = app.create_document(&ada, &format!("Ada's {n}")).await;
+        app.share(&ada, &id, json!({ "email": grace.email, "role": "viewer" })).await;
+        ids.push(id);
+    }
+    assert_eq!(app.titles(&grace).await.len(), 5);
+
+    // Keto's write API behind the proxy, one connection a request: two of the
+    // five document deletes get through, the rest fail.
+    let proxy = FaultProxy::start(ory.keto_write).await;
+    let http = reqwest::Client::builder().pool_max_idle_per_host(0).build().unwrap();
+    let keto = ory::Keto::new(http, ory.keto_read_url().parse().unwrap(), proxy.url().parse().unwrap());
+    let db = database(&app).await;
+    proxy.fail_after(2);
+    let person = ory_spa::auth::UserId(ada.id.parse().unwrap());
+    let purged = ory_spa::account::deletion::purge(&db, &Authorizer::new(keto, db.clone()), person).await;
+    assert!(purged.is_err(), "Keto's failure is reported");
+
+    assert!(app.titles(&grace).await.is_empty(), "none of them is visible, whatever Keto still holds");
+    // The chunk's rows all wait for the reconciler, the two Keto forgot too.
+    let rows = documents::entity::Entity::find().all(&db).await.unwrap();
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|row| row.state == RowState::Deleting), "{rows:?}");
+    let mut forgotten = 0;
+    for id in &ids {
+        let keto = keto_view(ory, id).await;
+        forgotten += usize::from(keto.is_empty());
+        assert_eq!(index_view(&db, id).await, keto, "the index follows Keto on {id}");
+    }
+    assert_eq!(forgotten, 2, "two deletes reached Keto");
+
+    let authz = Authorizer::new(ory.keto(), db.clone());
+    let repaired =
+        ory_spa::reconcile::run_once(&db, &authz, &ory.kratos(), ory_spa::reconcile::Grace::none()).await.unwrap();
+    assert_eq!(repaired, 5);
+    assert_eq!(documents::entity::Entity::find().count(&db).await.unwrap(), 0);
+    for id in &ids {
+        assert!(tuples_on(ory, "Document", id).await.is_empty(), "{id}");
+        assert_eq!(index_rows(&db, id).await, (0, 0));
+    }
+}
+
 /// Access index rows on `object`, and on documents naming it as the subject.
 async fn index_rows(db: &DatabaseConnection, object: &str) -> (u64, u64) {
     use ory_spa::authz::index::entity::{Column, Entity};
