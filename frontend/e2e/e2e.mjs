@@ -1048,6 +1048,8 @@ async function main() {
 
         await g.goto(link);
         await g.locator('#restore-email-undo button[type=submit]').waitFor();
+        // The page drops the fragment right after its first render.
+        await g.waitForFunction(() => globalThis.location.hash === '', null, { timeout: 5000 });
         assertEqual(new URL(g.url()).hash, '', 'the secret left the address bar');
         assertEqual((await api('/api/auth/session', token)).status, 200, 'opening the link changed nothing');
         await shot(g, 'email-5-undo-asks');
