@@ -172,13 +172,7 @@ where
     E: Stateful,
     F: Future<Output = Result<(), StoreError>>,
 {
-    set_state::<E>(db, id, RowState::Active, RowState::Deleting).await?;
-    if let Err(error) = forget_tuples.await {
-        let _ = set_state::<E>(db, id, RowState::Deleting, RowState::Active).await;
-        return Err(error);
-    }
-    E::delete_many().filter(E::ID.eq(id)).exec(db).await?;
-    Ok(())
+    delete_in_steps::<E, _, _>(db, id, forget_tuples, std::future::ready(Ok(()))).await
 }
 
 /// The delete sequence for an object whose tuples take Keto more than one call:

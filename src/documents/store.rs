@@ -100,7 +100,7 @@ pub async fn purge(db: &DatabaseConnection, authz: &Authorizer, ids: &[DocumentI
             .filter(entity::Column::State.eq(RowState::Active))
             .exec(db)
             .await?;
-        // Ours, and any another deletion marked first: both want them gone. A
+        // Ours, and any other deletion's marked first: both want them gone. A
         // row still `pending` is a create in flight, which the reconciler ends.
         let marked: Vec<DocumentId> = Documents::find()
             .select_only()
