@@ -46,6 +46,9 @@ pub struct Settings {
     pub session_cookie: SessionCookie,
     pub social: SocialSettings,
     pub session_cache: SessionCacheSettings,
+    /// How often this replica's reconciler runs in the background; `None`: never
+    /// (a scheduler runs `ory-spa reconcile` instead).
+    pub reconcile_interval: Option<Duration>,
     /// Where the Prometheus metrics listener binds; `None` serves no metrics.
     /// Never the API's address: metrics are for the operator's network only.
     pub metrics_bind_address: Option<SocketAddr>,
@@ -201,6 +204,14 @@ impl Settings {
                     v.parse::<u64>().map_err(|e| format!("expected a number of sessions: {e}"))
                 })?,
             },
+            // A minute: what a crash left half-done waits at most a minute past its
+            // grace (`reconcile::GRACE`), and an idle replica's pass is a few
+            // indexed queries. Every replica may run it: each step is idempotent.
+            reconcile_interval: parse(&mut take, "RECONCILE_INTERVAL_MS", "60000", |v| match v.parse::<u64>() {
+                Ok(0) => Ok(None),
+                Ok(ms) => Ok(Some(Duration::from_millis(ms))),
+                Err(e) => Err(format!("expected milliseconds: {e}")),
+            })?,
             metrics_bind_address: parse(&mut take, "METRICS_BIND_ADDRESS", "", |v| {
                 if v.is_empty() { Ok(None) } else { v.parse::<SocketAddr>().map(Some).map_err(|e| e.to_string()) }
             })?,
@@ -375,6 +386,16 @@ mod tests {
         assert_eq!(err.variable, "APP_KETO_READ_URL");
         let err = Settings::from_vars(vars(&[("APP_ORY_TIMEOUT_MS", "0")])).unwrap_err();
         assert_eq!(err.variable, "APP_ORY_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn the_reconciler_runs_every_minute_unless_set_to_zero() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(settings.reconcile_interval, Some(Duration::from_secs(60)));
+        let off = Settings::from_vars(vars(&[("APP_RECONCILE_INTERVAL_MS", "0")])).unwrap();
+        assert_eq!(off.reconcile_interval, None);
+        let err = Settings::from_vars(vars(&[("APP_RECONCILE_INTERVAL_MS", "a minute")])).unwrap_err();
+        assert_eq!(err.variable, "APP_RECONCILE_INTERVAL_MS");
     }
 
     #[test]

@@ -1,15 +1,14 @@
 //! Finishes or undoes database-and-Keto writes that a crash interrupted (see
 //! `documents::store`), and finishes account deletions (`account::deletion`);
 //! on the way, it removes expired email-change undo links. Runs in the
-//! background every [`INTERVAL`], and once on demand with `ory-spa reconcile`.
+//! background every `APP_RECONCILE_INTERVAL_MS` (a minute unless configured),
+//! and once on demand with `ory-spa reconcile`.
 
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 
 use crate::{account, authz::Authorizer, db::StoreError, documents, groups, ory::Kratos};
-
-pub const INTERVAL: Duration = Duration::from_secs(60);
 
 /// Rows younger than this may belong to a request still in flight; leave them.
 pub const GRACE: chrono::Duration = chrono::Duration::seconds(60);
@@ -54,9 +53,10 @@ pub async fn run_once(
     Ok(documents + groups + index + accounts)
 }
 
-/// Runs [`run_once`] forever; errors (Kratos, Keto or the database down) wait for the next tick.
-pub async fn run_forever(db: DatabaseConnection, authz: Authorizer, kratos: Kratos, grace: Grace) {
-    let mut ticks = tokio::time::interval(INTERVAL);
+/// Runs [`run_once`] every `interval`, the first at once; errors (Kratos, Keto
+/// or the database down) wait for the next tick.
+pub async fn run_forever(db: DatabaseConnection, authz: Authorizer, kratos: Kratos, grace: Grace, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval);
     loop {
         ticks.tick().await;
         match run_once(&db, &authz, &kratos, grace).await {

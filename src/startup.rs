@@ -111,12 +111,15 @@ fn server(
     let keto = Keto::new(http_client, settings.keto.read_url.clone(), settings.keto.write_url.clone());
     let authorizer = Authorizer::new(keto.clone(), db.clone());
     // The reconciler and the memory trim live as long as the server's runtime.
-    tokio::spawn(reconcile::run_forever(
-        db.clone(),
-        authorizer.clone(),
-        kratos.get_ref().clone(),
-        reconcile::Grace::with_session_cache(settings.session_cache.ttl),
-    ));
+    if let Some(interval) = settings.reconcile_interval {
+        tokio::spawn(reconcile::run_forever(
+            db.clone(),
+            authorizer.clone(),
+            kratos.get_ref().clone(),
+            reconcile::Grace::with_session_cache(settings.session_cache.ttl),
+            interval,
+        ));
+    }
     tokio::spawn(memory::trim_forever());
     let authorizer = web::Data::new(authorizer);
     let sessions = web::Data::new(SessionCache::new(settings.session_cache.ttl, settings.session_cache.capacity));
