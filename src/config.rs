@@ -68,6 +68,9 @@ pub struct MailSettings {
     /// lettre's SMTP URL; it may hold the SMTP password. `None`: no notices.
     pub smtp_url: Option<SecretString>,
     pub from: lettre::message::Mailbox,
+    /// How long a sign-in may wait for its second factor before the owner is
+    /// told that their password was entered (`notify`); `None`: never.
+    pub unfinished_sign_in_after: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -248,6 +251,21 @@ impl Settings {
                 from: parse(&mut take, "MAIL_FROM", "ory-spa <no-reply@ory-spa.localhost>", |v| {
                     v.parse::<lettre::message::Mailbox>().map_err(|e| format!("expected `Name <address>`: {e}"))
                 })?,
+                // Ten minutes (`notify::UNFINISHED_SIGN_IN_AFTER`). Less than a
+                // second would tell the owner of every sign-in they are finishing.
+                unfinished_sign_in_after: parse(
+                    &mut take,
+                    "UNFINISHED_SIGN_IN_NOTICE_AFTER_MS",
+                    "600000",
+                    |v| match v {
+                        "off" => Ok(None),
+                        _ => match v.parse::<u64>() {
+                            Ok(ms) if ms >= 1000 => Ok(Some(Duration::from_millis(ms))),
+                            Ok(_) => Err("expected at least 1000 milliseconds, or `off`".into()),
+                            Err(e) => Err(format!("expected milliseconds or `off`: {e}")),
+                        },
+                    },
+                )?,
             },
             // The SPA as `scripts/dev.sh` serves it (the backend serves the build).
             spa_url: parse(&mut take, "SPA_URL", "http://127.0.0.1:8080/", crate::account::SpaUrl::parse)?,
@@ -386,6 +404,18 @@ mod tests {
         assert_eq!(err.variable, "APP_KETO_READ_URL");
         let err = Settings::from_vars(vars(&[("APP_ORY_TIMEOUT_MS", "0")])).unwrap_err();
         assert_eq!(err.variable, "APP_ORY_TIMEOUT_MS");
+    }
+
+    #[test]
+    fn an_unfinished_sign_in_is_told_after_ten_minutes_unless_set_otherwise() {
+        let settings = Settings::from_vars(vars(&[])).unwrap();
+        assert_eq!(settings.mail.unfinished_sign_in_after, Some(crate::notify::UNFINISHED_SIGN_IN_AFTER));
+        let off = Settings::from_vars(vars(&[("APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS", "off")])).unwrap();
+        assert_eq!(off.mail.unfinished_sign_in_after, None);
+        for bad in ["0", "999", "soon"] {
+            let err = Settings::from_vars(vars(&[("APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS", bad)])).unwrap_err();
+            assert_eq!(err.variable, "APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS");
+        }
     }
 
     #[test]

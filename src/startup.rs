@@ -69,7 +69,8 @@ impl Application {
         };
 
         let notifier = Notifier::new(db.clone(), settings.mail.smtp_url.as_ref(), settings.mail.from.clone())
-            .map_err(StartupError::Mail)?;
+            .map_err(StartupError::Mail)?
+            .with_unfinished_sign_in_after(settings.mail.unfinished_sign_in_after);
         if !notifier.is_on() {
             tracing::info!("security notices by mail are off (APP_SMTP_URL is not set)");
         }

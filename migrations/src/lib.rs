@@ -22,6 +22,7 @@ mod m20261206_000003_mail_outbox;
 mod m20261207_000001_known_devices;
 mod m20261207_000002_security_activity;
 mod m20261208_000001_email_restores;
+mod m20261209_000001_unfinished_sign_in_notices;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_known_devices::Migration),
             Box::new(m20261207_000002_security_activity::Migration),
             Box::new(m20261208_000001_email_restores::Migration),
+            Box::new(m20261209_000001_unfinished_sign_in_notices::Migration),
         ]
     }
 }

@@ -103,7 +103,8 @@ pub struct SecurityNotices {
 /// that you hear of a change you did not make: a sign-in from a browser or
 /// network your account has not used before, a new password or address, a
 /// second factor added or removed, new recovery codes made or the old ones
-/// removed, the account deleted.
+/// removed, the account deleted, the right password entered by someone who then
+/// did not give the second factor.
 #[utoipa::path(
     get, path = "/api/account/notices", operation_id = "getSecurityNotices", tag = "account",
     security(("bearer" = [])),
@@ -111,9 +112,7 @@ pub struct SecurityNotices {
 )]
 #[get("/notices")]
 pub async fn notices(_auth: Authenticated, notifier: web::Data<Notifier>) -> web::Json<SecurityNotices> {
-    let enabled = notifier.is_on();
-    let events = if enabled { NoticeKind::ALL.to_vec() } else { Vec::new() };
-    web::Json(SecurityNotices { enabled, events })
+    web::Json(SecurityNotices { enabled: notifier.is_on(), events: notifier.kinds() })
 }
 
 /// Your account's security activity.

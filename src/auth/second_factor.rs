@@ -83,6 +83,9 @@ pub async fn complete(
     if request.method == SecondFactorMethod::Totp {
         first_use(&kratos, &cache, &db, &token, user, &code).await?;
     }
+    // After `first_use`: a code replayed by someone else ends their session
+    // above, and leaves the owner's warning of it in place.
+    notifier.second_factor_given(&token).await;
     tracing::info!(%user, method = ?request.method, "completed a second factor");
     ensure_home(&authz, user).await;
     // A step-up of a session signed in from here before finds a known device.

@@ -1,7 +1,8 @@
 //! Security notices by mail: a person hears of a change to their account that
 //! they may not have made (a new password, a new address, an authenticator app
 //! added, new recovery codes, a second factor removed, the account deleted, a sign-in from a device
-//! the account has not used before: `devices`). Kratos' courier sends codes, but has no
+//! the account has not used before: `devices`, the right password entered without the second
+//! factor following). Kratos' courier sends codes, but has no
 //! message for any of these, so the backend sends them itself, over SMTP
 //! (`APP_SMTP_URL`; without it there are no notices). Each event also goes into
 //! the account's security activity (`activity`), which the person can read in
@@ -18,6 +19,12 @@
 //! row's removal sends it twice, which is the right way to fail for a warning.
 //!
 //! The outbox holds addresses and what happened; rows leave it when sent.
+//!
+//! One notice waits before it is due: the right password entered by someone who
+//! then did not give the second factor. Until `APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS`
+//! has passed, completing that sign-in removes it, so the owner is told only of
+//! a sign-in that stopped half-way. It is found by a SHA-256 of the password-only
+//! session's token, which the completion presents.
 
 pub mod activity;
 pub mod devices;
@@ -40,9 +47,14 @@ use uuid::Uuid;
 
 use self::activity::{ActivityKind, Event};
 use crate::{
-    db::{ident, unix_now},
-    ory::{ClientInfo, Identity, Session},
+    db::{ident, sha256_hex, unix_now},
+    ory::{ClientInfo, Identity, Session, SessionToken},
 };
+
+/// How long a sign-in may wait for its second factor before the owner is told,
+/// unless configured: time to find the phone and type a code, and still soon
+/// enough to act on.
+pub const UNFINISHED_SIGN_IN_AFTER: Duration = Duration::from_secs(600);
 
 /// How often the sender looks for notices that are due (again).
 pub const INTERVAL: Duration = Duration::from_secs(30);
@@ -77,6 +89,8 @@ pub enum Notice<'a> {
     RecoveryCodesCreated,
     RecoveryCodesRemoved,
     AccountDeleted,
+    /// The right password, and then no second factor in time.
+    UnfinishedSignIn,
 }
 
 /// What a person is told of by mail, by name.
@@ -91,10 +105,11 @@ pub enum NoticeKind {
     RecoveryCodesCreated,
     RecoveryCodesRemoved,
     AccountDeleted,
+    UnfinishedSignIn,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 8] = [
+    pub const ALL: [NoticeKind; 9] = [
         NoticeKind::NewSignIn,
         NoticeKind::PasswordChanged,
         NoticeKind::EmailChanged,
@@ -103,6 +118,7 @@ impl NoticeKind {
         NoticeKind::RecoveryCodesCreated,
         NoticeKind::RecoveryCodesRemoved,
         NoticeKind::AccountDeleted,
+        NoticeKind::UnfinishedSignIn,
     ];
 
     /// What the log calls it: never an address.
@@ -116,6 +132,7 @@ impl NoticeKind {
             NoticeKind::RecoveryCodesCreated => "recovery codes created",
             NoticeKind::RecoveryCodesRemoved => "recovery codes removed",
             NoticeKind::AccountDeleted => "account deleted",
+            NoticeKind::UnfinishedSignIn => "unfinished sign-in",
         }
     }
 }
@@ -131,6 +148,7 @@ impl Notice<'_> {
             Notice::RecoveryCodesCreated => NoticeKind::RecoveryCodesCreated,
             Notice::RecoveryCodesRemoved => NoticeKind::RecoveryCodesRemoved,
             Notice::AccountDeleted => NoticeKind::AccountDeleted,
+            Notice::UnfinishedSignIn => NoticeKind::UnfinishedSignIn,
         }
     }
 }
@@ -158,6 +176,9 @@ struct Mailer {
 pub struct Notifier {
     db: DatabaseConnection,
     mailer: Option<Arc<Mailer>>,
+    /// How long a sign-in may wait for its second factor before the owner is
+    /// told; `None`: never.
+    unfinished_sign_in_after: Option<Duration>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -188,11 +209,27 @@ impl Notifier {
                 Some(Arc::new(Mailer { transport, from }))
             }
         };
-        Ok(Notifier { db, mailer })
+        Ok(Notifier { db, mailer, unfinished_sign_in_after: Some(UNFINISHED_SIGN_IN_AFTER) })
+    }
+
+    /// Sets how long a sign-in may wait for its second factor before the owner
+    /// is told (`None`: never). Whole seconds: the outbox keeps seconds.
+    pub fn with_unfinished_sign_in_after(mut self, after: Option<Duration>) -> Self {
+        self.unfinished_sign_in_after = after.map(|after| Duration::from_secs(after.as_secs_f64().ceil() as u64));
+        self
     }
 
     pub fn is_on(&self) -> bool {
         self.mailer.is_some()
+    }
+
+    /// The kinds of notice this notifier sends.
+    pub fn kinds(&self) -> Vec<NoticeKind> {
+        if !self.is_on() {
+            return Vec::new();
+        }
+        let unfinished = self.unfinished_sign_in_after.is_some();
+        NoticeKind::ALL.into_iter().filter(|kind| unfinished || *kind != NoticeKind::UnfinishedSignIn).collect()
     }
 
     /// Puts the notice in the outbox and starts sending it. Never fails the
@@ -202,7 +239,7 @@ impl Notifier {
             return;
         }
         let (subject, body) = compose(to, notice, client, Utc::now());
-        if let Err(error) = self.enqueue(to.email, &subject, &body).await {
+        if let Err(error) = self.enqueue(to.email, &subject, &body, Duration::ZERO, None).await {
             // No address in the log: it is what a person typed.
             tracing::warn!(%error, notice = notice.kind().name(), "could not queue a security notice");
             return;
@@ -230,6 +267,9 @@ impl Notifier {
             Notice::NewSignIn { .. } => None,
             // Nobody is left to read it, and the purge removes the activity.
             Notice::AccountDeleted => None,
+            // Only ever mailed, by `password_accepted`: the activity's reader is
+            // the person who completes sign-ins.
+            Notice::UnfinishedSignIn => None,
         };
         if let Some(kind) = kind {
             self.log(identity, Event::of(kind), client).await;
@@ -271,14 +311,60 @@ impl Notifier {
         }
     }
 
+    /// The right password for `identity`, and a second factor asked for: unless
+    /// [`second_factor_given`](Self::second_factor_given) with the same `token`
+    /// comes first, the owner is told once the wait is over. Never fails the
+    /// login: it only costs the owner a warning.
+    pub async fn password_accepted(&self, identity: &Identity, token: &SessionToken, client: &ClientInfo) {
+        let Some(after) = self.unfinished_sign_in_after.filter(|_| self.is_on()) else { return };
+        let (subject, body) = compose(identity.into(), Notice::UnfinishedSignIn, client, Utc::now());
+        let key = sha256_hex(&[token.expose().as_bytes()]);
+        if let Err(error) = self.enqueue(&identity.traits.email, &subject, &body, after, Some(&key)).await {
+            tracing::warn!(%error, user = %identity.id, "could not queue the notice of an unfinished sign-in");
+            return;
+        }
+        // Sent from here when it is due; the sender's tick catches it if this
+        // replica is gone by then.
+        let notifier = self.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(after + Duration::from_millis(100)).await;
+            if let Err(error) = notifier.send_due().await {
+                tracing::warn!(%error, "could not send security notices; retrying later");
+            }
+        });
+    }
+
+    /// The sign-in behind `token` got its second factor: nothing to tell.
+    pub async fn second_factor_given(&self, token: &SessionToken) {
+        if !self.is_on() {
+            return;
+        }
+        let key = sha256_hex(&[token.expose().as_bytes()]);
+        let delete =
+            Query::delete().from_table(table()).and_where(Expr::col(ident("session_token_hash")).eq(key)).to_owned();
+        if let Err(error) = self.db.execute(&delete).await {
+            // The owner will be told of a sign-in they finished: a false alarm,
+            // not a missed one.
+            tracing::warn!(%error, "could not withdraw the notice of an unfinished sign-in");
+        }
+    }
+
     async fn log(&self, identity: &Identity, event: Event<'_>, client: &ClientInfo) {
         if let Err(error) = activity::record(&self.db, identity.id, event, client).await {
             tracing::warn!(%error, user = %identity.id, kind = ?event.kind, "could not add to an account's security activity");
         }
     }
 
-    async fn enqueue(&self, recipient: &str, subject: &str, body: &str) -> Result<(), DbErr> {
+    async fn enqueue(
+        &self,
+        recipient: &str,
+        subject: &str,
+        body: &str,
+        after: Duration,
+        session_token_hash: Option<&str>,
+    ) -> Result<(), DbErr> {
         let now = unix_now();
+        let due = now.saturating_add(i64::try_from(after.as_secs()).unwrap_or(i64::MAX));
         let insert = Query::insert()
             .into_table(table())
             .columns([
@@ -288,6 +374,7 @@ impl Notifier {
                 ident("body"),
                 ident("created_at"),
                 ident("send_after"),
+                ident("session_token_hash"),
             ])
             .values_panic([
                 Expr::value(Uuid::new_v4()),
@@ -295,7 +382,8 @@ impl Notifier {
                 Expr::value(subject),
                 Expr::value(body),
                 Expr::value(now),
-                Expr::value(now),
+                Expr::value(due),
+                Expr::value(session_token_hash.map(str::to_owned)),
             ])
             .to_owned();
         self.db.execute(&insert).await?;
@@ -464,6 +552,18 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
              password?\" on the login screen, and review your second factors in Settings."
                 .into(),
         ),
+        Notice::UnfinishedSignIn => (
+            format!("Your {PRODUCT} password was entered, but the sign-in was not finished"),
+            format!(
+                "Someone entered the right password for your {PRODUCT} account ({}) and then did not give \
+                 the second factor",
+                to.email
+            ),
+            "someone else knows your password, and only your second factor stopped them: set a new \
+             password with \"Forgot your password?\" on the login screen, which signs out every other \
+             session."
+                .into(),
+        ),
         Notice::AccountDeleted => (
             format!("Your {PRODUCT} account was deleted"),
             format!("Your {PRODUCT} account ({}) was deleted, with the groups and documents you owned", to.email),
@@ -476,6 +576,9 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
     let why = match notice {
         Notice::NewSignIn { .. } => {
             "That browser or app, or that network, had not been used with your account before.\n\n"
+        }
+        Notice::UnfinishedSignIn => {
+            "A sign-in that gets its authenticator app code or recovery code soon after is not told of.\n\n"
         }
         _ => "",
     };
@@ -566,6 +669,23 @@ mod tests {
             ),
             "{body}"
         );
+    }
+
+    #[test]
+    fn an_unfinished_sign_in_says_the_password_is_known_and_what_to_do() {
+        let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: Some([198, 51, 100, 7].into()) };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let (subject, body) = compose(to, Notice::UnfinishedSignIn, &client, at);
+        assert_eq!(subject, "Your ory-spa password was entered, but the sign-in was not finished");
+        assert!(
+            body.contains(
+                "Someone entered the right password for your ory-spa account (ada@example.com) and then did not \
+                 give the second factor on 2026-12-06 04:50 UTC, from Stranger/1.0 at 198.51.100.7."
+            ),
+            "{body}"
+        );
+        assert!(body.contains("only your second factor stopped them"), "{body}");
     }
 
     #[test]

@@ -354,6 +354,87 @@ async fn with_a_second_factor_the_notice_comes_when_the_sign_in_completes() {
     assert_eq!(events[0]["methods"], json!(["password", "totp"]), "both factors: {events:?}");
 }
 
+/// The right password, and then no second factor: the owner hears of it once
+/// the wait is over, with the device it came from, and a sign-in that got its
+/// code in time is not told as unfinished (only as new).
+#[tokio::test]
+async fn a_password_without_its_second_factor_is_told_once_the_wait_is_over() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    // Long enough for the finished sign-in's code, under a loaded CI machine.
+    let app = spawn_app_on(ory, &[("APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS", "5000")]).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let ada = app.person("Ada").await;
+    let secret = app.enrol_totp(&ada.token).await;
+    assert_eq!(app.mailbox.wait_for_notice(&ada.email, 1).await.subject, app_added_subject());
+    wait_for_empty_outbox(&db).await;
+    let delivered = app.mailbox.count(&ada.email).await;
+
+    let stranger = login_as(&app, &ada.email, "Stranger/1.0", None).await;
+    assert_eq!(stranger.status(), 202, "{}", stranger.text().await.unwrap());
+    assert_eq!(outbox_rows(&db).await, 1, "waiting");
+    assert_eq!(app.mailbox.count(&ada.email).await, delivered, "not sent yet");
+
+    let tablet = login_as(&app, &ada.email, "Tablet/5.0", None).await;
+    assert_eq!(tablet.status(), 202);
+    let tablet: serde_json::Value = tablet.json().await.unwrap();
+    let done = app
+        .post("/api/auth/second-factor")
+        .bearer_auth(tablet["session_token"].as_str().unwrap())
+        .header("user-agent", "Tablet/5.0")
+        .json(&json!({
+            "method": "totp",
+            "code": crate::helpers::totp_code(&secret),
+            "flow_id": tablet["second_factor"]["flow_id"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+    assert_eq!(app.mailbox.wait_for_notice(&ada.email, 2).await.subject, "New sign-in to your ory-spa account");
+
+    let unfinished = app.mailbox.wait_for_notice(&ada.email, 3).await;
+    assert_eq!(unfinished.subject, UNFINISHED_SUBJECT);
+    assert!(unfinished.text.contains("entered the right password for your ory-spa account"), "{}", unfinished.text);
+    assert!(unfinished.text.contains("from Stranger/1.0 at 127.0.0.1."), "{}", unfinished.text);
+    // The tablet's would have been due within a second of the stranger's.
+    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    let subjects: Vec<String> =
+        app.mailbox.messages_to(&ada.email).await.into_iter().map(|mail| mail.subject).collect();
+    assert_eq!(subjects.iter().filter(|subject| *subject == UNFINISHED_SUBJECT).count(), 1, "{subjects:?}");
+    assert_eq!(outbox_rows(&db).await, 0);
+}
+
+/// `off` tells nobody of an unfinished sign-in, and says so.
+#[tokio::test]
+async fn unfinished_sign_ins_can_be_left_untold() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS", "off")]).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let ada = app.person("Ada").await;
+    app.enrol_totp(&ada.token).await;
+    app.mailbox.wait_for_notice(&ada.email, 1).await;
+    wait_for_empty_outbox(&db).await;
+    assert_eq!(login_as(&app, &ada.email, "Stranger/1.0", None).await.status(), 202);
+    assert_eq!(outbox_rows(&db).await, 0, "nothing waits");
+    let settings = app.call(Method::GET, "/api/account/notices", Some(&ada.token), None).await;
+    let settings: serde_json::Value = settings.json().await.unwrap();
+    assert_eq!(settings["events"].as_array().unwrap().len(), 8, "{settings}");
+    assert!(!settings["events"].as_array().unwrap().contains(&json!("unfinished_sign_in")), "{settings}");
+}
+
+/// The sender removes a row just after the SMTP server took it.
+async fn wait_for_empty_outbox(db: &DatabaseConnection) {
+    for _ in 0..50 {
+        if outbox_rows(db).await == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(outbox_rows(db).await, 0, "a delivered notice stays in the outbox");
+}
+
+const UNFINISHED_SUBJECT: &str = "Your ory-spa password was entered, but the sign-in was not finished";
+
 fn app_added_subject() -> &'static str {
     "Two-factor authentication was turned on for your ory-spa account"
 }
@@ -417,7 +498,8 @@ async fn without_notices_devices_still_count_and_an_older_accounts_first_device_
     let settings: serde_json::Value = settings.json().await.unwrap();
     assert_eq!(settings["enabled"], true);
     assert_eq!(settings["events"][0], "new_sign_in", "{settings}");
-    assert_eq!(settings["events"].as_array().unwrap().len(), 8, "{settings}");
+    assert_eq!(settings["events"].as_array().unwrap().len(), 9, "{settings}");
+    assert_eq!(settings["events"][8], "unfinished_sign_in", "{settings}");
 }
 
 async fn activity(app: &TestApp, token: &str) -> Vec<serde_json::Value> {

@@ -150,7 +150,8 @@ export interface paths {
          *     that you hear of a change you did not make: a sign-in from a browser or
          *     network your account has not used before, a new password or address, a
          *     second factor added or removed, new recovery codes made or the old ones
-         *     removed, the account deleted.
+         *     removed, the account deleted, the right password entered by someone who then
+         *     did not give the second factor.
          */
         get: operations["getSecurityNotices"];
         put?: never;
@@ -1187,7 +1188,7 @@ export interface components {
          * @description What a person is told of by mail, by name.
          * @enum {string}
          */
-        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "account_deleted";
+        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "account_deleted" | "unfinished_sign_in";
         PasswordChange: {
             /**
              * Format: password

@@ -14,6 +14,7 @@ describe('noticeSentence', () => {
       ['recovery_codes_created', 'new recovery codes are made'],
       ['recovery_codes_removed', 'your recovery codes are removed'],
       ['account_deleted', 'your account is deleted'],
+      ['unfinished_sign_in', 'your password is entered but the second factor does not follow'],
     ];
     for (const [kind, sentence] of kinds) expect(noticeSentence(kind)).toBe(sentence);
   });

@@ -13,6 +13,7 @@ const SENTENCES: Readonly<Record<NoticeKind, string>> = {
   recovery_codes_created: 'new recovery codes are made',
   recovery_codes_removed: 'your recovery codes are removed',
   account_deleted: 'your account is deleted',
+  unfinished_sign_in: 'your password is entered but the second factor does not follow',
 };
 
 /**
