@@ -317,6 +317,21 @@ impl Notifier {
     /// login: it only costs the owner a warning.
     pub async fn password_accepted(&self, identity: &Identity, token: &SessionToken, client: &ClientInfo) {
         let Some(after) = self.unfinished_sign_in_after.filter(|_| self.is_on()) else { return };
+        // Someone with the password can repeat the first step at will: one notice
+        // waits per address, so they can make it mail at most once per wait. The
+        // one waiting is theirs or the owner's, and a finished sign-in withdraws
+        // only its own, so a waiting stranger's is still told.
+        match self.unfinished_waiting(&identity.traits.email).await {
+            Ok(false) => {}
+            Ok(true) => {
+                tracing::info!(user = %identity.id, "an unfinished sign-in's notice is waiting already");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, user = %identity.id, "could not queue the notice of an unfinished sign-in");
+                return;
+            }
+        }
         let (subject, body) = compose(identity.into(), Notice::UnfinishedSignIn, client, Utc::now());
         let key = sha256_hex(&[token.expose().as_bytes()]);
         if let Err(error) = self.enqueue(&identity.traits.email, &subject, &body, after, Some(&key)).await {
@@ -332,6 +347,17 @@ impl Notifier {
                 tracing::warn!(%error, "could not send security notices; retrying later");
             }
         });
+    }
+
+    async fn unfinished_waiting(&self, recipient: &str) -> Result<bool, DbErr> {
+        let waiting = Query::select()
+            .column(ident("id"))
+            .from(table())
+            .and_where(Expr::col(ident("recipient")).eq(recipient))
+            .and_where(Expr::col(ident("session_token_hash")).is_not_null())
+            .limit(1)
+            .to_owned();
+        Ok(self.db.query_one(&waiting).await?.is_some())
     }
 
     /// The sign-in behind `token` got its second factor: nothing to tell.
