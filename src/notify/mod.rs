@@ -24,7 +24,8 @@
 //! then did not give the second factor. Until `APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS`
 //! has passed, completing that sign-in removes it, so the owner is told only of
 //! a sign-in that stopped half-way. It is found by a SHA-256 of the password-only
-//! session's token, which the completion presents.
+//! session's token, which the completion presents. It is the one notice with
+//! no row in the activity.
 
 pub mod activity;
 pub mod devices;
@@ -267,8 +268,9 @@ impl Notifier {
             Notice::NewSignIn { .. } => None,
             // Nobody is left to read it, and the purge removes the activity.
             Notice::AccountDeleted => None,
-            // Only ever mailed, by `password_accepted`: the activity's reader is
-            // the person who completes sign-ins.
+            // Queued by `password_accepted`, never through here. It is news only
+            // once its wait is over unwithdrawn, which only the sender sees, so
+            // the activity has no row for it.
             Notice::UnfinishedSignIn => None,
         };
         if let Some(kind) = kind {
