@@ -276,6 +276,10 @@ impl Notifier {
         if let Some(kind) = kind {
             self.log(identity, Event::of(kind), client).await;
         }
+        if let Notice::AccountDeleted = notice {
+            // A half sign-in to an account that is gone is no longer news.
+            self.withdraw_unfinished_to(&identity.traits.email).await;
+        }
         self.notify(identity.into(), notice, client).await;
     }
 
@@ -360,6 +364,20 @@ impl Notifier {
             .limit(1)
             .to_owned();
         Ok(self.db.query_one(&waiting).await?.is_some())
+    }
+
+    async fn withdraw_unfinished_to(&self, recipient: &str) {
+        if !self.is_on() {
+            return;
+        }
+        let delete = Query::delete()
+            .from_table(table())
+            .and_where(Expr::col(ident("recipient")).eq(recipient))
+            .and_where(Expr::col(ident("session_token_hash")).is_not_null())
+            .to_owned();
+        if let Err(error) = self.db.execute(&delete).await {
+            tracing::warn!(%error, "could not withdraw the notice of an unfinished sign-in");
+        }
     }
 
     /// The sign-in behind `token` got its second factor: nothing to tell.

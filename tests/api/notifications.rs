@@ -409,6 +409,42 @@ async fn a_password_without_its_second_factor_is_told_once_the_wait_is_over() {
     assert_eq!(subjects.iter().filter(|subject| *subject == UNFINISHED_SUBJECT).count(), 1, "{subjects:?}");
 }
 
+/// A half sign-in to an account deleted before its notice was due is not told:
+/// the deletion's notice is the last word.
+#[tokio::test]
+async fn a_deleted_account_is_not_told_of_an_unfinished_sign_in() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[("APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS", "2000")]).await;
+    let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
+    let ada = app.person("Ada").await;
+    let secret = app.enrol_totp(&ada.token).await;
+    app.mailbox.wait_for_notice(&ada.email, 1).await;
+    wait_for_empty_outbox(&db).await;
+    assert_eq!(login_as(&app, &ada.email, "Stranger/1.0", None).await.status(), 202);
+    assert_eq!(outbox_rows(&db).await, 1, "the stranger's waits");
+
+    // Ada signs in with both factors and deletes the account at once.
+    let (token, flow) = {
+        let half: serde_json::Value = login_as(&app, &ada.email, "Tablet/5.0", None).await.json().await.unwrap();
+        (
+            half["session_token"].as_str().unwrap().to_owned(),
+            half["second_factor"]["flow_id"].as_str().unwrap().to_owned(),
+        )
+    };
+    let done = app.second_factor(&token, "totp", &crate::helpers::totp_code(&secret), Some(&flow)).await;
+    assert_eq!(done.status(), 200);
+    assert_eq!(app.call(Method::DELETE, "/api/account", Some(&token), None).await.status(), 204);
+
+    // (The second factor was sent from the test's own client, a known device.)
+    let deleted = app.mailbox.wait_for_notice(&ada.email, 2).await;
+    assert_eq!(deleted.subject, "Your ory-spa account was deleted");
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    wait_for_empty_outbox(&db).await;
+    let subjects: Vec<String> =
+        app.mailbox.messages_to(&ada.email).await.into_iter().map(|mail| mail.subject).collect();
+    assert!(!subjects.iter().any(|subject| subject == UNFINISHED_SUBJECT), "{subjects:?}");
+}
+
 /// `off` tells nobody of an unfinished sign-in, and says so.
 #[tokio::test]
 async fn unfinished_sign_ins_can_be_left_untold() {
