@@ -23,6 +23,7 @@ mod m20261207_000001_known_devices;
 mod m20261207_000002_security_activity;
 mod m20261208_000001_email_restores;
 mod m20261209_000001_unfinished_sign_in_notices;
+mod m20261209_000002_unfinished_sign_in_activity;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_security_activity::Migration),
             Box::new(m20261208_000001_email_restores::Migration),
             Box::new(m20261209_000001_unfinished_sign_in_notices::Migration),
+            Box::new(m20261209_000002_unfinished_sign_in_activity::Migration),
         ]
     }
 }

@@ -119,13 +119,11 @@ pub async fn login(
             tracing::info!("password accepted; a second factor is required");
             // Kratos withholds the identity until the second factor; the owner of
             // the address typed is who the password belongs to.
-            if notifier.is_on() {
-                match kratos.find_identity_by_email(&form.identifier).await {
-                    Ok(Some(identity)) => notifier.password_accepted(&identity, token, &client).await,
-                    Ok(None) => tracing::warn!("no identity has the identifier Kratos accepted a password for"),
-                    // The login stands; only its warning is lost.
-                    Err(error) => tracing::warn!(%error, "could not look up whom to tell of an unfinished sign-in"),
-                }
+            match kratos.find_identity_by_email(&form.identifier).await {
+                Ok(Some(identity)) => notifier.password_accepted(&identity, token, &client).await,
+                Ok(None) => tracing::warn!("no identity has the identifier Kratos accepted a password for"),
+                // The login stands; only its warning is lost.
+                Err(error) => tracing::warn!(%error, "could not look up whom to tell of an unfinished sign-in"),
             }
         }
     }

@@ -7,8 +7,8 @@
 //! Unlike `known_devices` this keeps the user agent and address as the client
 //! gave them (cut short): showing them is its purpose, as Kratos' session list
 //! does. It keeps the latest `MAX_PER_ACCOUNT` sign-ins from known devices and
-//! the latest `MAX_PER_ACCOUNT` other events of an account (see
-//! `routine_sign_ins`), goes with the account, and is in its export.
+//! unfinished sign-ins, and the latest `MAX_PER_ACCOUNT` other events of an
+//! account (see `routine_sign_ins`), goes with the account, and is in its export.
 
 use std::net::IpAddr;
 
@@ -54,10 +54,14 @@ pub enum ActivityKind {
     RecoveryCodesRemoved,
     /// The change of address was undone with the link mailed to the old one.
     EmailRestored,
+    /// The right password, and a second factor asked for that has not (yet) been
+    /// given. The row goes when that sign-in completes, so those left are the
+    /// password steps that stopped there.
+    UnfinishedSignIn,
 }
 
 impl ActivityKind {
-    const ALL: [ActivityKind; 9] = [
+    const ALL: [ActivityKind; 10] = [
         ActivityKind::Registered,
         ActivityKind::SignedIn,
         ActivityKind::PasswordChanged,
@@ -67,6 +71,7 @@ impl ActivityKind {
         ActivityKind::RecoveryCodesCreated,
         ActivityKind::RecoveryCodesRemoved,
         ActivityKind::EmailRestored,
+        ActivityKind::UnfinishedSignIn,
     ];
 
     fn as_str(self) -> &'static str {
@@ -80,6 +85,7 @@ impl ActivityKind {
             ActivityKind::RecoveryCodesCreated => "recovery_codes_created",
             ActivityKind::RecoveryCodesRemoved => "recovery_codes_removed",
             ActivityKind::EmailRestored => "email_restored",
+            ActivityKind::UnfinishedSignIn => "unfinished_sign_in",
         }
     }
 
@@ -113,11 +119,13 @@ pub struct Event<'a> {
     pub new_device: bool,
     /// Kratos' authentication methods of a sign-in's session.
     pub methods: &'a [String],
+    /// An unfinished sign-in's SHA-256 of its session token, for [`withdraw`].
+    pub session_token_hash: Option<&'a str>,
 }
 
 impl Event<'_> {
     pub fn of(kind: ActivityKind) -> Self {
-        Event { kind, new_device: false, methods: &[] }
+        Event { kind, new_device: false, methods: &[], session_token_hash: None }
     }
 }
 
@@ -137,7 +145,7 @@ pub async fn record(
         .filter(|agent| !agent.trim().is_empty());
     let insert = Query::insert()
         .into_table(table())
-        .columns(["id", "identity_id"].into_iter().chain(EVENT_COLUMNS).map(ident))
+        .columns(["id", "identity_id"].into_iter().chain(EVENT_COLUMNS).chain(["session_token_hash"]).map(ident))
         .values_panic([
             // Version 7: ordered by time, so that events of one second keep their order.
             Expr::value(Uuid::now_v7()),
@@ -148,11 +156,13 @@ pub async fn record(
             Expr::value(client.ip.map(|ip: IpAddr| ip.to_canonical().to_string())),
             Expr::value(event.new_device),
             Expr::value(methods),
+            Expr::value(event.session_token_hash.map(str::to_owned)),
         ])
         .to_owned();
     db.execute(&insert).await?;
     // Only the new event's own kind of event makes room for it.
-    let routine = event.kind == ActivityKind::SignedIn && !event.new_device;
+    let routine =
+        (event.kind == ActivityKind::SignedIn && !event.new_device) || event.kind == ActivityKind::UnfinishedSignIn;
     let bucket = if routine { routine_sign_ins() } else { routine_sign_ins().not() };
     let kept = Query::select()
         .column(ident("id"))
@@ -173,14 +183,30 @@ pub async fn record(
     Ok(())
 }
 
-/// Sign-ins from a device the account knew: the events an attacker who has the
-/// password can make at will. They are kept apart from the rest, each kind up to
-/// `MAX_PER_ACCOUNT`, so that signing in a hundred times cannot push a password
-/// change, or the sign-in from the attacker's own new device, out of the list.
+/// Sign-ins from a device the account knew, and password steps without their
+/// second factor: the events an attacker who has the password can make at will.
+/// They are kept apart from the rest, each kind up to `MAX_PER_ACCOUNT`, so that
+/// signing in (or half-way) a hundred times cannot push a password change, or
+/// the sign-in from the attacker's own new device, out of the list.
 fn routine_sign_ins() -> Condition {
-    Condition::all()
-        .add(Expr::col(ident("kind")).eq(ActivityKind::SignedIn.as_str()))
-        .add(Expr::col(ident("new_device")).eq(false))
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(Expr::col(ident("kind")).eq(ActivityKind::SignedIn.as_str()))
+                .add(Expr::col(ident("new_device")).eq(false)),
+        )
+        .add(Expr::col(ident("kind")).eq(ActivityKind::UnfinishedSignIn.as_str()))
+}
+
+/// The sign-in behind the token hashed to `session_token_hash` got its second
+/// factor: its password step is no longer an unfinished sign-in.
+pub async fn withdraw(db: &DatabaseConnection, session_token_hash: &str) -> Result<(), DbErr> {
+    let delete = Query::delete()
+        .from_table(table())
+        .and_where(Expr::col(ident("session_token_hash")).eq(session_token_hash))
+        .to_owned();
+    db.execute(&delete).await?;
+    Ok(())
 }
 
 /// The account's activity, newest first.

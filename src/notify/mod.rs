@@ -24,8 +24,8 @@
 //! then did not give the second factor. Until `APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS`
 //! has passed, completing that sign-in removes it, so the owner is told only of
 //! a sign-in that stopped half-way. It is found by a SHA-256 of the password-only
-//! session's token, which the completion presents. It is the one notice with
-//! no row in the activity.
+//! session's token, which the completion presents. Its row in the activity is
+//! there from the password step and goes the same way.
 
 pub mod activity;
 pub mod devices;
@@ -268,9 +268,7 @@ impl Notifier {
             Notice::NewSignIn { .. } => None,
             // Nobody is left to read it, and the purge removes the activity.
             Notice::AccountDeleted => None,
-            // Queued by `password_accepted`, never through here. It is news only
-            // once its wait is over unwithdrawn, which only the sender sees, so
-            // the activity has no row for it.
+            // Logged, and queued, by `password_accepted`, never through here.
             Notice::UnfinishedSignIn => None,
         };
         if let Some(kind) = kind {
@@ -310,18 +308,21 @@ impl Notifier {
             devices::Sighting::Known
         });
         let new = sighting == devices::Sighting::New;
-        let event = Event { kind: ActivityKind::SignedIn, new_device: new, methods: &session.summary.methods };
+        let event = Event { new_device: new, methods: &session.summary.methods, ..Event::of(ActivityKind::SignedIn) };
         self.log(identity, event, client).await;
         if new {
             self.notify(identity.into(), Notice::NewSignIn { methods: &session.summary.methods }, client).await;
         }
     }
 
-    /// The right password for `identity`, and a second factor asked for: unless
-    /// [`second_factor_given`](Self::second_factor_given) with the same `token`
-    /// comes first, the owner is told once the wait is over. Never fails the
-    /// login: it only costs the owner a warning.
+    /// The right password for `identity`, and a second factor asked for: it is
+    /// in the activity, and unless [`second_factor_given`](Self::second_factor_given)
+    /// with the same `token` comes first, the owner is told once the wait is
+    /// over. Never fails the login: it only costs the owner a warning.
     pub async fn password_accepted(&self, identity: &Identity, token: &SessionToken, client: &ClientInfo) {
+        let key = sha256_hex(&[token.expose().as_bytes()]);
+        let event = Event { session_token_hash: Some(&key), ..Event::of(ActivityKind::UnfinishedSignIn) };
+        self.log(identity, event, client).await;
         let Some(after) = self.unfinished_sign_in_after.filter(|_| self.is_on()) else { return };
         // Someone with the password can repeat the first step at will: one notice
         // waits per address, so they can make it mail at most once per wait. The
@@ -339,7 +340,6 @@ impl Notifier {
             }
         }
         let (subject, body) = compose(identity.into(), Notice::UnfinishedSignIn, client, Utc::now());
-        let key = sha256_hex(&[token.expose().as_bytes()]);
         if let Err(error) = self.enqueue(&identity.traits.email, &subject, &body, after, Some(&key)).await {
             tracing::warn!(%error, user = %identity.id, "could not queue the notice of an unfinished sign-in");
             return;
@@ -380,12 +380,16 @@ impl Notifier {
         }
     }
 
-    /// The sign-in behind `token` got its second factor: nothing to tell.
+    /// The sign-in behind `token` got its second factor: nothing to tell, and
+    /// its password step leaves the activity (the sign-in itself is logged).
     pub async fn second_factor_given(&self, token: &SessionToken) {
+        let key = sha256_hex(&[token.expose().as_bytes()]);
+        if let Err(error) = activity::withdraw(&self.db, &key).await {
+            tracing::warn!(%error, "could not take a finished sign-in out of the activity's unfinished ones");
+        }
         if !self.is_on() {
             return;
         }
-        let key = sha256_hex(&[token.expose().as_bytes()]);
         let delete =
             Query::delete().from_table(table()).and_where(Expr::col(ident("session_token_hash")).eq(key)).to_owned();
         if let Err(error) = self.db.execute(&delete).await {

@@ -386,7 +386,8 @@ async fn a_password_without_its_second_factor_is_told_once_the_wait_is_over() {
         .send()
         .await
         .unwrap();
-    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+    assert_eq!(done.status(), 200);
+    let done_token = done.json::<serde_json::Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned();
     assert_eq!(app.mailbox.wait_for_notice(&ada.email, 2).await.subject, "New sign-in to your ory-spa account");
     wait_for_empty_outbox(&db).await;
     let delivered = app.mailbox.count(&ada.email).await;
@@ -398,6 +399,14 @@ async fn a_password_without_its_second_factor_is_told_once_the_wait_is_over() {
     }
     assert_eq!(outbox_rows(&db).await, 1, "one waits");
     assert_eq!(app.mailbox.count(&ada.email).await, delivered, "not sent yet");
+
+    // In the activity at once, each of them, and not the tablet's finished one.
+    let token = done_token.as_str();
+    let events = activity(&app, token).await;
+    let unfinished: Vec<&serde_json::Value> = events.iter().filter(|e| e["kind"] == "unfinished_sign_in").collect();
+    assert_eq!(unfinished.len(), 3, "{events:?}");
+    assert!(unfinished.iter().all(|e| e["user_agent"] == "Stranger/1.0"), "{events:?}");
+    assert_eq!(events[3]["kind"], "signed_in", "the tablet's sign-in, once: {events:?}");
 
     let unfinished = app.mailbox.wait_for_notice(&ada.email, 3).await;
     assert_eq!(unfinished.subject, UNFINISHED_SUBJECT);
@@ -445,7 +454,8 @@ async fn a_deleted_account_is_not_told_of_an_unfinished_sign_in() {
     assert!(!subjects.iter().any(|subject| subject == UNFINISHED_SUBJECT), "{subjects:?}");
 }
 
-/// `off` tells nobody of an unfinished sign-in, and says so.
+/// `off` mails nobody of an unfinished sign-in, and says so; the activity still
+/// shows it.
 #[tokio::test]
 async fn unfinished_sign_ins_can_be_left_untold() {
     let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
@@ -461,6 +471,9 @@ async fn unfinished_sign_ins_can_be_left_untold() {
     let settings: serde_json::Value = settings.json().await.unwrap();
     assert_eq!(settings["events"].as_array().unwrap().len(), 8, "{settings}");
     assert!(!settings["events"].as_array().unwrap().contains(&json!("unfinished_sign_in")), "{settings}");
+    let events = activity(&app, &ada.token).await;
+    assert_eq!(events[0]["kind"], "unfinished_sign_in", "still in the activity: {events:?}");
+    assert_eq!(events[0]["user_agent"], "Stranger/1.0");
 }
 
 /// The sender removes a row just after the SMTP server took it.
@@ -618,24 +631,25 @@ async fn the_security_activity_keeps_a_hundred_routine_sign_ins_apart_from_the_r
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let id = uuid::Uuid::parse_str(&ada.id).unwrap();
     let client = |agent: String| ory_spa::ory::ClientInfo { user_agent: Some(agent), ip: None };
-    let stranger = Event { kind: ActivityKind::SignedIn, new_device: true, methods: &[] };
+    let stranger = Event { new_device: true, ..Event::of(ActivityKind::SignedIn) };
     activity::record(&db, id, stranger, &client("Stranger/1".into())).await.unwrap();
     activity::record(&db, id, Event::of(ActivityKind::PasswordChanged), &client("Stranger/1".into())).await.unwrap();
+    // Sign-ins from known devices and password steps that stopped there: both
+    // can be made at will with the password alone.
     for n in 0..MAX_PER_ACCOUNT + 5 {
-        activity::record(&db, id, Event::of(ActivityKind::SignedIn), &client(format!("Stranger/{n}"))).await.unwrap();
+        let kind = if n % 2 == 0 { ActivityKind::SignedIn } else { ActivityKind::UnfinishedSignIn };
+        activity::record(&db, id, Event::of(kind), &client(format!("Stranger/{n}"))).await.unwrap();
     }
 
     let events = activity(&app, &ada.token).await;
-    let routine: Vec<&serde_json::Value> =
-        events.iter().filter(|e| e["kind"] == "signed_in" && e["new_device"] == false).collect();
+    let is_routine = |e: &serde_json::Value| {
+        (e["kind"] == "signed_in" && e["new_device"] == false) || e["kind"] == "unfinished_sign_in"
+    };
+    let routine: Vec<&serde_json::Value> = events.iter().filter(|e| is_routine(e)).collect();
     assert_eq!(routine.len() as u64, MAX_PER_ACCOUNT);
     assert_eq!(routine[0]["user_agent"], format!("Stranger/{}", MAX_PER_ACCOUNT + 4), "the newest first");
     assert_eq!(routine.last().unwrap()["user_agent"], "Stranger/5", "the five oldest are forgotten");
-    let rest: Vec<&str> = events
-        .iter()
-        .filter(|e| !(e["kind"] == "signed_in" && e["new_device"] == false))
-        .map(|e| e["kind"].as_str().unwrap())
-        .collect();
+    let rest: Vec<&str> = events.iter().filter(|e| !is_routine(e)).map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(rest, ["password_changed", "signed_in", "registered"], "the change and the new device stay");
 
     for _ in 0..MAX_PER_ACCOUNT {

@@ -881,7 +881,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "email_restored";
+        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "email_restored" | "unfinished_sign_in";
         AddMember: {
             /** @example grace@example.com */
             email: string;

@@ -15,6 +15,7 @@ describe('activityLabel', () => {
       ['recovery_codes_created', 'New recovery codes made'],
       ['recovery_codes_removed', 'Recovery codes removed'],
       ['email_restored', 'Email change undone'],
+      ['unfinished_sign_in', 'Password entered, second factor not given'],
     ];
     for (const [kind, label] of kinds) expect(activityLabel(kind)).toBe(label);
   });

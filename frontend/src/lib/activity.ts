@@ -13,6 +13,7 @@ const LABELS: Readonly<Record<ActivityKind, string>> = {
   recovery_codes_created: 'New recovery codes made',
   recovery_codes_removed: 'Recovery codes removed',
   email_restored: 'Email change undone',
+  unfinished_sign_in: 'Password entered, second factor not given',
 };
 
 /**
