@@ -912,6 +912,24 @@ async function main() {
       assertEqual(session.assurance_level, 'aal2', 'the session used both factors');
     });
 
+    await test('two-factor: a password entered elsewhere without its code is in the security activity', async () => {
+      const stranger = await fetch(`${BASE_URL}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Stranger/1.0' },
+        body: JSON.stringify({ identifier: carol.email, password: carol.password }),
+      });
+      assertEqual(stranger.status, 202, 'the password is right, and a code is asked for');
+      await c.goto(`${BASE_URL}/settings/activity`);
+      await c.locator('#activity-table').waitFor();
+      const unfinished = c.locator('#activity-table tr[data-kind="unfinished_sign_in"]');
+      // This browser's own sign-ins got their codes: only the stranger's is left.
+      assertEqual(await unfinished.count(), 1, 'one unfinished sign-in');
+      const row = await unfinished.first().innerText();
+      assert(row.includes('Password entered, second factor not given'), `said in words (got "${row}")`);
+      assert(row.includes('Stranger'), `with the device (got "${row}")`);
+      await shot(c, '32a-unfinished-sign-in');
+    });
+
     await test('two-factor: a login with a recovery code instead, which works once', async () => {
       await logOut(c);
       await logInHalfway(c, carol);
