@@ -22,8 +22,7 @@ mod m20261206_000003_mail_outbox;
 mod m20261207_000001_known_devices;
 mod m20261207_000002_security_activity;
 mod m20261208_000001_email_restores;
-mod m20261209_000001_unfinished_sign_in_notices;
-mod m20261209_000002_unfinished_sign_in_activity;
+mod m20261209_000001_unfinished_sign_ins;
 
 pub struct Migrator;
 
@@ -43,8 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000001_known_devices::Migration),
             Box::new(m20261207_000002_security_activity::Migration),
             Box::new(m20261208_000001_email_restores::Migration),
-            Box::new(m20261209_000001_unfinished_sign_in_notices::Migration),
-            Box::new(m20261209_000002_unfinished_sign_in_activity::Migration),
+            Box::new(m20261209_000001_unfinished_sign_ins::Migration),
         ]
     }
 }
