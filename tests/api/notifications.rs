@@ -330,20 +330,7 @@ async fn with_a_second_factor_the_notice_comes_when_the_sign_in_completes() {
     let half: serde_json::Value = half.json().await.unwrap();
     assert_eq!(known_devices(&db, &ada.id).await, 1, "a password alone is not a sign-in");
 
-    let done = app
-        .post("/api/auth/second-factor")
-        .bearer_auth(half["session_token"].as_str().unwrap())
-        .header("user-agent", "Tablet/5.0")
-        .json(&json!({
-            "method": "totp",
-            "code": crate::helpers::totp_code(&secret),
-            "flow_id": half["second_factor"]["flow_id"],
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
-    let token = done.json::<serde_json::Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned();
+    let token = totp_step_as(&app, &half, &secret, "Tablet/5.0").await;
     assert_eq!(known_devices(&db, &ada.id).await, 2);
     let notice = app.mailbox.wait_for_notice(&ada.email, 2).await;
     assert_eq!(notice.subject, "New sign-in to your ory-spa account");
@@ -374,20 +361,7 @@ async fn a_password_without_its_second_factor_is_told_once_the_wait_is_over() {
     assert_eq!(tablet.status(), 202);
     assert_eq!(outbox_rows(&db).await, 1, "waiting for the code");
     let tablet: serde_json::Value = tablet.json().await.unwrap();
-    let done = app
-        .post("/api/auth/second-factor")
-        .bearer_auth(tablet["session_token"].as_str().unwrap())
-        .header("user-agent", "Tablet/5.0")
-        .json(&json!({
-            "method": "totp",
-            "code": crate::helpers::totp_code(&secret),
-            "flow_id": tablet["second_factor"]["flow_id"],
-        }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(done.status(), 200);
-    let done_token = done.json::<serde_json::Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned();
+    let done_token = totp_step_as(&app, &tablet, &secret, "Tablet/5.0").await;
     assert_eq!(app.mailbox.wait_for_notice(&ada.email, 2).await.subject, "New sign-in to your ory-spa account");
     wait_for_empty_outbox(&db).await;
     let delivered = app.mailbox.count(&ada.email).await;
@@ -488,6 +462,25 @@ async fn wait_for_empty_outbox(db: &DatabaseConnection) {
 }
 
 const UNFINISHED_SUBJECT: &str = "Your ory-spa password was entered, but the sign-in was not finished";
+
+/// Completes the login answered by `half` (a 202) with a code from `secret`,
+/// from `user_agent`; returns the two-factor session's token.
+async fn totp_step_as(app: &TestApp, half: &serde_json::Value, secret: &str, user_agent: &str) -> String {
+    let done = app
+        .post("/api/auth/second-factor")
+        .bearer_auth(half["session_token"].as_str().unwrap())
+        .header("user-agent", user_agent)
+        .json(&json!({
+            "method": "totp",
+            "code": crate::helpers::totp_code(secret),
+            "flow_id": half["second_factor"]["flow_id"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(done.status(), 200, "{}", done.text().await.unwrap());
+    done.json::<serde_json::Value>().await.unwrap()["session_token"].as_str().unwrap().to_owned()
+}
 
 fn app_added_subject() -> &'static str {
     "Two-factor authentication was turned on for your ory-spa account"
