@@ -55,6 +55,8 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
         account::second_factor::generate_recovery_codes,
         account::second_factor::confirm_recovery_codes,
         account::second_factor::remove_recovery_codes,
+        account::providers::list,
+        account::providers::remove,
         home::home,
         documents::handlers::list,
         documents::handlers::create,
@@ -78,7 +80,7 @@ Every error is an RFC 9457 problem document (`application/problem+json`) with a 
     modifiers(&BearerAuth, &StandardProblems),
     tags(
         (name = "auth", description = "Registration, login (with a password or a social sign-in provider), logout, the current session, email verification and account recovery"),
-        (name = "account", description = "Your profile, email address, password, sessions and second factors; exporting and deleting your account"),
+        (name = "account", description = "Your profile, email address, password, sessions, second factors and sign-in providers; exporting and deleting your account"),
         (name = "home", description = "The Keto-protected demo page"),
         (name = "documents", description = "Documents; access decided by Keto"),
         (name = "sharing", description = "A document's collaborators"),

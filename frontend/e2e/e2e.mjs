@@ -925,7 +925,7 @@ async function main() {
       // This browser's own sign-ins got their codes: only the stranger's is left.
       assertEqual(await unfinished.count(), 1, 'one unfinished sign-in');
       const row = await unfinished.first().innerText();
-      assert(row.includes('Password entered, second factor not given'), `said in words (got "${row}")`);
+      assert(row.includes('Second factor not given after signing in with password'), `said in words (got "${row}")`);
       assert(row.includes('Stranger'), `with the device (got "${row}")`);
       await shot(c, '32a-unfinished-sign-in');
     });
@@ -1186,6 +1186,16 @@ async function main() {
         // The pending sign-in (state and verifier) was this tab's only until the return.
         assertEqual(await s.evaluate(() => sessionStorage.length), 0, 'the return page forgot the pending sign-in');
         await shot(s, 'social-3-signed-in');
+
+        // Settings shows the provider as Sam's way in, which cannot be removed
+        // while he has no password.
+        await s.goto(`${BASE_URL}/settings`);
+        await s.locator('#providers-list li[data-provider="hydra"]').waitFor();
+        assertEqual(await text(s, '#providers-list .provider-label'), 'Local provider', 'the provider, by its label');
+        assert(await s.locator('button[aria-label="Remove Local provider"]').isDisabled(), 'the only way in cannot be removed');
+        assert((await text(s, '#providers-only-way')).includes('set a password above'), 'says why');
+        await s.locator('#sign-in-providers').scrollIntoViewIfNeeded();
+        await shot(s, 'social-3a-providers');
 
         // A reload finds the session in the cookie, like any other sign-in's.
         await s.reload();

@@ -633,6 +633,71 @@ describe('security notices', () => {
   });
 });
 
+describe('sign-in providers', () => {
+  const LOCAL = { id: 'hydra', label: 'Local provider' };
+
+  function serveProviders(state: { linked: (typeof LOCAL)[]; password: boolean; recent: boolean }) {
+    screen.withSessionCookie();
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+        'GET /api/account/profile': () => json(200, { ...ADA, email_verified: true }),
+        'GET /api/account/second-factor': () => json(200, { totp: false, recovery_codes: false }),
+        'GET /api/account/providers': () => json(200, { providers: state.linked, password: state.password }),
+        'DELETE /api/account/providers/hydra': () => {
+          if (!state.recent) return json(403, problem(403, 'session_refresh_required', 'This change needs a recent login.'));
+          state.linked = [];
+          return json(204);
+        },
+        'POST /api/auth/reauthenticate': () => {
+          state.recent = true;
+          return json(200, { session: session({ ...ADA, email_verified: true }) });
+        },
+      }),
+    );
+  }
+
+  it('lists a linked provider, and removes it after the current password', async () => {
+    serveProviders({ linked: [LOCAL], password: true, recent: false });
+    await screen.start('/settings');
+    const item = await screen.waitForElement('#providers-list li[data-provider="hydra"]');
+    expect(item.querySelector('.provider-label')?.textContent).toBe('Local provider');
+    const remove = item.querySelector<HTMLButtonElement>('button[aria-label="Remove Local provider"]');
+    expect(remove?.disabled).toBe(false);
+
+    await screen.click('#providers-list button[aria-label="Remove Local provider"]');
+    expect(screen.text('#provider-remove-confirm')).toContain('Remove Local provider? It will no longer sign you in');
+    expect(await screen.sent('DELETE', '/api/account/providers/hydra')).toHaveLength(0);
+    await screen.click('#provider-remove-confirm button.danger');
+
+    await screen.waitForElement('#reauthenticate-password');
+    await screen.type('#reauthenticate-password', 'the passphrase');
+    await screen.click('#reauthenticate button[type=submit]');
+    await screen.waitForElement('#providers-none');
+    expect(screen.text('#sign-in-providers')).toContain('Local provider no longer signs you in.');
+    expect(await screen.sent('DELETE', '/api/account/providers/hydra')).toHaveLength(2);
+  });
+
+  it('does not offer to remove the only way in, and says why', async () => {
+    serveProviders({ linked: [LOCAL], password: false, recent: true });
+    await screen.start('/settings');
+    await screen.waitForElement('#providers-only-way');
+    const remove = screen.find('#providers-list button[aria-label="Remove Local provider"]') as HTMLButtonElement | null;
+    expect(remove?.disabled).toBe(true);
+    expect(screen.text('#providers-only-way')).toBe(
+      'This is the only way to sign in to your account: set a password above before you remove it.',
+    );
+  });
+
+  it('says how to link one when there is none', async () => {
+    serveProviders({ linked: [], password: true, recent: true });
+    await screen.start('/settings');
+    const none = await screen.waitForElement('#providers-none');
+    expect(none.textContent).toContain('No provider is linked.');
+    expect(screen.find('#providers-list')).toBeNull();
+  });
+});
+
 describe('downloading your data', () => {
   const UNAVAILABLE = 'The service is unavailable. Try again shortly.';
   const EXPORT = {

@@ -7,6 +7,7 @@ mod domain;
 pub mod email_restore;
 pub(crate) mod export;
 pub(crate) mod handlers;
+pub(crate) mod providers;
 pub(crate) mod second_factor;
 
 use actix_web::web;
@@ -76,6 +77,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .service(second_factor::remove_totp)
             .service(second_factor::generate_recovery_codes)
             .service(second_factor::confirm_recovery_codes)
-            .service(second_factor::remove_recovery_codes),
+            .service(second_factor::remove_recovery_codes)
+            .service(providers::list)
+            .service(providers::remove),
     );
 }

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
-    notify::Notifier,
+    notify::{FirstFactor, Notifier},
     ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
     throttle::{Bucket, Throttle},
 };
@@ -120,7 +120,9 @@ pub async fn login(
             // Kratos withholds the identity until the second factor; the owner of
             // the address typed is who the password belongs to.
             match kratos.find_identity_by_email(&form.identifier).await {
-                Ok(Some(identity)) => notifier.password_accepted(&identity, token, &client).await,
+                Ok(Some(identity)) => {
+                    notifier.first_factor_accepted(&identity, token, FirstFactor::Password, &client).await;
+                }
                 Ok(None) => tracing::warn!("no identity has the identifier Kratos accepted a password for"),
                 // The login stands; only its warning is lost.
                 Err(error) => tracing::warn!(%error, "could not look up whom to tell of an unfinished sign-in"),

@@ -178,7 +178,7 @@ impl AuthResponse {
     pub fn respond(sign_in: SignIn, delivery: Delivery) -> HttpResponse {
         match sign_in {
             SignIn::Complete(session) => AuthResponse::deliver(StatusCode::OK, session, None, delivery),
-            SignIn::SecondFactorRequired { token, challenge } => {
+            SignIn::SecondFactorRequired { token, challenge, .. } => {
                 let body = SecondFactorPending {
                     session_token: Some(token.expose().to_owned()),
                     second_factor: SecondFactorRequired {

@@ -54,14 +54,18 @@ pub enum ActivityKind {
     RecoveryCodesRemoved,
     /// The change of address was undone with the link mailed to the old one.
     EmailRestored,
-    /// The right password, and a second factor asked for that has not (yet) been
-    /// given. The row goes when that sign-in completes, so those left are the
+    /// The first factor (the password, or a sign-in provider: `methods`), and a
+    /// second factor asked for that has not (yet) been given. The row goes when that sign-in completes, so those left are the
     /// password steps that stopped there.
     UnfinishedSignIn,
+    /// A sign-in provider was linked to the account (with its password).
+    ProviderLinked,
+    /// A sign-in provider was removed from the account.
+    ProviderRemoved,
 }
 
 impl ActivityKind {
-    const ALL: [ActivityKind; 10] = [
+    const ALL: [ActivityKind; 12] = [
         ActivityKind::Registered,
         ActivityKind::SignedIn,
         ActivityKind::PasswordChanged,
@@ -72,6 +76,8 @@ impl ActivityKind {
         ActivityKind::RecoveryCodesRemoved,
         ActivityKind::EmailRestored,
         ActivityKind::UnfinishedSignIn,
+        ActivityKind::ProviderLinked,
+        ActivityKind::ProviderRemoved,
     ];
 
     fn as_str(self) -> &'static str {
@@ -86,6 +92,8 @@ impl ActivityKind {
             ActivityKind::RecoveryCodesRemoved => "recovery_codes_removed",
             ActivityKind::EmailRestored => "email_restored",
             ActivityKind::UnfinishedSignIn => "unfinished_sign_in",
+            ActivityKind::ProviderLinked => "provider_linked",
+            ActivityKind::ProviderRemoved => "provider_removed",
         }
     }
 

@@ -1,8 +1,9 @@
 //! Security notices by mail: a person hears of a change to their account that
 //! they may not have made (a new password, a new address, an authenticator app
-//! added, new recovery codes, a second factor removed, the account deleted, a sign-in from a device
-//! the account has not used before: `devices`, the right password entered without the second
-//! factor following). Kratos' courier sends codes, but has no
+//! added, new recovery codes, a second factor removed, a sign-in provider linked,
+//! the account deleted, a sign-in from a device the account has not used before:
+//! `devices`, the first factor of a sign-in without the second following). Kratos'
+//! courier sends codes, but has no
 //! message for any of these, so the backend sends them itself, over SMTP
 //! (`APP_SMTP_URL`; without it there are no notices). Each event also goes into
 //! the account's security activity (`activity`), which the person can read in
@@ -20,12 +21,13 @@
 //!
 //! The outbox holds addresses and what happened; rows leave it when sent.
 //!
-//! One notice waits before it is due: the right password entered by someone who
-//! then did not give the second factor. Until `APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS`
-//! has passed, completing that sign-in removes it, so the owner is told only of
-//! a sign-in that stopped half-way. It is found by a SHA-256 of the password-only
-//! session's token, which the completion presents. Its row in the activity is
-//! there from the password step and goes the same way.
+//! One notice waits before it is due: a first factor (the right password, or a
+//! sign-in provider) used by someone who then did not give the second factor.
+//! Until `APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS` has passed, completing that
+//! sign-in removes it, so the owner is told only of a sign-in that stopped
+//! half-way. It is found by a SHA-256 of the half-way session's token, which the
+//! completion presents. Its row in the activity is there from the first step and
+//! goes the same way.
 
 pub mod activity;
 pub mod devices;
@@ -90,8 +92,37 @@ pub enum Notice<'a> {
     RecoveryCodesCreated,
     RecoveryCodesRemoved,
     AccountDeleted,
-    /// The right password, and then no second factor in time.
-    UnfinishedSignIn,
+    /// The first factor, and then no second factor in time.
+    UnfinishedSignIn {
+        by: FirstFactor<'a>,
+    },
+    /// A sign-in provider was linked to the account (Kratos' `id` for it), with
+    /// the account's password: from now on that provider's account signs in to it.
+    ProviderLinked {
+        provider: &'a str,
+    },
+    /// A sign-in provider no longer signs in to the account.
+    ProviderRemoved {
+        provider: &'a str,
+    },
+}
+
+/// The first step of a sign-in that asks for a second factor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FirstFactor<'a> {
+    Password,
+    /// A sign-in provider, by Kratos' `id` for it.
+    Provider(&'a str),
+}
+
+impl FirstFactor<'_> {
+    /// Kratos' name for the method, as the activity keeps it.
+    fn method(self) -> &'static str {
+        match self {
+            FirstFactor::Password => "password",
+            FirstFactor::Provider(_) => "oidc",
+        }
+    }
 }
 
 /// What a person is told of by mail, by name.
@@ -107,10 +138,12 @@ pub enum NoticeKind {
     RecoveryCodesRemoved,
     AccountDeleted,
     UnfinishedSignIn,
+    ProviderLinked,
+    ProviderRemoved,
 }
 
 impl NoticeKind {
-    pub const ALL: [NoticeKind; 9] = [
+    pub const ALL: [NoticeKind; 11] = [
         NoticeKind::NewSignIn,
         NoticeKind::PasswordChanged,
         NoticeKind::EmailChanged,
@@ -120,6 +153,8 @@ impl NoticeKind {
         NoticeKind::RecoveryCodesRemoved,
         NoticeKind::AccountDeleted,
         NoticeKind::UnfinishedSignIn,
+        NoticeKind::ProviderLinked,
+        NoticeKind::ProviderRemoved,
     ];
 
     /// What the log calls it: never an address.
@@ -134,6 +169,8 @@ impl NoticeKind {
             NoticeKind::RecoveryCodesRemoved => "recovery codes removed",
             NoticeKind::AccountDeleted => "account deleted",
             NoticeKind::UnfinishedSignIn => "unfinished sign-in",
+            NoticeKind::ProviderLinked => "provider linked",
+            NoticeKind::ProviderRemoved => "provider removed",
         }
     }
 }
@@ -149,7 +186,9 @@ impl Notice<'_> {
             Notice::RecoveryCodesCreated => NoticeKind::RecoveryCodesCreated,
             Notice::RecoveryCodesRemoved => NoticeKind::RecoveryCodesRemoved,
             Notice::AccountDeleted => NoticeKind::AccountDeleted,
-            Notice::UnfinishedSignIn => NoticeKind::UnfinishedSignIn,
+            Notice::UnfinishedSignIn { .. } => NoticeKind::UnfinishedSignIn,
+            Notice::ProviderLinked { .. } => NoticeKind::ProviderLinked,
+            Notice::ProviderRemoved { .. } => NoticeKind::ProviderRemoved,
         }
     }
 }
@@ -264,12 +303,14 @@ impl Notifier {
             Notice::AuthenticatorRemoved => Some(ActivityKind::AuthenticatorRemoved),
             Notice::RecoveryCodesCreated => Some(ActivityKind::RecoveryCodesCreated),
             Notice::RecoveryCodesRemoved => Some(ActivityKind::RecoveryCodesRemoved),
+            Notice::ProviderLinked { .. } => Some(ActivityKind::ProviderLinked),
+            Notice::ProviderRemoved { .. } => Some(ActivityKind::ProviderRemoved),
             // Logged by `signed_in`, with the sign-in itself.
             Notice::NewSignIn { .. } => None,
             // Nobody is left to read it, and the purge removes the activity.
             Notice::AccountDeleted => None,
-            // Logged, and queued, by `password_accepted`, never through here.
-            Notice::UnfinishedSignIn => None,
+            // Logged, and queued, by `first_factor_accepted`, never through here.
+            Notice::UnfinishedSignIn { .. } => None,
         };
         if let Some(kind) = kind {
             self.log(identity, Event::of(kind), client).await;
@@ -315,16 +356,25 @@ impl Notifier {
         }
     }
 
-    /// The right password for `identity`, and a second factor asked for: it is
-    /// in the activity, and unless [`second_factor_given`](Self::second_factor_given)
+    /// The first factor (the right password, or a sign-in provider) signed in
+    /// `identity` half-way, and a second factor is asked for: it is in the
+    /// activity, and unless [`second_factor_given`](Self::second_factor_given)
     /// with the same `token` comes first, the owner is told once the wait is
-    /// over. Never fails the login: it only costs the owner a warning.
-    pub async fn password_accepted(&self, identity: &Identity, token: &SessionToken, client: &ClientInfo) {
+    /// over. Never fails the sign-in: it only costs the owner a warning.
+    pub async fn first_factor_accepted(
+        &self,
+        identity: &Identity,
+        token: &SessionToken,
+        by: FirstFactor<'_>,
+        client: &ClientInfo,
+    ) {
         let key = sha256_hex(&[token.expose().as_bytes()]);
-        let event = Event { session_token_hash: Some(&key), ..Event::of(ActivityKind::UnfinishedSignIn) };
+        let methods = [by.method().to_owned()];
+        let event =
+            Event { session_token_hash: Some(&key), methods: &methods, ..Event::of(ActivityKind::UnfinishedSignIn) };
         self.log(identity, event, client).await;
         let Some(after) = self.unfinished_sign_in_after.filter(|_| self.is_on()) else { return };
-        // Someone with the password can repeat the first step at will: one notice
+        // Someone with the first factor can repeat the first step at will: one notice
         // waits per address, so they can make it mail at most once per wait. The
         // one waiting is theirs or the owner's, and a finished sign-in withdraws
         // only its own, so a waiting stranger's is still told.
@@ -339,7 +389,7 @@ impl Notifier {
                 return;
             }
         }
-        let (subject, body) = compose(identity.into(), Notice::UnfinishedSignIn, client, Utc::now());
+        let (subject, body) = compose(identity.into(), Notice::UnfinishedSignIn { by }, client, Utc::now());
         if let Err(error) = self.enqueue(&identity.traits.email, &subject, &body, after, Some(&key)).await {
             tracing::warn!(%error, user = %identity.id, "could not queue the notice of an unfinished sign-in");
             return;
@@ -602,7 +652,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
              password?\" on the login screen, and review your second factors in Settings."
                 .into(),
         ),
-        Notice::UnfinishedSignIn => (
+        Notice::UnfinishedSignIn { by: FirstFactor::Password } => (
             format!("Your {PRODUCT} password was entered, but the sign-in was not finished"),
             format!(
                 "Someone entered the right password for your {PRODUCT} account ({}) and then did not give \
@@ -614,6 +664,51 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
              session."
                 .into(),
         ),
+        Notice::UnfinishedSignIn { by: FirstFactor::Provider(provider) } => {
+            let provider = one_line(provider, 40);
+            (
+                format!("Someone signed in to your {PRODUCT} account with {provider}, but did not finish"),
+                format!(
+                    "Someone signed in to your {PRODUCT} account ({}) with {provider} and then did not give the \
+                     second factor",
+                    to.email
+                ),
+                format!(
+                    "someone else has control of the {provider} account linked to yours, and only your second \
+                     factor stopped them: secure that account at {provider}, remove {provider} from your \
+                     account in Settings, and sign out the sessions you do not know there."
+                )
+                .into(),
+            )
+        }
+        Notice::ProviderLinked { provider } => {
+            let provider = one_line(provider, 40);
+            (
+                format!("{provider} was linked to your {PRODUCT} account"),
+                format!(
+                    "Your {PRODUCT} account ({}) was linked to a {provider} account with the same address, with \
+                     your password; from now on that {provider} account signs in to yours",
+                    to.email
+                ),
+                format!(
+                    "someone else knows your password and has a {provider} account with your address: remove \
+                     {provider} from your account in Settings, and set a new password with \"Forgot your \
+                     password?\" on the login screen."
+                )
+                .into(),
+            )
+        }
+        Notice::ProviderRemoved { provider } => {
+            let provider = one_line(provider, 40);
+            (
+                format!("{provider} was removed from your {PRODUCT} account"),
+                format!("{provider} no longer signs in to your {PRODUCT} account ({})", to.email),
+                "someone else can sign in to your account: set a new password with \"Forgot your \
+                 password?\" on the login screen, which signs out every other session, and sign in with the \
+                 provider again to link it back."
+                    .into(),
+            )
+        }
         Notice::AccountDeleted => (
             format!("Your {PRODUCT} account was deleted"),
             format!("Your {PRODUCT} account ({}) was deleted, with the groups and documents you owned", to.email),
@@ -627,7 +722,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
         Notice::NewSignIn { .. } => {
             "That browser or app, or that network, had not been used with your account before.\n\n"
         }
-        Notice::UnfinishedSignIn => {
+        Notice::UnfinishedSignIn { .. } => {
             "A sign-in that gets its authenticator app code or recovery code soon after is not told of.\n\n"
         }
         _ => "",
@@ -726,7 +821,7 @@ mod tests {
         let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: Some([198, 51, 100, 7].into()) };
         let to = Recipient { email: "ada@example.com", name: "Ada" };
         let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
-        let (subject, body) = compose(to, Notice::UnfinishedSignIn, &client, at);
+        let (subject, body) = compose(to, Notice::UnfinishedSignIn { by: FirstFactor::Password }, &client, at);
         assert_eq!(subject, "Your ory-spa password was entered, but the sign-in was not finished");
         assert!(
             body.contains(
@@ -736,6 +831,28 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("only your second factor stopped them"), "{body}");
+    }
+
+    #[test]
+    fn a_provider_is_named_in_what_it_did_and_in_what_to_do() {
+        let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: None };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let by = FirstFactor::Provider("google\r\nBcc: x@y");
+        let (subject, body) = compose(to, Notice::UnfinishedSignIn { by }, &client, at);
+        assert_eq!(subject, "Someone signed in to your ory-spa account with googleBcc: x@y, but did not finish");
+        assert!(body.contains("has control of the googleBcc: x@y account linked to yours"), "{body}");
+        assert!(body.contains("remove googleBcc: x@y from your account in Settings"), "{body}");
+
+        let (subject, body) = compose(to, Notice::ProviderLinked { provider: "google" }, &client, at);
+        assert_eq!(subject, "google was linked to your ory-spa account");
+        assert!(body.contains("was linked to a google account with the same address, with your password"), "{body}");
+        assert!(body.contains("remove google from your account in Settings"), "{body}");
+
+        let (subject, body) = compose(to, Notice::ProviderRemoved { provider: "google" }, &client, at);
+        assert_eq!(subject, "google was removed from your ory-spa account");
+        assert!(body.contains("google no longer signs in to your ory-spa account (ada@example.com)"), "{body}");
+        assert!(body.contains("sign in with the provider again to link it back"), "{body}");
     }
 
     #[test]

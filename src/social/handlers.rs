@@ -21,7 +21,7 @@ use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
     http::{ApiError, Delivery, PasswordSlot, Problem, ProblemCode},
-    notify::Notifier,
+    notify::{FirstFactor, Notice, Notifier},
     ory::{ClientInfo, FlowError, Kratos, NativeSession, SignIn, SocialCallback, SocialSetback},
     throttle::Throttle,
 };
@@ -160,13 +160,25 @@ pub async fn complete(
             return Err(ApiError::StateMismatch);
         }
         let sign_in = kratos.exchange_social_code(&record.exchange_code, code).await?.ok_or(ApiError::StateMismatch)?;
-        if let SignIn::Complete(session) = &sign_in {
-            grant_home(&kratos, &authz, session).await?;
-            tracing::info!(user = %session.session.identity.id, provider = record.provider, "signed in with a provider");
-            // A new account's first sign-in is its first device: no notice.
-            notifier.signed_in(&session.session, &client).await;
-        } else {
-            tracing::info!(provider = record.provider, "signed in with a provider; a second factor is required");
+        match &sign_in {
+            SignIn::Complete(session) => {
+                grant_home(&kratos, &authz, session).await?;
+                tracing::info!(user = %session.session.identity.id, provider = record.provider, "signed in with a provider");
+                // A new account's first sign-in is its first device: no notice.
+                notifier.signed_in(&session.session, &client).await;
+            }
+            SignIn::SecondFactorRequired { token, identity, .. } => {
+                tracing::info!(provider = record.provider, "signed in with a provider; a second factor is required");
+                // Whoever controls the provider's account got this far: the owner
+                // hears of it unless the second factor follows.
+                match identity {
+                    Some(identity) => {
+                        let by = FirstFactor::Provider(&record.provider);
+                        notifier.first_factor_accepted(identity, token, by, &client).await;
+                    }
+                    None => tracing::warn!("Kratos' exchange did not say whom a social sign-in signed in"),
+                }
+            }
         }
         return Ok(AuthResponse::respond(sign_in, delivery));
     }
@@ -256,9 +268,27 @@ pub async fn link(
         other => attempt.end(other).await?,
     };
     store::take(&db, &state).await?;
-    if let SignIn::Complete(session) = &sign_in {
-        tracing::info!(user = %session.session.identity.id, provider = record.provider, "linked a provider");
-        notifier.signed_in(&session.session, &client).await;
+    // The right password links the provider even when a second factor is still
+    // asked for: the owner hears of the link either way.
+    let linked = Notice::ProviderLinked { provider: &record.provider };
+    match &sign_in {
+        SignIn::Complete(session) => {
+            tracing::info!(user = %session.session.identity.id, provider = record.provider, "linked a provider");
+            notifier.record(&session.session.identity, linked, &client).await;
+            notifier.signed_in(&session.session, &client).await;
+        }
+        SignIn::SecondFactorRequired { token, .. } => {
+            tracing::info!(provider = record.provider, "linked a provider; a second factor is required");
+            // Kratos withholds the identity until the second factor, as at login.
+            match kratos.find_identity_by_email(&identifier).await {
+                Ok(Some(identity)) => {
+                    notifier.record(&identity, linked, &client).await;
+                    notifier.first_factor_accepted(&identity, token, FirstFactor::Password, &client).await;
+                }
+                Ok(None) => tracing::warn!("no identity has the identifier a provider was linked to"),
+                Err(error) => tracing::warn!(%error, "could not look up whom to tell of a linked provider"),
+            }
+        }
     }
     Ok(AuthResponse::respond(sign_in, delivery))
 }

@@ -443,7 +443,7 @@ async fn unfinished_sign_ins_can_be_left_untold() {
     assert_eq!(outbox_rows(&db).await, 0, "nothing waits");
     let settings = app.call(Method::GET, "/api/account/notices", Some(&ada.token), None).await;
     let settings: serde_json::Value = settings.json().await.unwrap();
-    assert_eq!(settings["events"].as_array().unwrap().len(), 8, "{settings}");
+    assert_eq!(settings["events"].as_array().unwrap().len(), 10, "{settings}");
     assert!(!settings["events"].as_array().unwrap().contains(&json!("unfinished_sign_in")), "{settings}");
     let events = activity(&app, &ada.token).await;
     assert_eq!(events[0]["kind"], "unfinished_sign_in", "still in the activity: {events:?}");
@@ -545,7 +545,7 @@ async fn without_notices_devices_still_count_and_an_older_accounts_first_device_
     let settings: serde_json::Value = settings.json().await.unwrap();
     assert_eq!(settings["enabled"], true);
     assert_eq!(settings["events"][0], "new_sign_in", "{settings}");
-    assert_eq!(settings["events"].as_array().unwrap().len(), 9, "{settings}");
+    assert_eq!(settings["events"].as_array().unwrap().len(), 11, "{settings}");
     assert_eq!(settings["events"][8], "unfinished_sign_in", "{settings}");
 }
 

@@ -5,19 +5,30 @@
 
 use std::time::Duration;
 
-use reqwest::Url;
+use reqwest::{Method, Url};
 use serde_json::{Value, json};
 
 use crate::helpers::{
     PASSWORD, TestApp, message_ids, problem,
     social::{
-        AtProvider, Browser, FLOW_LIFESPAN, LINK_FAILURES, OFFLINE_PROVIDER, PROVIDER, SocialStack, complete, param,
-        start,
+        AtProvider, Browser, FLOW_LIFESPAN, LINK_FAILURES, OFFLINE_PROVIDER, PROVIDER, SocialStack, UNFINISHED_AFTER,
+        complete, param, start,
     },
     spawn_app_on, totp_code, unique_email,
 };
 
 const KRATOS_ACCOUNT_EXISTS_LINK: u64 = 1010016;
+const LINKED_SUBJECT: &str = "hydra was linked to your ory-spa account";
+const REMOVED_SUBJECT: &str = "hydra was removed from your ory-spa account";
+const UNFINISHED_BY_PROVIDER: &str = "Someone signed in to your ory-spa account with hydra, but did not finish";
+const UNFINISHED_BY_PASSWORD: &str = "Your ory-spa password was entered, but the sign-in was not finished";
+
+/// The kinds of the account's security activity, newest first.
+async fn activity_kinds(app: &TestApp, token: &str) -> Vec<Value> {
+    let response = app.call(Method::GET, "/api/account/activity", Some(token), None).await;
+    assert_eq!(response.status(), 200);
+    response.json::<Value>().await.unwrap()["events"].as_array().unwrap().clone()
+}
 
 /// Start, sign in at the provider as `email`, come back: the return URL.
 async fn dance(stack: &SocialStack, app: &TestApp, intent: &str, email: &str, name: &str) -> (Value, Url) {
@@ -65,6 +76,15 @@ async fn a_new_person_signs_up_with_the_provider_and_comes_back_to_the_same_acco
     // A session like a password login's: whoami, and Keto's grant for the home page.
     assert_eq!(app.whoami(&token).await.status(), 200);
     assert_eq!(app.home(&token).await.status(), 200);
+
+    // The provider is this account's only way in: listed, and not removable.
+    let linked = app.call(Method::GET, "/api/account/providers", Some(&token), None).await;
+    assert_eq!(linked.status(), 200);
+    let linked: Value = linked.json().await.unwrap();
+    assert_eq!(linked, json!({ "providers": [{ "id": PROVIDER, "label": "Local provider" }], "password": false }));
+    let remove = app.call(Method::DELETE, &format!("/api/account/providers/{PROVIDER}"), Some(&token), None).await;
+    let refused = problem(remove, 409, "conflict").await;
+    assert!(refused["detail"].as_str().unwrap().contains("Set a password first"), "{refused}");
 
     // The same return once more: Kratos would exchange the pair again, we do not.
     problem(complete(&app, &started, &back).await, 400, "state_mismatch").await;
@@ -117,6 +137,38 @@ async fn an_account_with_the_same_address_gets_the_provider_after_its_password()
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["session"]["identity"]["id"], bob["session"]["identity"]["id"]);
     assert_eq!(body["session"]["identity"]["name"], "Bob", "linking keeps the account's own profile");
+
+    // Bob is told of the link (his device is known: the sign-ins are no news).
+    let notice = app.mailbox.wait_for_notice(&email, 1).await;
+    assert_eq!(notice.subject, LINKED_SUBJECT);
+    assert!(notice.text.contains("with your password"), "{}", notice.text);
+
+    // He sees the provider in his account, and removes it.
+    let token = body["session_token"].as_str().unwrap();
+    let providers = |token: &str| {
+        let request = app.call(Method::GET, "/api/account/providers", Some(token), None);
+        async move { request.await.json::<Value>().await.unwrap() }
+    };
+    assert_eq!(
+        providers(token).await,
+        json!({ "providers": [{ "id": PROVIDER, "label": "Local provider" }], "password": true })
+    );
+    let remove =
+        |provider: &str| app.call(Method::DELETE, &format!("/api/account/providers/{provider}"), Some(token), None);
+    problem(remove(OFFLINE_PROVIDER).await, 404, "not_found").await;
+    problem(remove("no such thing").await, 404, "not_found").await;
+    assert_eq!(remove(PROVIDER).await.status(), 204);
+    assert_eq!(providers(token).await, json!({ "providers": [], "password": true }));
+    problem(remove(PROVIDER).await, 404, "not_found").await;
+    let notice = app.mailbox.wait_for_notice(&email, 2).await;
+    assert_eq!(notice.subject, REMOVED_SUBJECT);
+    let kinds: Vec<Value> = activity_kinds(&app, token).await.into_iter().map(|event| event["kind"].clone()).collect();
+    assert_eq!(kinds[..2], [json!("provider_removed"), json!("signed_in")], "{kinds:?}");
+    assert!(kinds.contains(&json!("provider_linked")), "{kinds:?}");
+
+    // The provider no longer signs in to Bob's account: it has to be linked again.
+    let (started, back) = dance(stack, &app, "login", &email, "Bob at the provider").await;
+    problem(complete(&app, &started, &back).await, 409, "account_exists").await;
 }
 
 #[tokio::test]
@@ -166,6 +218,49 @@ async fn with_a_second_factor_the_provider_signs_in_only_halfway() {
     let done: Value = done.json().await.unwrap();
     assert_eq!(done["session"]["assurance_level"], "aal2");
     assert_eq!(done["session"]["identity"]["id"], first["session"]["identity"]["id"]);
+    let done = done["session_token"].as_str().unwrap();
+
+    // Someone who has Cy's account at the provider, but not the second factor:
+    // in the activity at once, by how they got there, and told once the wait is over.
+    let (started, back) = dance(stack, &app, "login", &email, "Cy").await;
+    assert_eq!(complete(&app, &started, &back).await.status(), 202);
+    let events = activity_kinds(&app, done).await;
+    let unfinished: Vec<&Value> = events.iter().filter(|e| e["kind"] == "unfinished_sign_in").collect();
+    assert_eq!(unfinished.len(), 1, "the finished sign-in left the activity's unfinished ones: {events:?}");
+    assert_eq!(unfinished[0]["methods"], json!(["oidc"]));
+    assert_eq!(app.mailbox.wait_for_notice(&email, 1).await.subject, APP_ADDED);
+    let before = std::time::Instant::now();
+    let notice = app.mailbox.wait_for_notice(&email, 2).await;
+    assert_eq!(notice.subject, UNFINISHED_BY_PROVIDER);
+    assert!(notice.text.contains("with hydra and then did not give the second factor"), "{}", notice.text);
+    assert!(notice.text.contains("remove hydra from your account in Settings"), "{}", notice.text);
+    assert!(before.elapsed() < UNFINISHED_AFTER + Duration::from_secs(15));
+}
+
+const APP_ADDED: &str = "Two-factor authentication was turned on for your ory-spa account";
+
+/// The right password links the provider even when the second factor does not
+/// follow: the owner hears of the link at once, and of the half sign-in later.
+#[tokio::test]
+async fn linking_without_the_second_factor_is_told_twice() {
+    let stack = SocialStack::shared().await;
+    let app = stack.app();
+    let email = unique_email();
+    let registered: Value = app.register(&email, "Dee", PASSWORD).await.json().await.unwrap();
+    app.enrol_totp(registered["session_token"].as_str().unwrap()).await;
+    assert_eq!(app.mailbox.wait_for_notice(&email, 1).await.subject, APP_ADDED);
+
+    let (started, back) = dance(stack, &app, "login", &email, "Not Dee").await;
+    problem(complete(&app, &started, &back).await, 409, "account_exists").await;
+    let linked = app
+        .post("/api/auth/social/link")
+        .json(&json!({ "state": started["state"], "verifier": started["verifier"], "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), 202, "{}", linked.text().await.unwrap());
+    assert_eq!(app.mailbox.wait_for_notice(&email, 2).await.subject, LINKED_SUBJECT);
+    assert_eq!(app.mailbox.wait_for_notice(&email, 3).await.subject, UNFINISHED_BY_PASSWORD);
 }
 
 #[tokio::test]

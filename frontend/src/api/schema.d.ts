@@ -202,6 +202,43 @@ export interface paths {
         patch: operations["updateProfile"];
         trace?: never;
     };
+    "/api/account/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The sign-in providers linked to your account. */
+        get: operations["getLinkedProviders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/account/providers/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a sign-in provider from your account: it no longer signs in to it.
+         *     Sessions it signed in stay; sign them out under sessions.
+         */
+        delete: operations["removeLinkedProvider"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/account/second-factor": {
         parameters: {
             query?: never;
@@ -881,7 +918,7 @@ export interface components {
          * @description What happened.
          * @enum {string}
          */
-        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "email_restored" | "unfinished_sign_in";
+        ActivityKind: "registered" | "signed_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "email_restored" | "unfinished_sign_in" | "provider_linked" | "provider_removed";
         AddMember: {
             /** @example grace@example.com */
             email: string;
@@ -1142,6 +1179,28 @@ export interface components {
             state: string;
             verifier: string;
         };
+        /** @description A provider that signs in to this account. */
+        LinkedProviderView: {
+            /**
+             * @description Kratos' id for it: remove it with `DELETE /api/account/providers/{id}`.
+             * @example hydra
+             */
+            id: string;
+            /**
+             * @description What people call it; its id when it is no longer configured.
+             * @example Local provider
+             */
+            label: string;
+        };
+        /** @description The sign-in providers linked to your account. */
+        LinkedProvidersView: {
+            /**
+             * @description Whether the account has a password. Without one, a provider is the only
+             *     way in, and cannot be removed until a password is set.
+             */
+            password: boolean;
+            providers: components["schemas"]["LinkedProviderView"][];
+        };
         /**
          * @description The login methods; only `password` for now. A second factor will be another
          *     method submitted to the same flow (`flow_id`).
@@ -1188,7 +1247,7 @@ export interface components {
          * @description What a person is told of by mail, by name.
          * @enum {string}
          */
-        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "account_deleted" | "unfinished_sign_in";
+        NoticeKind: "new_sign_in" | "password_changed" | "email_changed" | "authenticator_added" | "authenticator_removed" | "recovery_codes_created" | "recovery_codes_removed" | "account_deleted" | "unfinished_sign_in" | "provider_linked" | "provider_removed";
         PasswordChange: {
             /**
              * Format: password
@@ -2156,6 +2215,147 @@ export interface operations {
             };
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLinkedProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The providers, and whether the account has a password */
+            200: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LinkedProvidersView"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Kratos, Keto or the database is unavailable (`service_unavailable`); retry later */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    removeLinkedProvider: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The provider's id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
+            400: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No valid session token (`unauthenticated`); comes with `WWW-Authenticate: Bearer` */
+            401: {
+                headers: {
+                    /** @description `Bearer`: the scheme to authenticate with. */
+                    "WWW-Authenticate"?: string;
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The login is too old (`session_refresh_required`) */
+            403: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such provider is linked to the account */
+            404: {
+                headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The account has no password: the provider is its only way in (`conflict`); set a password first */
+            409: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;

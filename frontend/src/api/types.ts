@@ -26,3 +26,5 @@ export type SecurityNotices = Schemas['SecurityNotices'];
 export type NoticeKind = Schemas['NoticeKind'];
 export type ActivityEvent = Schemas['ActivityEvent'];
 export type ActivityKind = Schemas['ActivityKind'];
+export type LinkedProvidersView = Schemas['LinkedProvidersView'];
+export type LinkedProviderView = Schemas['LinkedProviderView'];

@@ -15,7 +15,9 @@ describe('activityLabel', () => {
       ['recovery_codes_created', 'New recovery codes made'],
       ['recovery_codes_removed', 'Recovery codes removed'],
       ['email_restored', 'Email change undone'],
-      ['unfinished_sign_in', 'Password entered, second factor not given'],
+      ['unfinished_sign_in', 'Second factor not given after signing in'],
+      ['provider_linked', 'Sign-in provider linked'],
+      ['provider_removed', 'Sign-in provider removed'],
     ];
     for (const [kind, label] of kinds) expect(activityLabel(kind)).toBe(label);
   });
@@ -36,6 +38,10 @@ describe('methodsLabel', () => {
     expect(methodsLabel(['password', 'lookup_secret'])).toBe('with password and recovery code');
     expect(methodsLabel(['code_recovery'])).toBe('with emailed recovery code');
     expect(methodsLabel(['oidc', 'totp', 'lookup_secret'])).toBe('with sign-in provider, authenticator app and recovery code');
+    // An unfinished sign-in reads as a sentence too.
+    expect(`${activityLabel('unfinished_sign_in')} ${methodsLabel(['oidc'])}`).toBe(
+      'Second factor not given after signing in with sign-in provider',
+    );
   });
 
   it('says nothing without methods, and names one it does not know', () => {

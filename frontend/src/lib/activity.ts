@@ -13,7 +13,9 @@ const LABELS: Readonly<Record<ActivityKind, string>> = {
   recovery_codes_created: 'New recovery codes made',
   recovery_codes_removed: 'Recovery codes removed',
   email_restored: 'Email change undone',
-  unfinished_sign_in: 'Password entered, second factor not given',
+  unfinished_sign_in: 'Second factor not given after signing in',
+  provider_linked: 'Sign-in provider linked',
+  provider_removed: 'Sign-in provider removed',
 };
 
 /**

@@ -14,7 +14,12 @@ describe('noticeSentence', () => {
       ['recovery_codes_created', 'new recovery codes are made'],
       ['recovery_codes_removed', 'your recovery codes are removed'],
       ['account_deleted', 'your account is deleted'],
-      ['unfinished_sign_in', 'your password is entered but the second factor does not follow'],
+      [
+        'unfinished_sign_in',
+        'your password, or a sign-in provider linked to your account, is used but the second factor does not follow',
+      ],
+      ['provider_linked', 'a sign-in provider is linked to your account'],
+      ['provider_removed', 'a sign-in provider is removed from your account'],
     ];
     for (const [kind, sentence] of kinds) expect(noticeSentence(kind)).toBe(sentence);
   });

@@ -13,6 +13,7 @@ import { noticeSentences } from '../lib/notices';
 import { pendingState } from '../lib/pending';
 import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
 import { hrefFor, navigate } from '../lib/router';
+import { ProvidersSection } from './Providers';
 import { TwoFactorSection } from './TwoFactor';
 
 /** The tabs of the settings screens. */
@@ -69,6 +70,7 @@ export function SettingsPage() {
         />
       </section>
       <TwoFactorSection />
+      <ProvidersSection />
       {/* Both take the session's copy of the address, which follows the profile (above). */}
       <SecurityNoticesSection email={identity.email} />
       <ExportSection />

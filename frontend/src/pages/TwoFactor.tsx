@@ -102,7 +102,7 @@ function Factor(props: { id: string; title: string; on: boolean; children: Compo
 }
 
 /** "Are you sure?" in place of the button that asked, as elsewhere in the app. */
-function Confirm(props: {
+export function Confirm(props: {
   id: string;
   children: ComponentChildren;
   confirmLabel: string;

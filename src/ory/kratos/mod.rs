@@ -34,7 +34,9 @@ pub use messages::{Level, UiMessage};
 pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
 pub use self_service::{EmailChanged, PendingVerification, Registered, SignIn};
 pub use sessions::{AssuranceLevel, ClientInfo, Device, NativeSession, Session, SessionSummary, SessionToken};
-pub use social::{ExchangeCode, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart};
+pub use social::{
+    ExchangeCode, LinkedProviders, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart,
+};
 
 use super::{KRATOS, OryError};
 

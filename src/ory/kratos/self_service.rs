@@ -30,6 +30,9 @@ pub enum SignIn {
     SecondFactorRequired {
         token: SessionToken,
         challenge: SecondFactorChallenge,
+        /// Whom the first factor signed in, when Kratos says so: a social
+        /// sign-in's exchange does; a password login's answer withholds it.
+        identity: Option<Identity>,
     },
 }
 
@@ -100,7 +103,7 @@ impl Kratos {
             Outcome::SignedIn { session, .. } => Ok(SignIn::Complete(session)),
             Outcome::NeedsSecondFactor { token } => {
                 let challenge = self.second_factor_flow(&token).await?;
-                Ok(SignIn::SecondFactorRequired { token, challenge })
+                Ok(SignIn::SecondFactorRequired { token, challenge, identity: None })
             }
             other => Err(unexpected(kind, &other)),
         }

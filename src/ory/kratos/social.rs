@@ -27,6 +27,7 @@ use uuid::Uuid;
 use super::{
     Kratos,
     flows::{Caller, Flow, FlowKind, FlowOptions, NodeValue, Outcome},
+    identities::Identity,
     messages::{self, UiMessage},
     self_service::{SignIn, unexpected},
     sessions::{ClientInfo, SessionToken},
@@ -244,9 +245,11 @@ impl Kratos {
             .append_pair("init_code", exchange_code.expose())
             .append_pair("return_to_code", return_to_code);
         let response = KRATOS.send(self.request(Method::GET, url), operation).await?;
-        let token = match response.status() {
+        let (token, identity) = match response.status() {
             StatusCode::OK => {
-                SessionToken::new(KRATOS.json::<wire::TokenExchange>(response, operation).await?.session_token)
+                let exchange = KRATOS.json::<wire::TokenExchange>(response, operation).await?;
+                let identity = exchange.session.and_then(|session| session.identity).and_then(Identity::from_wire);
+                (SessionToken::new(exchange.session_token), identity)
             }
             // 404 "no session yet for this code"; 400 for an empty half.
             StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST => return Ok(None),
@@ -258,7 +261,7 @@ impl Kratos {
             Ok(session) => Ok(Some(SignIn::Complete(super::NativeSession { token, session }))),
             Err(SessionError::SecondFactorRequired) => {
                 let challenge = self.second_factor_flow(&token).await?;
-                Ok(Some(SignIn::SecondFactorRequired { token, challenge }))
+                Ok(Some(SignIn::SecondFactorRequired { token, challenge, identity }))
             }
             Err(SessionError::Invalid) => Err(KRATOS.protocol(operation, "the exchanged token is not valid").into()),
             Err(SessionError::Ory(error)) => Err(error.into()),
@@ -302,6 +305,62 @@ impl Kratos {
         let caller = Caller { token: None, client: Some(client) };
         let body = json!({ "method": "password", "identifier": identifier, "password": password.expose_secret() });
         self.sign_in(kind, self.submit_flow(kind, flow, &body, caller).await?).await
+    }
+}
+
+/// The sign-in providers linked to an account, and whether it also has a
+/// password (without one, a provider is the only way in).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkedProviders {
+    /// Kratos' ids of the providers, sorted, each once.
+    pub providers: Vec<String>,
+    pub password: bool,
+}
+
+impl Kratos {
+    /// Admin API: the providers linked to the identity, from the identifiers of
+    /// its `oidc` credential (`<provider>:<subject>`), and whether it has a
+    /// password.
+    ///
+    /// Kratos gives every identity a `password` credential with the address as
+    /// its identifier, a person who signed up with a provider too; only its
+    /// hash says whether a password was ever set. The hash is read here, on the
+    /// server, for that alone, and goes no further.
+    pub async fn linked_providers(&self, id: Uuid) -> Result<LinkedProviders, OryError> {
+        let operation = "identity lookup";
+        let mut url = self.admin_url(&format!("admin/identities/{id}"));
+        url.query_pairs_mut().append_pair("include_credential", "password");
+        let response = KRATOS.send(self.request(Method::GET, url), operation).await?;
+        KRATOS.expect(&response, StatusCode::OK, operation)?;
+        let identity: wire::Identity = KRATOS.json(response, operation).await?;
+        let identifiers = |kind: &str| -> Vec<String> {
+            identity
+                .credentials
+                .get(kind)
+                .and_then(|credential| credential["identifiers"].as_array())
+                .map_or_else(Vec::new, |identifiers| {
+                    identifiers.iter().filter_map(|value| value.as_str().map(str::to_owned)).collect()
+                })
+        };
+        let mut providers: Vec<String> = identifiers("oidc")
+            .iter()
+            .filter_map(|identifier| identifier.split_once(':').map(|(provider, _)| provider.to_owned()))
+            .collect();
+        providers.sort_unstable();
+        providers.dedup();
+        let password = identity
+            .credentials
+            .get("password")
+            .and_then(|credential| credential["config"]["hashed_password"].as_str())
+            .is_some_and(|hash| !hash.is_empty());
+        Ok(LinkedProviders { providers, password })
+    }
+
+    /// Settings flow: the provider no longer signs in to the account. Kratos
+    /// refuses unless another first factor (a password) is left, and asks for a
+    /// recent login (`session_refresh_required`).
+    pub async fn unlink_provider(&self, token: &SessionToken, provider: &str) -> Result<(), FlowError> {
+        self.settings_on(token, None, &json!({ "method": "oidc", "unlink": provider })).await.map(drop)
     }
 }
 

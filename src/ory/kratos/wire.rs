@@ -223,4 +223,11 @@ pub(super) struct RevokedCount {
 #[derive(Deserialize)]
 pub(super) struct TokenExchange {
     pub session_token: String,
+    /// With its identity even when the session still needs a second factor.
+    pub session: Option<TokenExchangeSession>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TokenExchangeSession {
+    pub identity: Option<Identity>,
 }

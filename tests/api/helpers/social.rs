@@ -40,6 +40,9 @@ pub const PROVIDER: &str = "hydra";
 pub const OFFLINE_PROVIDER: &str = "offline";
 /// Wrong passwords per account before the shared backend says 429.
 pub const LINK_FAILURES: u32 = 3;
+/// How long the shared backend waits before telling of a sign-in that stopped
+/// before its second factor.
+pub const UNFINISHED_AFTER: Duration = Duration::from_secs(4);
 
 /// Hydra, the login-and-consent app, and the OAuth2 client Kratos is.
 struct Hydra {
@@ -210,6 +213,11 @@ impl SocialStack {
             ("APP_DATABASE_URL", database_url.clone()),
             ("APP_ORY_TIMEOUT_MS", "5000".to_owned()),
             ("APP_SOCIAL_RETURN_URLS", format!("{address}/auth/social/return")),
+            // Security notices to the stack's Mailpit; a half sign-in is told
+            // after a wait long enough for a finished one's code on a loaded machine.
+            ("APP_SMTP_URL", ory.smtp_url()),
+            ("APP_MAIL_FROM", format!("ory-spa security <{}>", super::mailbox::NOTICES_FROM)),
+            ("APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS", UNFINISHED_AFTER.as_millis().to_string()),
         ];
         let settings = Settings::from_vars(vars.map(|(k, v)| (k.to_owned(), v))).expect("valid test settings");
         let (started, ready) = std::sync::mpsc::channel();

@@ -1,0 +1,97 @@
+//! The sign-in providers linked to the account (social sign-in): which they are,
+//! and removing one. Linking happens by signing in with the provider
+//! (`social`); a provider someone else linked, or one the person no longer
+//! trusts, goes here. Removing needs a recent login, and a password left to
+//! sign in with: Kratos refuses to remove the last way in.
+
+use actix_web::{HttpResponse, delete, get, web};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::{
+    http::{ApiError, Authenticated, Problem},
+    notify::{Notice, Notifier},
+    ory::{ClientInfo, Kratos},
+};
+
+/// A provider that signs in to this account.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedProviderView {
+    /// Kratos' id for it: remove it with `DELETE /api/account/providers/{id}`.
+    #[schema(example = "hydra")]
+    pub id: String,
+    /// What people call it; its id when it is no longer configured.
+    #[schema(example = "Local provider")]
+    pub label: String,
+}
+
+/// The sign-in providers linked to your account.
+#[derive(Serialize, ToSchema)]
+pub struct LinkedProvidersView {
+    pub providers: Vec<LinkedProviderView>,
+    /// Whether the account has a password. Without one, a provider is the only
+    /// way in, and cannot be removed until a password is set.
+    pub password: bool,
+}
+
+/// The sign-in providers linked to your account.
+#[utoipa::path(
+    get, path = "/api/account/providers", operation_id = "getLinkedProviders", tag = "account",
+    security(("bearer" = [])),
+    responses((status = 200, description = "The providers, and whether the account has a password", body = LinkedProvidersView))
+)]
+#[get("/providers")]
+pub async fn list(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<web::Json<LinkedProvidersView>, ApiError> {
+    let linked = kratos.linked_providers(auth.user.0).await?;
+    // Labels live in Kratos' configuration, which only a flow shows; an account
+    // without providers needs none.
+    let configured = if linked.providers.is_empty() { Vec::new() } else { kratos.social_providers().await? };
+    let providers = linked
+        .providers
+        .into_iter()
+        .map(|id| {
+            let label = configured.iter().find(|p| p.id == id).map_or_else(|| id.clone(), |p| p.label.clone());
+            LinkedProviderView { id, label }
+        })
+        .collect();
+    Ok(web::Json(LinkedProvidersView { providers, password: linked.password }))
+}
+
+/// Remove a sign-in provider from your account: it no longer signs in to it.
+/// Sessions it signed in stay; sign them out under sessions.
+#[utoipa::path(
+    delete, path = "/api/account/providers/{provider}", operation_id = "removeLinkedProvider", tag = "account",
+    security(("bearer" = [])),
+    params(("provider" = String, Path, description = "The provider's id", max_length = 64, pattern = "^[A-Za-z0-9_-]+$")),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "The login is too old (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such provider is linked to the account", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account has no password: the provider is its only way in (`conflict`); set a password first", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+#[delete("/providers/{provider}")]
+pub async fn remove(
+    kratos: web::Data<Kratos>,
+    notifier: web::Data<Notifier>,
+    client: ClientInfo,
+    auth: Authenticated,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let provider = path.into_inner();
+    let linked = kratos.linked_providers(auth.user.0).await?;
+    // Checked here, because Kratos answers both with one generic validation
+    // error; an id that is not linked is also every id that is not an id.
+    if !linked.providers.contains(&provider) {
+        return Err(ApiError::NotFound("No such sign-in provider is linked to your account.".into()));
+    }
+    if !linked.password {
+        return Err(ApiError::Conflict(
+            "This provider is the only way to sign in to your account. Set a password first.".into(),
+        ));
+    }
+    kratos.unlink_provider(&auth.token, &provider).await?;
+    tracing::info!(user = %auth.user, provider, "removed a sign-in provider");
+    notifier.record(&auth.session.identity, Notice::ProviderRemoved { provider: &provider }, &client).await;
+    Ok(HttpResponse::NoContent().finish())
+}
