@@ -237,6 +237,33 @@ async fn with_a_second_factor_the_provider_signs_in_only_halfway() {
     assert!(before.elapsed() < UNFINISHED_AFTER + Duration::from_secs(15));
 }
 
+/// An account made with a provider has no password, so the provider is its only
+/// way in; once it sets one, the provider can go, and the password signs in.
+#[tokio::test]
+async fn a_provider_only_account_sets_a_password_and_then_can_remove_the_provider() {
+    let stack = SocialStack::shared().await;
+    let app = stack.app();
+    let email = unique_email();
+    let (started, back) = dance(stack, &app, "registration", &email, "Eve").await;
+    let first: Value = complete(&app, &started, &back).await.json().await.unwrap();
+    let token = first["session_token"].as_str().unwrap();
+    let remove = || app.call(Method::DELETE, &format!("/api/account/providers/{PROVIDER}"), Some(token), None);
+    problem(remove().await, 409, "conflict").await;
+    problem(app.login(&email, PASSWORD).await, 400, "invalid_credentials").await;
+
+    let set = app.change_password(token, PASSWORD, Some(false)).await;
+    assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());
+    assert_eq!(remove().await.status(), 204);
+    let linked = app.call(Method::GET, "/api/account/providers", Some(token), None).await;
+    assert_eq!(linked.json::<Value>().await.unwrap(), json!({ "providers": [], "password": true }));
+    assert_eq!(app.login(&email, PASSWORD).await.status(), 200, "the password is the way in now");
+    // Told of both (sent a moment apart, so in either order).
+    let mut subjects =
+        [app.mailbox.wait_for_notice(&email, 1).await.subject, app.mailbox.wait_for_notice(&email, 2).await.subject];
+    subjects.sort();
+    assert_eq!(subjects, ["Your ory-spa password was changed", REMOVED_SUBJECT]);
+}
+
 const APP_ADDED: &str = "Two-factor authentication was turned on for your ory-spa account";
 
 /// The right password links the provider even when the second factor does not
