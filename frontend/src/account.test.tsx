@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SESSION_CHANNEL } from './auth/otherTabs';
 import { sessions } from './auth/sessionState';
 import { pendingState } from './lib/pending';
+import { removedText } from './pages/Providers';
 import { Screen, body, json, problem, route, type Handler } from './testing/screen';
 
 // The account lifecycle screens against a fake server: verification, recovery,
@@ -647,7 +648,7 @@ describe('sign-in providers', () => {
         'DELETE /api/account/providers/hydra': () => {
           if (!state.recent) return json(403, problem(403, 'session_refresh_required', 'This change needs a recent login.'));
           state.linked = [];
-          return json(204);
+          return json(200, { signed_out_sessions: 2 });
         },
         'POST /api/auth/reauthenticate': () => {
           state.recent = true;
@@ -674,7 +675,9 @@ describe('sign-in providers', () => {
     await screen.type('#reauthenticate-password', 'the passphrase');
     await screen.click('#reauthenticate button[type=submit]');
     await screen.waitForElement('#providers-none');
-    expect(screen.text('#sign-in-providers')).toContain('Local provider no longer signs you in.');
+    expect(screen.text('#sign-in-providers')).toContain(
+      'Local provider no longer signs you in. The 2 other sessions it had signed in are signed out.',
+    );
     expect(await screen.sent('DELETE', '/api/account/providers/hydra')).toHaveLength(2);
   });
 
@@ -687,6 +690,11 @@ describe('sign-in providers', () => {
     expect(screen.text('#providers-only-way')).toBe(
       'This is the only way to sign in to your account: set a password above before you remove it.',
     );
+  });
+
+  it('says how many sessions went with it', () => {
+    expect(removedText('Google', 0)).toBe('Google no longer signs you in. No other session had signed in with it.');
+    expect(removedText('Google', 1)).toBe('Google no longer signs you in. The other session it had signed in is signed out.');
   });
 
   it('says how to link one when there is none', async () => {

@@ -2,14 +2,16 @@
 //! and removing one. Linking happens by signing in with the provider
 //! (`social`); a provider someone else linked, or one the person no longer
 //! trusts, goes here. Removing needs a recent login, and a password left to
-//! sign in with: Kratos refuses to remove the last way in.
+//! sign in with: Kratos refuses to remove the last way in. It also signs out
+//! the other sessions that provider signed in: a provider worth removing may
+//! be in someone else's hands, and so may its sessions.
 
 use actix_web::{HttpResponse, delete, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
-    http::{ApiError, Authenticated, Problem},
+    http::{ApiError, Authenticated, Problem, SessionCache},
     notify::{Notice, Notifier},
     ory::{ClientInfo, Kratos},
 };
@@ -32,6 +34,13 @@ pub struct LinkedProvidersView {
     /// Whether the account has a password. Without one, a provider is the only
     /// way in, and cannot be removed until a password is set.
     pub password: bool,
+}
+
+/// A provider removed.
+#[derive(Serialize, ToSchema)]
+pub struct ProviderRemoved {
+    /// How many other sessions it had signed in, now signed out. This one stays.
+    pub signed_out_sessions: u64,
 }
 
 /// The sign-in providers linked to your account.
@@ -57,14 +66,14 @@ pub async fn list(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<web:
     Ok(web::Json(LinkedProvidersView { providers, password: linked.password }))
 }
 
-/// Remove a sign-in provider from your account: it no longer signs in to it.
-/// Sessions it signed in stay; sign them out under sessions.
+/// Remove a sign-in provider from your account: it no longer signs in to it,
+/// and the other sessions it signed in are signed out.
 #[utoipa::path(
     delete, path = "/api/account/providers/{provider}", operation_id = "removeLinkedProvider", tag = "account",
     security(("bearer" = [])),
     params(("provider" = String, Path, description = "The provider's id", max_length = 64, pattern = "^[A-Za-z0-9_-]+$")),
     responses(
-        (status = 204, description = "Removed"),
+        (status = 200, description = "Removed, and its other sessions signed out", body = ProviderRemoved),
         (status = 403, description = "The login is too old (`session_refresh_required`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such provider is linked to the account", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The account has no password: the provider is its only way in (`conflict`); set a password first", body = Problem, content_type = "application/problem+json"),
@@ -73,6 +82,7 @@ pub async fn list(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<web:
 #[delete("/providers/{provider}")]
 pub async fn remove(
     kratos: web::Data<Kratos>,
+    cache: web::Data<SessionCache>,
     notifier: web::Data<Notifier>,
     client: ClientInfo,
     auth: Authenticated,
@@ -91,7 +101,19 @@ pub async fn remove(
         ));
     }
     kratos.unlink_provider(&auth.token, &provider).await?;
-    tracing::info!(user = %auth.user, provider, "removed a sign-in provider");
     notifier.record(&auth.session.identity, Notice::ProviderRemoved { provider: &provider }, &client).await;
-    Ok(HttpResponse::NoContent().finish())
+    // After the unlink, so that no new session of the provider's can start
+    // behind the sweep. A failure here answers 503 with the provider already
+    // removed (and told): asking again is a 404, and "sign out everywhere
+    // else" is left.
+    let mut signed_out = 0;
+    for session in kratos.other_sessions(&auth.token).await? {
+        if session.providers.contains(&provider) {
+            kratos.revoke_session(&auth.token, session.id).await?;
+            cache.revoke_session(session.id);
+            signed_out += 1;
+        }
+    }
+    tracing::info!(user = %auth.user, provider, signed_out, "removed a sign-in provider");
+    Ok(HttpResponse::Ok().json(ProviderRemoved { signed_out_sessions: signed_out }))
 }

@@ -225,6 +225,7 @@ mod tests {
                 expires_at: Some(Utc::now() + expires_in),
                 assurance_level: AssuranceLevel::Aal1,
                 methods: vec!["password".into()],
+                providers: Vec::new(),
                 devices: Vec::new(),
             },
             identity: Identity {

@@ -143,8 +143,13 @@ async fn an_account_with_the_same_address_gets_the_provider_after_its_password()
     assert_eq!(notice.subject, LINKED_SUBJECT);
     assert!(notice.text.contains("with your password"), "{}", notice.text);
 
-    // He sees the provider in his account, and removes it.
-    let token = body["session_token"].as_str().unwrap();
+    // He sees the provider in his account, and removes it from the session his
+    // registration made (with the password). The two sessions the provider
+    // signed in are signed out with it; his own stays.
+    let (again, back) = dance(stack, &app, "login", &email, "Bob at the provider").await;
+    let other: Value = complete(&app, &again, &back).await.json().await.unwrap();
+    let by_provider = [body["session_token"].as_str().unwrap(), other["session_token"].as_str().unwrap()];
+    let token = bob["session_token"].as_str().unwrap();
     let providers = |token: &str| {
         let request = app.call(Method::GET, "/api/account/providers", Some(token), None);
         async move { request.await.json::<Value>().await.unwrap() }
@@ -157,13 +162,20 @@ async fn an_account_with_the_same_address_gets_the_provider_after_its_password()
         |provider: &str| app.call(Method::DELETE, &format!("/api/account/providers/{provider}"), Some(token), None);
     problem(remove(OFFLINE_PROVIDER).await, 404, "not_found").await;
     problem(remove("no such thing").await, 404, "not_found").await;
-    assert_eq!(remove(PROVIDER).await.status(), 204);
+    let removed = remove(PROVIDER).await;
+    assert_eq!(removed.status(), 200);
+    assert_eq!(removed.json::<Value>().await.unwrap(), json!({ "signed_out_sessions": 2 }));
+    for signed_out in by_provider {
+        problem(app.whoami(signed_out).await, 401, "unauthenticated").await;
+    }
+    assert_eq!(app.whoami(token).await.status(), 200);
+    assert_eq!(app.whoami(linked["session_token"].as_str().unwrap()).await.status(), 200, "the password's");
     assert_eq!(providers(token).await, json!({ "providers": [], "password": true }));
     problem(remove(PROVIDER).await, 404, "not_found").await;
     let notice = app.mailbox.wait_for_notice(&email, 2).await;
     assert_eq!(notice.subject, REMOVED_SUBJECT);
     let kinds: Vec<Value> = activity_kinds(&app, token).await.into_iter().map(|event| event["kind"].clone()).collect();
-    assert_eq!(kinds[..2], [json!("provider_removed"), json!("signed_in")], "{kinds:?}");
+    assert_eq!(kinds[0], "provider_removed", "{kinds:?}");
     assert!(kinds.contains(&json!("provider_linked")), "{kinds:?}");
 
     // The provider no longer signs in to Bob's account: it has to be linked again.
@@ -253,7 +265,9 @@ async fn a_provider_only_account_sets_a_password_and_then_can_remove_the_provide
 
     let set = app.change_password(token, PASSWORD, Some(false)).await;
     assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());
-    assert_eq!(remove().await.status(), 204);
+    let removed = remove().await;
+    assert_eq!(removed.status(), 200);
+    assert_eq!(removed.json::<Value>().await.unwrap(), json!({ "signed_out_sessions": 0 }), "only this one");
     let linked = app.call(Method::GET, "/api/account/providers", Some(token), None).await;
     assert_eq!(linked.json::<Value>().await.unwrap(), json!({ "providers": [], "password": true }));
     assert_eq!(app.login(&email, PASSWORD).await.status(), 200, "the password is the way in now");

@@ -230,8 +230,8 @@ export interface paths {
         put?: never;
         post?: never;
         /**
-         * Remove a sign-in provider from your account: it no longer signs in to it.
-         *     Sessions it signed in stay; sign them out under sessions.
+         * Remove a sign-in provider from your account: it no longer signs in to it,
+         *     and the other sessions it signed in are signed out.
          */
         delete: operations["removeLinkedProvider"];
         options?: never;
@@ -1321,6 +1321,14 @@ export interface components {
              */
             name: string;
         };
+        /** @description A provider removed. */
+        ProviderRemoved: {
+            /**
+             * Format: int64
+             * @description How many other sessions it had signed in, now signed out. This one stays.
+             */
+            signed_out_sessions: number;
+        };
         /** @description Re-authentication: the password of the session's own account. */
         ReauthenticateRequest: {
             /**
@@ -2299,14 +2307,16 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Removed */
-            204: {
+            /** @description Removed, and its other sessions signed out */
+            200: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ProviderRemoved"];
+                };
             };
             /** @description Malformed request (`malformed_request`) or invalid input (`validation_failed`) */
             400: {

@@ -12,8 +12,18 @@ import { Confirm } from './TwoFactor';
 // Settings' "Sign-in providers": the social sign-in providers linked to the
 // account (GET /api/account/providers), and removing one. A provider is linked
 // by signing in with it ("Sign in with …" on the login page) and giving the
-// account's password once; one linked by someone else is removed here. The
-// last way in cannot be removed: without a password, the API says 409.
+// account's password once; one linked by someone else is removed here, with the
+// other sessions it signed in. The last way in cannot be removed: without a
+// password, the API says 409.
+
+/** What removing a provider did, in words. */
+export function removedText(label: string, signedOut: number): string {
+  const sessions =
+    signedOut === 0
+      ? 'No other session had signed in with it.'
+      : `${signedOut === 1 ? 'The other session' : `The ${signedOut} other sessions`} it had signed in ${signedOut === 1 ? 'is' : 'are'} signed out.`;
+  return `${label} no longer signs you in. ${sessions}`;
+}
 
 export function ProvidersSection() {
   const linked = useResource('providers', () => call(api.GET('/api/account/providers')));
@@ -30,16 +40,18 @@ export function ProvidersSection() {
     setOutcome(null);
     try {
       const path = { params: { path: { provider: provider.id } } };
+      let signedOut = 0;
       try {
-        await withRecentLogin(
+        const removed = await withRecentLogin(
           () => call(api.DELETE('/api/account/providers/{provider}', path)),
           reauthentication.confirm,
         );
+        signedOut = removed.signed_out_sessions;
       } catch (error) {
         // Removed meanwhile (in another tab): what was asked for is done.
         if (!(error instanceof ApiError && error.status === 404)) throw error;
       }
-      setOutcome(`${provider.label} no longer signs you in. Sessions it signed in stay until you sign them out.`);
+      setOutcome(removedText(provider.label, signedOut));
       linked.reload();
     } catch (error) {
       if (error instanceof ReauthenticationCancelled) setOutcome('Nothing was changed.');

@@ -121,6 +121,8 @@ pub struct SessionSummary {
     pub assurance_level: AssuranceLevel,
     /// How the person signed in: `password`, `code_recovery`, `totp`, …
     pub methods: Vec<String>,
+    /// The sign-in providers among them (Kratos' ids), for `oidc`.
+    pub providers: Vec<String>,
     pub devices: Vec<Device>,
 }
 
@@ -153,6 +155,7 @@ impl SessionSummary {
             expires_at: wire.expires_at,
             assurance_level: AssuranceLevel::parse(wire.authenticator_assurance_level.as_deref()),
             methods: wire.authentication_methods.iter().map(|m| m.method.clone()).collect(),
+            providers: wire.authentication_methods.iter().filter_map(|m| m.provider.clone()).collect(),
             devices: wire
                 .devices
                 .iter()

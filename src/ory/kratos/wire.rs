@@ -164,6 +164,8 @@ pub(super) struct Session {
 #[derive(Deserialize)]
 pub(super) struct AuthenticationMethod {
     pub method: String,
+    /// For `oidc`: which provider.
+    pub provider: Option<String>,
 }
 
 #[derive(Deserialize)]
