@@ -141,10 +141,20 @@ async fn a_notice_the_smtp_server_did_not_take_is_sent_later() {
     assert_eq!(app.mailbox.count(&ada.email).await, 1, "Kratos' code only: no notice was delivered yet");
 
     // The next attempt is due (as it would be a minute later) and the server is back.
-    db.execute_unprepared("UPDATE mail_outbox SET send_after = 0").await.unwrap();
+    // The app's own sender (every 30 s, still at the closed port) may claim the
+    // row between the two statements and push it forward again; then it is made
+    // due once more, as a later attempt would find it.
     let mailpit = secrecy::SecretString::from(ory.smtp_url());
     let back = Notifier::new(db.clone(), Some(&mailpit), notices_from()).unwrap();
-    assert_eq!(back.send_due().await.unwrap(), 1);
+    let mut sent = 0;
+    for _ in 0..3 {
+        db.execute_unprepared("UPDATE mail_outbox SET send_after = 0").await.unwrap();
+        sent = back.send_due().await.unwrap();
+        if sent > 0 {
+            break;
+        }
+    }
+    assert_eq!(sent, 1);
     assert_eq!(outbox_rows(&db).await, 0, "a sent notice leaves the outbox");
     let notice = app.mailbox.wait_for_notice(&ada.email, 1).await;
     assert_eq!(notice.subject, "Your ory-spa password was changed");
