@@ -54,7 +54,7 @@ pub struct SocialSignInStarted {
 /// The sign-in providers Kratos offers.
 #[utoipa::path(
     get, path = "/api/auth/social/providers", operation_id = "listSocialProviders", tag = "auth",
-    responses((status = 200, description = "The providers, in Kratos' order (none when social sign-in is off)", body = [SocialProviderView]))
+    responses((status = 200, description = "The providers, in Kratos' order (none when social sign-in is off); read from Kratos once a minute", body = [SocialProviderView]))
 )]
 #[get("/providers")]
 pub async fn providers(kratos: web::Data<Kratos>) -> Result<web::Json<Vec<SocialProviderView>>, ApiError> {

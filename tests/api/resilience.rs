@@ -19,8 +19,21 @@ async fn kratos_stopped_mid_session_is_503_and_recovers() {
     let app = spawn_app_on(ory, &[NO_CACHE]).await;
     let (token, _) = app.register_new().await;
     assert_eq!(app.whoami(&token).await.status(), 200);
+    let providers = || app.get("/api/auth/social/providers").send();
+    let listed = providers().await.unwrap();
+    assert_eq!(listed.status(), 200);
+    let listed: Value = listed.json().await.unwrap();
+    assert!(!listed.as_array().unwrap().is_empty(), "kratos/kratos.yml names a provider: {listed}");
 
     tokio::task::spawn_blocking(|| ory.stop_kratos()).await.unwrap();
+    // The providers are Kratos' configuration, read once a minute (each read is
+    // a flow Kratos stores): the list is still there; a replica that never read
+    // it cannot know it.
+    let again = providers().await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.json::<Value>().await.unwrap(), listed);
+    let fresh = spawn_app_on(ory, &[NO_CACHE]).await;
+    problem(fresh.get("/api/auth/social/providers").send().await.unwrap(), 503, "service_unavailable").await;
     let whoami = app.whoami(&token).await;
     assert_eq!(whoami.headers()["retry-after"], "5");
     let body = problem(whoami, 503, "service_unavailable").await;

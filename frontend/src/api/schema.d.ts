@@ -4120,7 +4120,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The providers, in Kratos' order (none when social sign-in is off) */
+            /** @description The providers, in Kratos' order (none when social sign-in is off); read from Kratos once a minute */
             200: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */

@@ -45,11 +45,13 @@ pub struct Kratos {
     http: reqwest::Client,
     public: Url,
     admin: Url,
+    /// Shared by the clones of every worker.
+    providers: social::ProviderList,
 }
 
 impl Kratos {
     pub fn new(http: reqwest::Client, public: Url, admin: Url) -> Self {
-        Kratos { http, public, admin }
+        Kratos { http, public, admin, providers: social::ProviderList::default() }
     }
 
     /// The same service through another HTTP client (one per server worker:

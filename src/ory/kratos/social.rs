@@ -17,6 +17,11 @@
 //!    exchanging twice gives the same token again, so the caller makes the
 //!    exchange single-use itself.
 
+use std::{
+    sync::{Arc, Mutex},
+    time::{Duration, Instant},
+};
+
 use chrono::{DateTime, Utc};
 use reqwest::{Method, StatusCode, header};
 use secrecy::{ExposeSecret, SecretString};
@@ -121,12 +126,36 @@ pub enum SocialCallback {
     Failed,
 }
 
+/// How long the list of providers is reused. Kratos reads its configuration
+/// at start-up, so the list changes only when Kratos restarts.
+const PROVIDERS_FOR: Duration = Duration::from_secs(60);
+
+/// The providers Kratos offers, as last read.
+#[derive(Clone, Default)]
+pub(super) struct ProviderList(Arc<Mutex<Option<ProvidersRead>>>);
+
+struct ProvidersRead {
+    at: Instant,
+    list: Vec<SocialProvider>,
+}
+
 impl Kratos {
     /// The providers Kratos offers, from the `oidc` nodes of a new login flow,
-    /// so that Kratos' configuration is the only list.
+    /// so that Kratos' configuration is the only list. Read once a minute: each
+    /// read is a flow Kratos stores, and the login page asks on every view,
+    /// without a session, so unremembered it would be a write to Kratos'
+    /// database that anyone could repeat at will.
     pub async fn social_providers(&self) -> Result<Vec<SocialProvider>, FlowError> {
+        if let Some(read) = self.providers.0.lock().expect("never poisoned").as_ref()
+            && read.at.elapsed() < PROVIDERS_FOR
+        {
+            return Ok(read.list.clone());
+        }
         let flow = self.create_flow(FlowKind::Login, Caller::default(), FlowOptions::default()).await?;
-        Ok(providers(&flow))
+        let list = providers(&flow);
+        *self.providers.0.lock().expect("never poisoned") =
+            Some(ProvidersRead { at: Instant::now(), list: list.clone() });
+        Ok(list)
     }
 
     /// Starts a social sign-in with `provider` on a new flow of `kind` (login or
