@@ -57,6 +57,8 @@ const alice = { email: `e2e-a-${run}@example.com`, name: 'Alice E2E', password: 
 const bob = { email: `e2e-b-${run}@example.com`, name: 'Bob E2E', password: 'amber lantern softly 17' };
 const carol = { email: `e2e-c-${run}@example.com`, name: 'Carol E2E', password: 'copper meadow gently 58' };
 const sam = { email: `e2e-s-${run}@example.com`, name: 'Sam Social' };
+// Registers with a password, then links the provider to that account.
+const lin = { email: `e2e-link-${run}@example.com`, name: 'Lin Linking', password: 'pebble river calmly 64' };
 // Deletes their account, then registers the address again.
 const dee = { email: `e2e-del-${run}@example.com`, name: 'Dee Departing', password: 'linen compass slowly 31' };
 // Moves to a new address (`movedTo`) in Settings.
@@ -1220,6 +1222,48 @@ async function main() {
         await shot(t, 'social-4-cancelled');
       } finally {
         await t.context().close();
+      }
+    });
+
+    await test('social sign-in: an account with the address links the provider with its password; Settings removes it', async () => {
+      const l = await newBrowser('L');
+      try {
+        await registerAndSkipVerification(l, lin);
+        await logOut(l);
+        await l.click('button[data-provider="hydra"]');
+        await l.waitForURL(/\/login\?login_challenge=/);
+        await l.fill('#email', lin.email);
+        await l.fill('#name', 'Lin at the provider');
+        await l.fill('#password', PROVIDER_PASSWORD);
+        await l.click('#sign-in');
+        await l.waitForURL(/\/consent\?consent_challenge=/);
+        await l.click('#allow');
+
+        // Back in the app: the account exists, and its password links the provider.
+        await l.locator('#link-account').waitFor();
+        await shot(l, 'social-5-link');
+        await l.fill('#link-account-password', lin.password);
+        await l.click('#link-account button[type=submit]');
+        await l.locator('h1', { hasText: 'My documents' }).waitFor();
+        assertEqual(await text(l, '.who-name'), lin.name, "the account's own name, not the provider's");
+
+        await l.goto(`${BASE_URL}/settings`);
+        await l.locator('#providers-list li[data-provider="hydra"]').waitFor();
+        await l.click('button[aria-label="Remove Local provider"]');
+        await l.click('#provider-remove-confirm button.danger');
+        await l.locator('#providers-none').waitFor();
+        assert(
+          (await text(l, '#sign-in-providers')).includes('Local provider no longer signs you in.'),
+          'says it is removed',
+        );
+        await l.locator('#sign-in-providers').scrollIntoViewIfNeeded();
+        await shot(l, 'social-6-provider-removed');
+        // Lin is told of both by mail.
+        await waitForNotices(lin.email, 'hydra was linked to your ory-spa account', 1);
+        await waitForNotices(lin.email, 'hydra was removed from your ory-spa account', 1);
+        await logOut(l);
+      } finally {
+        await l.context().close();
       }
     });
 
