@@ -310,6 +310,10 @@ describe('settings', () => {
     // The prompt opens; the change waits with what the person typed.
     await screen.waitForElement('#reauthenticate-password');
     expect(document.activeElement?.id).toBe('reauthenticate-password');
+    // Someone setting a first password (an account made with a provider) has none to give.
+    expect(screen.find('#reauthenticate')?.closest('section')?.textContent).toContain(
+      'No password, because you sign in with a provider?',
+    );
     expect(screen.value('#password-password')).toBe('a brand new passphrase');
     expect(screen.find('#password fieldset')?.hasAttribute('disabled')).toBe(true);
 

@@ -10,15 +10,21 @@ import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
 /**
  * A new password (PUT /api/account/password), with "sign out my other
  * sessions" checked by default. When the login is too old for the change, asks
- * for the current password and sends the same change again.
+ * for the current password and sends the same change again; `reauthenticationNote`
+ * is the prompt's line for whoever has none to give.
  */
-export function PasswordForm(props: { id: string; submitLabel: string; onChanged: (result: PasswordChanged) => void }) {
+export function PasswordForm(props: {
+  id: string;
+  submitLabel: string;
+  onChanged: (result: PasswordChanged) => void;
+  reauthenticationNote?: string;
+}) {
   const { id, onChanged } = props;
   const [password, setPassword] = useState('');
   const [signOutOthers, setSignOutOthers] = useState(true);
   const [cancelled, setCancelled] = useState(false);
   const { errors, busy, handle } = useFormSubmit(['password']);
-  const reauthentication = useReauthentication();
+  const reauthentication = useReauthentication(props.reauthenticationNote);
 
   const submit = handle(async () => {
     setCancelled(false);

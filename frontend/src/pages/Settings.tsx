@@ -63,7 +63,10 @@ export function SettingsPage() {
       <section aria-labelledby="password-heading">
         <h2 id="password-heading">Password</h2>
         {passwordChanged && <Notice kind="success">{passwordChanged}</Notice>}
+        {/* An account made with a provider sets its first password here, and has
+            no current one to re-authenticate with. */}
         <PasswordForm
+          reauthenticationNote={NO_PASSWORD_NOTE}
           id="password"
           submitLabel="Change password"
           onChanged={(result) => setPasswordChanged(passwordChangedText(result.signed_out_sessions))}
