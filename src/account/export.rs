@@ -1,5 +1,5 @@
 //! Your data in one JSON document (the right to data portability): the profile,
-//! sessions and second factors Kratos holds, and the documents and groups you
+//! sessions, second factors and linked sign-in providers Kratos holds, and the documents and groups you
 //! can reach here, the bodies of those you own with them.
 
 use actix_web::{
@@ -13,7 +13,11 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{email_restore, second_factor::SecondFactorStatus};
+use super::{
+    email_restore,
+    providers::{self, LinkedProvidersView},
+    second_factor::SecondFactorStatus,
+};
 use crate::{
     auth::{IdentityView, SessionListItem},
     authz::Authorizer,
@@ -35,6 +39,8 @@ pub struct AccountExport {
     /// Your active sessions, this one first.
     pub sessions: Vec<SessionListItem>,
     pub second_factors: SecondFactorStatus,
+    /// The sign-in providers linked to your account, and whether it has a password.
+    pub sign_in_providers: LinkedProvidersView,
     /// Every document you can view, newest first.
     pub documents: Vec<ExportedDocument>,
     /// The groups you own or belong to.
@@ -95,9 +101,10 @@ pub async fn export(
     auth: Authenticated,
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::ExportsPerAccount, &auth.user.to_string()).await?;
-    let (others, factors, documents, groups, known_devices, security_activity, undo_links) = tokio::try_join!(
+    let (others, factors, providers, documents, groups, known_devices, security_activity, undo_links) = tokio::try_join!(
         async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
         async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },
+        providers::linked(&kratos, auth.user),
         async { documents::store::everything_for(&db, &authz, auth.user).await.map_err(ApiError::from) },
         groups::handlers::summaries_for(&db, &authz, auth.user),
         async { devices::known(&db, auth.user.0).await.map_err(ApiError::from) },
@@ -114,6 +121,7 @@ pub async fn export(
             recovery_codes: factors.recovery_codes_left.is_some(),
             recovery_codes_left: factors.recovery_codes_left,
         },
+        sign_in_providers: providers,
         documents: documents
             .into_iter()
             .map(|(row, body)| ExportedDocument {

@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::{
+    auth::UserId,
     http::{ApiError, Authenticated, Problem, SessionCache},
     notify::{Notice, Notifier},
     ory::{ClientInfo, Kratos},
@@ -51,7 +52,12 @@ pub struct ProviderRemoved {
 )]
 #[get("/providers")]
 pub async fn list(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<web::Json<LinkedProvidersView>, ApiError> {
-    let linked = kratos.linked_providers(auth.user.0).await?;
+    Ok(web::Json(linked(&kratos, auth.user).await?))
+}
+
+/// The providers linked to `user`'s account, by label (also for the export).
+pub(crate) async fn linked(kratos: &Kratos, user: UserId) -> Result<LinkedProvidersView, ApiError> {
+    let linked = kratos.linked_providers(user.0).await?;
     // Labels live in Kratos' configuration, which only a flow shows; an account
     // without providers needs none.
     let configured = if linked.providers.is_empty() { Vec::new() } else { kratos.social_providers().await? };
@@ -63,7 +69,7 @@ pub async fn list(kratos: web::Data<Kratos>, auth: Authenticated) -> Result<web:
             LinkedProviderView { id, label }
         })
         .collect();
-    Ok(web::Json(LinkedProvidersView { providers, password: linked.password }))
+    Ok(LinkedProvidersView { providers, password: linked.password })
 }
 
 /// Remove a sign-in provider from your account: it no longer signs in to it,

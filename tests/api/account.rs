@@ -244,6 +244,7 @@ async fn the_export_holds_the_profile_and_every_document_and_group_the_person_re
     assert_eq!(export["profile"]["email"], ada.email.as_str());
     assert_eq!(export["sessions"][0]["current"], true);
     assert_eq!(export["second_factors"]["totp"], false);
+    assert_eq!(export["sign_in_providers"], serde_json::json!({ "providers": [], "password": true }));
     // The device Ada registered from, remembered for new-sign-in notices: times only.
     let devices = export["known_devices"].as_array().unwrap();
     assert_eq!(devices.len(), 1, "{devices:?}");

@@ -262,6 +262,14 @@ async fn a_provider_only_account_sets_a_password_and_then_can_remove_the_provide
     let remove = || app.call(Method::DELETE, &format!("/api/account/providers/{PROVIDER}"), Some(token), None);
     problem(remove().await, 409, "conflict").await;
     problem(app.login(&email, PASSWORD).await, 400, "invalid_credentials").await;
+    let export = app.call(Method::GET, "/api/account/export", Some(token), None).await;
+    assert_eq!(export.status(), 200);
+    let export: Value = export.json().await.unwrap();
+    assert_eq!(
+        export["sign_in_providers"],
+        json!({ "providers": [{ "id": PROVIDER, "label": "Local provider" }], "password": false }),
+        "in the export too"
+    );
 
     let set = app.change_password(token, PASSWORD, Some(false)).await;
     assert_eq!(set.status(), 200, "{}", set.text().await.unwrap());

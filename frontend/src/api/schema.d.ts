@@ -890,6 +890,8 @@ export interface components {
             security_activity: components["schemas"]["ActivityEvent"][];
             /** @description Your active sessions, this one first. */
             sessions: components["schemas"]["SessionListItem"][];
+            /** @description The sign-in providers linked to your account, and whether it has a password. */
+            sign_in_providers: components["schemas"]["LinkedProvidersView"];
         };
         /** @description One event of the account's security activity. */
         ActivityEvent: {

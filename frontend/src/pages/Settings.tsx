@@ -315,9 +315,9 @@ function ExportSection() {
     <section aria-labelledby="export-heading" id="your-data">
       <h2 id="export-heading">Your data</h2>
       <p id="export-what">
-        A file with your profile, your sessions and second factors, the documents you can see (with the text of those
-        you own), your groups, your security activity, and when you first and last signed in from each device we
-        remember for security notices.
+        A file with your profile, your sessions, second factors and sign-in providers, the documents you can see (with
+        the text of those you own), your groups, your security activity, and when you first and last signed in from
+        each device we remember for security notices.
       </p>
       <FormAlert id="export-alert" messages={errors.form} />
       <div class="buttons">
