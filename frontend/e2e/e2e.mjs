@@ -1261,6 +1261,19 @@ async function main() {
         // Lin is told of both by mail.
         await waitForNotices(lin.email, 'hydra was linked to your ory-spa account', 1);
         await waitForNotices(lin.email, 'hydra was removed from your ory-spa account', 1);
+        // And her security activity names the provider, by its label.
+        await l.goto(`${BASE_URL}/settings/activity`);
+        assertEqual(
+          await text(l, 'tr[data-kind="provider_removed"] td:nth-child(2)'),
+          'Sign-in provider removed: Local provider',
+          'the removal',
+        );
+        assertEqual(
+          await text(l, 'tr[data-kind="provider_linked"] td:nth-child(2)'),
+          'Sign-in provider linked: Local provider',
+          'the link',
+        );
+        await shot(l, 'social-7-activity');
         await logOut(l);
       } finally {
         await l.context().close();

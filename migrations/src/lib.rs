@@ -23,6 +23,7 @@ mod m20261207_000001_known_devices;
 mod m20261207_000002_security_activity;
 mod m20261208_000001_email_restores;
 mod m20261209_000001_unfinished_sign_ins;
+mod m20261210_000001_activity_provider;
 
 pub struct Migrator;
 
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000002_security_activity::Migration),
             Box::new(m20261208_000001_email_restores::Migration),
             Box::new(m20261209_000001_unfinished_sign_ins::Migration),
+            Box::new(m20261210_000001_activity_provider::Migration),
         ]
     }
 }

@@ -38,7 +38,11 @@ fn table() -> Alias {
 }
 
 /// What a row says of its event, in the order `record` writes them.
-const EVENT_COLUMNS: [&str; 6] = ["kind", "occurred_at", "user_agent", "ip_address", "new_device", "methods"];
+const EVENT_COLUMNS: [&str; 7] =
+    ["kind", "occurred_at", "user_agent", "ip_address", "new_device", "methods", "provider"];
+
+/// The longest provider id kept (Kratos' ids are short words: `google`).
+const MAX_PROVIDER: usize = 64;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
@@ -118,6 +122,11 @@ pub struct ActivityEvent {
     /// How a sign-in was made, in Kratos' words and order (`password`, `totp`,
     /// `lookup_secret`, `code_recovery`, `oidc`); empty for everything else.
     pub methods: Vec<String>,
+    /// The sign-in provider, by Kratos' id (`GET /api/auth/social/providers`
+    /// names it): of a sign-in with one, one that stopped before the second
+    /// factor, and a provider linked or removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
 }
 
 /// An event to record.
@@ -129,11 +138,13 @@ pub struct Event<'a> {
     pub methods: &'a [String],
     /// An unfinished sign-in's SHA-256 of its session token, for [`withdraw`].
     pub session_token_hash: Option<&'a str>,
+    /// The sign-in provider it concerns, by Kratos' id.
+    pub provider: Option<&'a str>,
 }
 
 impl Event<'_> {
     pub fn of(kind: ActivityKind) -> Self {
-        Event { kind, new_device: false, methods: &[], session_token_hash: None }
+        Event { kind, new_device: false, methods: &[], session_token_hash: None, provider: None }
     }
 }
 
@@ -164,6 +175,7 @@ pub async fn record(
             Expr::value(client.ip.map(|ip: IpAddr| ip.to_canonical().to_string())),
             Expr::value(event.new_device),
             Expr::value(methods),
+            Expr::value(event.provider.map(|provider| provider.chars().take(MAX_PROVIDER).collect::<String>())),
             Expr::value(event.session_token_hash.map(str::to_owned)),
         ])
         .to_owned();
@@ -243,6 +255,7 @@ pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityE
                 .try_get::<Option<String>>("", "methods")?
                 .map(|methods| methods.split(',').map(str::to_owned).collect())
                 .unwrap_or_default(),
+            provider: row.try_get("", "provider")?,
         });
     }
     Ok(events)

@@ -312,8 +312,12 @@ impl Notifier {
             // Logged, and queued, by `first_factor_accepted`, never through here.
             Notice::UnfinishedSignIn { .. } => None,
         };
+        let provider = match notice {
+            Notice::ProviderLinked { provider } | Notice::ProviderRemoved { provider } => Some(provider),
+            _ => None,
+        };
         if let Some(kind) = kind {
-            self.log(identity, Event::of(kind), client).await;
+            self.log(identity, Event { provider, ..Event::of(kind) }, client).await;
         }
         if let Notice::AccountDeleted = notice {
             // A half sign-in to an account that is gone is no longer news.
@@ -349,7 +353,12 @@ impl Notifier {
             devices::Sighting::Known
         });
         let new = sighting == devices::Sighting::New;
-        let event = Event { new_device: new, methods: &session.summary.methods, ..Event::of(ActivityKind::SignedIn) };
+        let event = Event {
+            new_device: new,
+            methods: &session.summary.methods,
+            provider: session.summary.providers.first().map(String::as_str),
+            ..Event::of(ActivityKind::SignedIn)
+        };
         self.log(identity, event, client).await;
         if new {
             self.notify(identity.into(), Notice::NewSignIn { methods: &session.summary.methods }, client).await;
@@ -370,8 +379,16 @@ impl Notifier {
     ) {
         let key = sha256_hex(&[token.expose().as_bytes()]);
         let methods = [by.method().to_owned()];
-        let event =
-            Event { session_token_hash: Some(&key), methods: &methods, ..Event::of(ActivityKind::UnfinishedSignIn) };
+        let provider = match by {
+            FirstFactor::Provider(provider) => Some(provider),
+            FirstFactor::Password => None,
+        };
+        let event = Event {
+            session_token_hash: Some(&key),
+            methods: &methods,
+            provider,
+            ..Event::of(ActivityKind::UnfinishedSignIn)
+        };
         self.log(identity, event, client).await;
         let Some(after) = self.unfinished_sign_in_after.filter(|_| self.is_on()) else { return };
         // Someone with the first factor can repeat the first step at will: one notice

@@ -174,9 +174,13 @@ async fn an_account_with_the_same_address_gets_the_provider_after_its_password()
     problem(remove(PROVIDER).await, 404, "not_found").await;
     let notice = app.mailbox.wait_for_notice(&email, 2).await;
     assert_eq!(notice.subject, REMOVED_SUBJECT);
-    let kinds: Vec<Value> = activity_kinds(&app, token).await.into_iter().map(|event| event["kind"].clone()).collect();
-    assert_eq!(kinds[0], "provider_removed", "{kinds:?}");
-    assert!(kinds.contains(&json!("provider_linked")), "{kinds:?}");
+    let events = activity_kinds(&app, token).await;
+    assert_eq!(events[0]["kind"], "provider_removed", "{events:?}");
+    assert_eq!(events[0]["provider"], PROVIDER, "{events:?}");
+    let linked = events.iter().find(|e| e["kind"] == "provider_linked").expect("the link is in the activity");
+    assert_eq!(linked["provider"], PROVIDER);
+    let password = events.iter().find(|e| e["kind"] == "registered").unwrap();
+    assert!(password.get("provider").is_none(), "no provider where none was used: {password}");
 
     // The provider no longer signs in to Bob's account: it has to be linked again.
     let (started, back) = dance(stack, &app, "login", &email, "Bob at the provider").await;
@@ -240,6 +244,10 @@ async fn with_a_second_factor_the_provider_signs_in_only_halfway() {
     let unfinished: Vec<&Value> = events.iter().filter(|e| e["kind"] == "unfinished_sign_in").collect();
     assert_eq!(unfinished.len(), 1, "the finished sign-in left the activity's unfinished ones: {events:?}");
     assert_eq!(unfinished[0]["methods"], json!(["oidc"]));
+    assert_eq!(unfinished[0]["provider"], PROVIDER, "which provider: {events:?}");
+    let finished = events.iter().find(|e| e["kind"] == "signed_in").unwrap();
+    assert_eq!(finished["methods"], json!(["oidc", "totp"]));
+    assert_eq!(finished["provider"], PROVIDER);
     assert_eq!(app.mailbox.wait_for_notice(&email, 1).await.subject, APP_ADDED);
     let before = std::time::Instant::now();
     let notice = app.mailbox.wait_for_notice(&email, 2).await;

@@ -911,6 +911,12 @@ export interface components {
             /** Format: date-time */
             occurred_at: string;
             /**
+             * @description The sign-in provider, by Kratos' id (`GET /api/auth/social/providers`
+             *     names it): of a sign-in with one, one that stopped before the second
+             *     factor, and a provider linked or removed.
+             */
+            provider?: string | null;
+            /**
              * @description The browser or program it came from, as it introduced itself (cut at 200
              *     characters).
              */

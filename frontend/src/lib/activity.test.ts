@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { ActivityKind } from '../api/types';
-import { activityLabel, methodsLabel } from './activity';
+import { activityLabel, describeEvent, methodsLabel } from './activity';
 
 describe('activityLabel', () => {
   it('says what happened for each kind of event', () => {
@@ -44,9 +44,40 @@ describe('methodsLabel', () => {
     );
   });
 
+  it('names the provider in place of "sign-in provider" when it is known', () => {
+    expect(methodsLabel(['oidc', 'totp'], 'Google')).toBe('with Google and authenticator app');
+  });
+
   it('says nothing without methods, and names one it does not know', () => {
     expect(methodsLabel([])).toBe('');
     expect(methodsLabel(['web_authn'])).toBe('with web authn');
     expect(methodsLabel(['toString'])).toBe('with toString');
+  });
+});
+
+describe('describeEvent', () => {
+  const labels = new Map([['hydra', 'Local provider']]);
+
+  it('names the provider of a sign-in, a half sign-in, a link and a removal by its label', () => {
+    expect(describeEvent({ kind: 'signed_in', methods: ['oidc', 'totp'], provider: 'hydra' }, labels)).toBe(
+      'Signed in with Local provider and authenticator app',
+    );
+    expect(describeEvent({ kind: 'unfinished_sign_in', methods: ['oidc'], provider: 'hydra' }, labels)).toBe(
+      'Second factor not given after signing in with Local provider',
+    );
+    expect(describeEvent({ kind: 'provider_linked', methods: [], provider: 'hydra' }, labels)).toBe(
+      'Sign-in provider linked: Local provider',
+    );
+    expect(describeEvent({ kind: 'provider_removed', methods: [], provider: 'hydra' }, labels)).toBe(
+      'Sign-in provider removed: Local provider',
+    );
+  });
+
+  it('falls back to the provider’s id, and says no more than it knows', () => {
+    expect(describeEvent({ kind: 'provider_removed', methods: [], provider: 'github' }, labels)).toBe(
+      'Sign-in provider removed: github',
+    );
+    expect(describeEvent({ kind: 'signed_in', methods: ['oidc'] }, labels)).toBe('Signed in with sign-in provider');
+    expect(describeEvent({ kind: 'password_changed', methods: [] }, new Map())).toBe('Password changed');
   });
 });

@@ -1,7 +1,7 @@
 // "Security activity" (/settings/activity, GET /api/account/activity): what
 // happened to the account, each kind as people would say it.
 
-import type { ActivityKind } from '../api/types';
+import type { ActivityEvent, ActivityKind } from '../api/types';
 
 const LABELS: Readonly<Record<ActivityKind, string>> = {
   registered: 'Account created',
@@ -39,10 +39,32 @@ const METHODS: Readonly<Record<string, string>> = {
 /**
  * How a sign-in was made ("with password and authenticator app"), or '' when
  * the event says nothing of it; a method this app does not know by its name.
+ * `provider` names the sign-in provider, when known, in place of "sign-in provider".
  */
-export function methodsLabel(methods: readonly string[]): string {
-  const named = methods.map((method) => (Object.hasOwn(METHODS, method) ? METHODS[method] : method.replaceAll('_', ' ')));
+export function methodsLabel(methods: readonly string[], provider?: string): string {
+  const named = methods.map((method) =>
+    method === 'oidc' && provider
+      ? provider
+      : Object.hasOwn(METHODS, method)
+        ? METHODS[method]
+        : method.replaceAll('_', ' '),
+  );
   if (named.length === 0) return '';
   const last = named[named.length - 1];
   return `with ${named.length === 1 ? last : `${named.slice(0, -1).join(', ')} and ${last}`}`;
+}
+
+/**
+ * What an event says, in words: its kind, how a sign-in was made, and the
+ * provider it concerns by its label (`labels`: id to label, from
+ * GET /api/auth/social/providers), or by its id when the list lacks it.
+ */
+export function describeEvent(
+  event: Pick<ActivityEvent, 'kind' | 'methods' | 'provider'>,
+  labels: ReadonlyMap<string, string>,
+): string {
+  const provider = event.provider ? (labels.get(event.provider) ?? event.provider) : undefined;
+  const what = activityLabel(event.kind);
+  if ((event.kind === 'provider_linked' || event.kind === 'provider_removed') && provider) return `${what}: ${provider}`;
+  return [what, methodsLabel(event.methods, provider)].filter(Boolean).join(' ');
 }

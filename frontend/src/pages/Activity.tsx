@@ -1,7 +1,7 @@
 import { api, call } from '../api/client';
 import { describeError } from '../api/problem';
 import { FormAlert, Link, Loading, formatDate } from '../components/ui';
-import { activityLabel, methodsLabel } from '../lib/activity';
+import { describeEvent } from '../lib/activity';
 import { describeDevice } from '../lib/device';
 import { useResource, useTitle } from '../lib/hooks';
 import { hrefFor } from '../lib/router';
@@ -10,6 +10,9 @@ import { SettingsNav } from './Settings';
 export function ActivityPage() {
   useTitle('Security activity');
   const activity = useResource('activity', () => call(api.GET('/api/account/activity')));
+  // Only for the providers' labels: without the list, events name them by id.
+  const providers = useResource('social-providers', () => call(api.GET('/api/auth/social/providers')));
+  const labels = new Map((providers.data ?? []).map((provider) => [provider.id, provider.label]));
   const events = activity.data?.events;
 
   return (
@@ -41,7 +44,7 @@ export function ActivityPage() {
               >
                 <td>{formatDate(event.occurred_at)}</td>
                 <td>
-                  {[activityLabel(event.kind), methodsLabel(event.methods)].filter(Boolean).join(' ')}
+                  {describeEvent(event, labels)}
                   {event.new_device && <span class="badge badge--warn">New device</span>}
                 </td>
                 <td>
