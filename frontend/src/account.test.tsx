@@ -961,8 +961,9 @@ describe('sessions', () => {
         current: false,
         issued_at: '2026-11-20T10:00:00Z',
         expires_at: '2026-11-21T10:00:00Z',
-        assurance_level: 'aal1',
-        methods: ['password'],
+        assurance_level: 'aal2',
+        methods: ['oidc', 'totp'],
+        provider: 'hydra',
         user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
         ip_address: '203.0.113.7',
       },
@@ -986,6 +987,7 @@ describe('sessions', () => {
           return json(204);
         },
         'DELETE /api/account/sessions': () => json(200, { revoked: 0 }),
+        'GET /api/auth/social/providers': () => json(200, [{ id: 'hydra', label: 'Local provider' }]),
       }),
     );
     await screen.start('/settings/sessions');
@@ -998,6 +1000,12 @@ describe('sessions', () => {
     expect(rows[0]?.querySelector('button')).toBeNull();
     expect(rows[1]?.textContent).toContain('Firefox on Linux');
     expect(rows[1]?.textContent).toContain('203.0.113.7');
+    // How each signed in, the provider by its label.
+    expect(rows[0]?.querySelector('.session-how')?.textContent).toBe('with password');
+    await screen.waitFor(
+      () => (rows[1]?.querySelector('.session-how')?.textContent === 'with Local provider and authenticator app' ? true : null),
+      'the provider by its label',
+    );
 
     await screen.click(`tr[data-id="${OTHER_SESSION}"] button`);
     await screen.waitFor(() => screen.text('main').includes('Signed out Firefox on Linux.') || null, 'the notice');

@@ -227,6 +227,9 @@ pub struct SessionListItem {
     pub assurance_level: AssuranceLevelView,
     /// How the person signed in: `password`, `code_recovery`, …
     pub methods: Vec<String>,
+    /// The sign-in provider it was signed in with, by Kratos' id, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
     /// The browser or program the session was created from, as it introduced itself.
     pub user_agent: Option<String>,
     /// The address the session was created from.
@@ -246,6 +249,7 @@ impl SessionListItem {
             expires_at: summary.expires_at,
             assurance_level: summary.assurance_level.into(),
             methods: summary.methods,
+            provider: summary.providers.into_iter().next(),
             user_agent: device.as_ref().and_then(|d| d.user_agent.clone()),
             ip_address: device.and_then(|d| d.ip_address),
         }

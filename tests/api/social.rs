@@ -158,6 +158,10 @@ async fn an_account_with_the_same_address_gets_the_provider_after_its_password()
         providers(token).await,
         json!({ "providers": [{ "id": PROVIDER, "label": "Local provider" }], "password": true })
     );
+    let listed = app.sessions(token).await;
+    let named: Vec<&Value> = listed.iter().filter(|session| session["provider"] == PROVIDER).collect();
+    assert_eq!(named.len(), 2, "the provider's sessions say so: {listed:?}");
+    assert!(named.iter().all(|session| session["methods"] == json!(["oidc"])), "{listed:?}");
     let remove =
         |provider: &str| app.call(Method::DELETE, &format!("/api/account/providers/{provider}"), Some(token), None);
     problem(remove(OFFLINE_PROVIDER).await, 404, "not_found").await;

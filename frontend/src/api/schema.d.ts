@@ -1474,6 +1474,8 @@ export interface components {
             issued_at?: string | null;
             /** @description How the person signed in: `password`, `code_recovery`, … */
             methods: string[];
+            /** @description The sign-in provider it was signed in with, by Kratos' id, if any. */
+            provider?: string | null;
             /** @description The browser or program the session was created from, as it introduced itself. */
             user_agent?: string | null;
         };

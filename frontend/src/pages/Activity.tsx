@@ -4,15 +4,14 @@ import { FormAlert, Link, Loading, formatDate } from '../components/ui';
 import { describeEvent } from '../lib/activity';
 import { describeDevice } from '../lib/device';
 import { useResource, useTitle } from '../lib/hooks';
+import { useProviderLabels } from '../lib/providerLabels';
 import { hrefFor } from '../lib/router';
 import { SettingsNav } from './Settings';
 
 export function ActivityPage() {
   useTitle('Security activity');
   const activity = useResource('activity', () => call(api.GET('/api/account/activity')));
-  // Only for the providers' labels: without the list, events name them by id.
-  const providers = useResource('social-providers', () => call(api.GET('/api/auth/social/providers')));
-  const labels = new Map((providers.data ?? []).map((provider) => [provider.id, provider.label]));
+  const labels = useProviderLabels();
   const events = activity.data?.events;
 
   return (

@@ -4,13 +4,16 @@ import { api, call } from '../api/client';
 import { ApiError, describeError } from '../api/problem';
 import type { SessionListItem } from '../api/types';
 import { FormAlert, Loading, Notice, formatDate } from '../components/ui';
+import { methodsLabel } from '../lib/activity';
 import { describeDevice } from '../lib/device';
+import { useProviderLabels } from '../lib/providerLabels';
 import { useResource, useTitle } from '../lib/hooks';
 import { SettingsNav } from './Settings';
 
 export function SessionsPage() {
   useTitle('Your sessions');
   const sessions = useResource('sessions', () => call(api.GET('/api/account/sessions')));
+  const labels = useProviderLabels();
   const [busy, setBusy] = useState(false);
   const [errors, setErrors] = useState<string[]>([]);
   const [done, setDone] = useState<string | null>(null);
@@ -96,7 +99,17 @@ export function SessionsPage() {
                     {session.current && <span class="badge badge--ok">This device</span>}
                   </td>
                   <td>{session.ip_address ?? '—'}</td>
-                  <td>{session.issued_at ? formatDate(session.issued_at) : '—'}</td>
+                  <td>
+                    {session.issued_at ? formatDate(session.issued_at) : '—'}
+                    {session.methods.length > 0 && (
+                      <span class="session-how">
+                        {methodsLabel(
+                          session.methods,
+                          session.provider ? (labels.get(session.provider) ?? session.provider) : undefined,
+                        )}
+                      </span>
+                    )}
+                  </td>
                   <td>{session.expires_at ? formatDate(session.expires_at) : '—'}</td>
                   <td class="row-actions">
                     {!session.current && (
