@@ -641,7 +641,12 @@ describe('security notices', () => {
 describe('sign-in providers', () => {
   const LOCAL = { id: 'hydra', label: 'Local provider' };
 
-  function serveProviders(state: { linked: (typeof LOCAL)[]; password: boolean; recent: boolean }) {
+  function serveProviders(state: {
+    linked: (typeof LOCAL)[];
+    password: boolean;
+    recent: boolean;
+    offered?: (typeof LOCAL)[];
+  }) {
     screen.withSessionCookie();
     screen.serve(
       route({
@@ -649,6 +654,7 @@ describe('sign-in providers', () => {
         'GET /api/account/profile': () => json(200, { ...ADA, email_verified: true }),
         'GET /api/account/second-factor': () => json(200, { totp: false, recovery_codes: false }),
         'GET /api/account/providers': () => json(200, { providers: state.linked, password: state.password }),
+        'GET /api/auth/social/providers': () => json(200, state.offered ?? [LOCAL]),
         'DELETE /api/account/providers/hydra': () => {
           if (!state.recent) return json(403, problem(403, 'session_refresh_required', 'This change needs a recent login.'));
           state.linked = [];
@@ -699,6 +705,14 @@ describe('sign-in providers', () => {
   it('says how many sessions went with it', () => {
     expect(removedText('Google', 0)).toBe('Google no longer signs you in. No other session had signed in with it.');
     expect(removedText('Google', 1)).toBe('Google no longer signs you in. The other session it had signed in is signed out.');
+  });
+
+  it('is not there on a server without social sign-in', async () => {
+    serveProviders({ linked: [], password: true, recent: true, offered: [] });
+    await screen.start('/settings');
+    await screen.waitForElement('#security-notices');
+    await screen.waitFor(() => (screen.find('#sign-in-providers') ? null : true), 'no providers section');
+    expect(await screen.sent('GET', '/api/auth/social/providers')).toHaveLength(1);
   });
 
   it('says how to link one when there is none', async () => {

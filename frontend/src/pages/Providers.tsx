@@ -6,6 +6,7 @@ import type { LinkedProviderView } from '../api/types';
 import { useReauthentication } from '../components/Reauthenticate';
 import { FormAlert, Loading, Notice } from '../components/ui';
 import { useResource } from '../lib/hooks';
+import { useOfferedProviders } from '../lib/providerLabels';
 import { ReauthenticationCancelled, withRecentLogin } from '../lib/reauth';
 import { Confirm } from './TwoFactor';
 
@@ -32,6 +33,7 @@ export function ProvidersSection() {
   const [errors, setErrors] = useState<string[]>([]);
   const [outcome, setOutcome] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<LinkedProviderView | null>(null);
+  const offered = useOfferedProviders();
 
   const remove = async (provider: LinkedProviderView) => {
     setConfirming(null);
@@ -62,6 +64,8 @@ export function ProvidersSection() {
   };
 
   const data = linked.data;
+  // A server without social sign-in has nothing to show or offer here.
+  if (offered.known && offered.labels.size === 0 && data?.providers.length === 0) return null;
   return (
     <section aria-labelledby="providers-heading" id="sign-in-providers">
       <h2 id="providers-heading">Sign-in providers</h2>
