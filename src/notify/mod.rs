@@ -1,6 +1,6 @@
 //! Security notices by mail: a person hears of a change to their account that
 //! they may not have made (a new password, a new address, an authenticator app
-//! added, new recovery codes, a second factor removed, a sign-in provider linked,
+//! added, new recovery codes, a second factor removed, a sign-in provider linked or removed,
 //! the account deleted, a sign-in from a device the account has not used before:
 //! `devices`, the first factor of a sign-in without the second following). Kratos'
 //! courier sends codes, but has no
