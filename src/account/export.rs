@@ -28,7 +28,7 @@ use crate::{
         activity::{self, ActivityEvent},
         devices::{self, KnownDevice},
     },
-    ory::Kratos,
+    ory::{EveryOtherSession, Kratos},
     throttle::{Bucket, Throttle},
 };
 
@@ -102,7 +102,7 @@ pub async fn export(
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::ExportsPerAccount, &auth.user.to_string()).await?;
     let (others, factors, providers, documents, groups, known_devices, security_activity, undo_links) = tokio::try_join!(
-        async { kratos.other_sessions(&auth.token).await.map_err(ApiError::from) },
+        async { kratos.every_other_session(&auth.token).await.map_err(ApiError::from) },
         async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) },
         providers::linked(&kratos, auth.user),
         async { documents::store::everything_for(&db, &authz, auth.user).await.map_err(ApiError::from) },
@@ -111,6 +111,8 @@ pub async fn export(
         async { activity::of(&db, auth.user.0).await.map_err(ApiError::from) },
         async { email_restore::of(&db, auth.user.0).await.map_err(ApiError::from) },
     )?;
+    // Past ten thousand sessions the export holds the newest ten thousand.
+    let (EveryOtherSession::All(others) | EveryOtherSession::TooMany(others)) = others;
     let current = SessionListItem::new(auth.session.summary, true);
     let export = AccountExport {
         exported_at: Utc::now(),

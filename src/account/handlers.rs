@@ -14,7 +14,7 @@ use crate::{
         Notice, NoticeKind, Notifier,
         activity::{self as security_activity, ActivityEvent},
     },
-    ory::{ClientInfo, Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
+    ory::{ClientInfo, EveryOtherSession, Kratos, SessionSummary, Traits, kratos::messages::IDENTIFIER_TAKEN},
     throttle::{Bucket, Throttle},
 };
 
@@ -338,7 +338,8 @@ pub async fn change_password(
     Ok(web::Json(PasswordChanged { signed_out_sessions }))
 }
 
-/// Your active sessions, the current one first.
+/// Your active sessions: the current one, then the 250 most recently signed
+/// in. Signing out one by id, or every other one, reaches them all.
 #[utoipa::path(
     get, path = "/api/account/sessions", operation_id = "listSessions", tag = "account",
     security(("bearer" = [])),
@@ -349,7 +350,7 @@ pub async fn sessions(
     kratos: web::Data<Kratos>,
     auth: Authenticated,
 ) -> Result<web::Json<Vec<SessionListItem>>, ApiError> {
-    let others = kratos.other_sessions(&auth.token).await?;
+    let others = kratos.other_sessions(&auth.token).await?.newest;
     let current = SessionListItem::new(auth.session.summary, true);
     let others = others.into_iter().map(|s| SessionListItem::new(s, false));
     Ok(web::Json(std::iter::once(current).chain(others).collect()))
@@ -386,8 +387,11 @@ pub async fn revoke_session(
     } else {
         // Kratos answers 204 for any id, its own or not (and revokes only its
         // own); listing first lets a wrong id be a 404 the client can act on.
-        let others = kratos.other_sessions(&auth.token).await?;
-        if !others.iter().any(|s: &SessionSummary| s.id == id) {
+        // Past what a walk reads, the revocation is asked for anyway: Kratos
+        // still revokes only the holder's own.
+        if let EveryOtherSession::All(others) = kratos.every_other_session(&auth.token).await?
+            && !others.iter().any(|s: &SessionSummary| s.id == id)
+        {
             return Err(ApiError::NotFound("None of your active sessions has this id.".into()));
         }
         kratos.revoke_session(&auth.token, id).await?;
@@ -417,8 +421,12 @@ pub async fn revoke_other_sessions(
 /// Revokes every other session and says how many were active. Kratos' own count
 /// includes sessions that had already ended, which is not what a person means by
 /// "signed out 3 other sessions".
-async fn sign_out_others(kratos: &Kratos, cache: &SessionCache, auth: &Authenticated) -> Result<u64, ApiError> {
-    let active = kratos.other_sessions(&auth.token).await?.len() as u64;
+pub(super) async fn sign_out_others(
+    kratos: &Kratos,
+    cache: &SessionCache,
+    auth: &Authenticated,
+) -> Result<u64, ApiError> {
+    let active = kratos.other_sessions(&auth.token).await?.total;
     kratos.revoke_other_sessions(&auth.token).await?;
     // Evicted on this replica at once; the others' caches expire within their time.
     cache.revoke_others(auth.user.0, auth.session.id());

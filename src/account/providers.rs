@@ -10,11 +10,12 @@ use actix_web::{HttpResponse, delete, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::handlers::sign_out_others;
 use crate::{
     auth::UserId,
     http::{ApiError, Authenticated, Problem, SessionCache},
     notify::{Notice, Notifier},
-    ory::{ClientInfo, Kratos},
+    ory::{ClientInfo, EveryOtherSession, Kratos},
 };
 
 /// A provider that signs in to this account.
@@ -112,14 +113,40 @@ pub async fn remove(
     // behind the sweep. A failure here answers 503 with the provider already
     // removed (and told): asking again is a 404, and "sign out everywhere
     // else" is left.
+    let signed_out = sign_out_sessions_of(&kratos, &cache, &auth, &provider).await?;
+    tracing::info!(user = %auth.user, provider, signed_out, "removed a sign-in provider");
+    Ok(HttpResponse::Ok().json(ProviderRemoved { signed_out_sessions: signed_out }))
+}
+
+/// Signs out the caller's other sessions that `provider` signed in, and says
+/// how many. Every page counts: someone holding the provider could otherwise
+/// sign in a few hundred times and keep the oldest sessions. Kratos pages by
+/// offset, so a session that ends during the walk can shift one past it; a
+/// walk that revoked something is followed by another, until one finds none.
+/// Past what a walk reads, every other session goes: fail closed.
+async fn sign_out_sessions_of(
+    kratos: &Kratos,
+    cache: &SessionCache,
+    auth: &Authenticated,
+    provider: &str,
+) -> Result<u64, ApiError> {
     let mut signed_out = 0;
-    for session in kratos.other_sessions(&auth.token).await? {
-        if session.providers.contains(&provider) {
+    // No new session of the provider's can start, so the second walk finds
+    // none unless one shifted; the bound is for a Kratos that misbehaves.
+    for _ in 0..3 {
+        let others = match kratos.every_other_session(&auth.token).await? {
+            EveryOtherSession::All(others) => others,
+            EveryOtherSession::TooMany(_) => return Ok(signed_out + sign_out_others(kratos, cache, auth).await?),
+        };
+        let theirs: Vec<_> = others.into_iter().filter(|s| s.providers.iter().any(|p| p == provider)).collect();
+        if theirs.is_empty() {
+            break;
+        }
+        for session in theirs {
             kratos.revoke_session(&auth.token, session.id).await?;
             cache.revoke_session(session.id);
             signed_out += 1;
         }
     }
-    tracing::info!(user = %auth.user, provider, signed_out, "removed a sign-in provider");
-    Ok(HttpResponse::Ok().json(ProviderRemoved { signed_out_sessions: signed_out }))
+    Ok(signed_out)
 }

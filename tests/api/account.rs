@@ -355,3 +355,67 @@ async fn registration_says_a_verification_code_is_on_its_way() {
     assert!(uuid::Uuid::parse_str(body["verification"]["flow_id"].as_str().unwrap()).is_ok());
     assert_eq!(body["session"]["identity"]["email_verified"], false);
 }
+
+/// Signs in `count` times straight at Kratos' native login, eight at a time,
+/// and returns the session tokens, oldest first. Not through the backend: its
+/// login throttle would rightly stop one person signing in hundreds of times.
+async fn sessions_at_kratos(ory: &OryStack, email: &str, count: usize) -> Vec<String> {
+    let kratos = ory.kratos_public_url();
+    let client = reqwest::Client::new();
+    let mut tokens = Vec::with_capacity(count);
+    while tokens.len() < count {
+        let mut batch = tokio::task::JoinSet::new();
+        for _ in 0..(count - tokens.len()).min(8) {
+            let (client, kratos, email) = (client.clone(), kratos.clone(), email.to_owned());
+            batch.spawn(async move {
+                let flow: Value =
+                    client.get(format!("{kratos}self-service/login/api")).send().await.unwrap().json().await.unwrap();
+                let submitted: Value = client
+                    .post(format!("{kratos}self-service/login?flow={}", flow["id"].as_str().unwrap()))
+                    .json(&serde_json::json!({"method": "password", "identifier": email, "password": PASSWORD}))
+                    .send()
+                    .await
+                    .unwrap()
+                    .json()
+                    .await
+                    .unwrap();
+                let token = submitted["session_token"].as_str().unwrap_or_else(|| panic!("{submitted}")).to_owned();
+                (submitted["session"]["authenticated_at"].as_str().unwrap().to_owned(), token)
+            });
+        }
+        let mut signed_in: Vec<(String, String)> = batch.join_all().await;
+        signed_in.sort();
+        tokens.extend(signed_in.into_iter().map(|(_, token)| token));
+    }
+    tokens
+}
+
+/// Kratos lists a person's sessions 250 to a page. Finding a session by id,
+/// counting the ones signed out and the export read every page; the list
+/// shows the newest page.
+#[tokio::test]
+async fn every_session_counts_past_the_first_page_of_kratos_list() {
+    let ory = tokio::task::spawn_blocking(OryStack::shared).await.unwrap();
+    let app = spawn_app_on(ory, &[]).await;
+    let ada = app.person("Ada").await;
+    // Ada's first session (registration's) is the oldest of 261: the last page.
+    let tokens = sessions_at_kratos(ory, &ada.email, 260).await;
+    let newest = tokens.last().unwrap();
+    let first_id = app.sessions(&ada.token).await[0]["id"].as_str().unwrap().to_owned();
+
+    let listed = app.sessions(newest).await;
+    assert_eq!(listed.len(), 251, "this session and the newest page of 250 others");
+    assert!(listed.iter().all(|s| s["id"] != first_id.as_str()), "the oldest is past the page");
+
+    assert_eq!(app.revoke_session(newest, &first_id).await.status(), 204);
+    problem(app.home(&ada.token).await, 401, "unauthenticated").await;
+
+    let export: Value =
+        app.call(reqwest::Method::GET, "/api/account/export", Some(newest), None).await.json().await.unwrap();
+    assert_eq!(export["sessions"].as_array().unwrap().len(), 260, "every session left, this one included");
+
+    let revoked = app.revoke_other_sessions(newest).await;
+    assert_eq!(revoked.json::<Value>().await.unwrap()["revoked"], 259);
+    problem(app.home(&tokens[0]).await, 401, "unauthenticated").await;
+    assert_eq!(app.sessions(newest).await.len(), 1);
+}

@@ -333,7 +333,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Your active sessions, the current one first. */
+        /**
+         * Your active sessions: the current one, then the 250 most recently signed
+         *     in. Signing out one by id, or every other one, reaches them all.
+         */
         get: operations["listSessions"];
         put?: never;
         post?: never;

@@ -33,7 +33,10 @@ pub use identities::{EmailRestore, Identity, NewTraits, SecondFactors, SecondFac
 pub use messages::{Level, UiMessage};
 pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
 pub use self_service::{EmailChanged, PendingVerification, Registered, SignIn};
-pub use sessions::{AssuranceLevel, ClientInfo, Device, NativeSession, Session, SessionSummary, SessionToken};
+pub use sessions::{
+    AssuranceLevel, ClientInfo, Device, EveryOtherSession, NativeSession, OtherSessions, Session, SessionSummary,
+    SessionToken,
+};
 pub use social::{
     ExchangeCode, LinkedProviders, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart,
 };

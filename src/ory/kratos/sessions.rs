@@ -178,9 +178,28 @@ impl Session {
     }
 }
 
-/// Kratos lists at most this many sessions per page; a person with more is
-/// shown the first page.
-const SESSION_PAGE_SIZE: &str = "250";
+/// Sessions per page of Kratos' list (its default). A person's list shows the
+/// first page, the most recently signed-in; what must see every session walks
+/// the pages.
+const SESSION_PAGE_SIZE: usize = 250;
+/// How many pages a walk reads: 10,000 sessions. Nobody has that many unless
+/// someone makes them on purpose, and then a walk must not become the cost.
+const SESSION_PAGES_MAX: usize = 40;
+
+/// A person's other active sessions: the first page and how many there are.
+pub struct OtherSessions {
+    /// The most recently signed-in, at most one page.
+    pub newest: Vec<SessionSummary>,
+    /// All of them, from Kratos' count.
+    pub total: u64,
+}
+
+/// Every other active session, or word that there are more than a walk reads.
+pub enum EveryOtherSession {
+    All(Vec<SessionSummary>),
+    /// More than `SESSION_PAGES_MAX` pages; the ones read, newest first.
+    TooMany(Vec<SessionSummary>),
+}
 
 impl Kratos {
     /// Validates a session token with Kratos (`/sessions/whoami`).
@@ -212,16 +231,55 @@ impl Kratos {
         }
     }
 
-    /// The token holder's *other* active sessions (Kratos leaves out the current one).
-    pub async fn other_sessions(&self, token: &SessionToken) -> Result<Vec<SessionSummary>, SessionError> {
+    /// The token holder's *other* active sessions (Kratos leaves out the
+    /// current one): the most recently signed-in page, and the count.
+    pub async fn other_sessions(&self, token: &SessionToken) -> Result<OtherSessions, SessionError> {
+        let (newest, total) = self.other_sessions_page(token, 1).await?;
+        Ok(OtherSessions { newest, total })
+    }
+
+    /// Every other active session, page by page: for what a session on the
+    /// second page must not escape (a provider's sweep, finding one by id).
+    /// Kratos pages by offset, newest sign-in first, so a session that ends or
+    /// signs in again during the walk can shift one past it; callers that act
+    /// on the result walk again to confirm.
+    pub async fn every_other_session(&self, token: &SessionToken) -> Result<EveryOtherSession, SessionError> {
+        let mut all = Vec::new();
+        for page in 1..=SESSION_PAGES_MAX {
+            let (sessions, total) = self.other_sessions_page(token, page).await?;
+            let last = sessions.len() < SESSION_PAGE_SIZE;
+            all.extend(sessions);
+            if last || all.len() as u64 >= total {
+                return Ok(EveryOtherSession::All(all));
+            }
+        }
+        Ok(EveryOtherSession::TooMany(all))
+    }
+
+    /// One page of the other active sessions, with Kratos' count of them all.
+    /// The legacy `page` is numbered from 1 in Kratos v1.3.1 (0 is the first
+    /// page too), and sessions come newest sign-in first.
+    async fn other_sessions_page(
+        &self,
+        token: &SessionToken,
+        page: usize,
+    ) -> Result<(Vec<SessionSummary>, u64), SessionError> {
         let mut url = self.public_url("sessions");
-        url.query_pairs_mut().append_pair("page_size", SESSION_PAGE_SIZE).append_pair("active", "true");
+        url.query_pairs_mut()
+            .append_pair("per_page", &SESSION_PAGE_SIZE.to_string())
+            .append_pair("page", &page.to_string())
+            .append_pair("active", "true");
         let request = token.authorize(self.request(Method::GET, url))?;
         let response = KRATOS.send(request, "session list").await?;
         match response.status() {
             StatusCode::OK => {
+                let total = response
+                    .headers()
+                    .get("x-total-count")
+                    .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+                    .ok_or_else(|| KRATOS.protocol("session list", "no X-Total-Count header"))?;
                 let sessions: Vec<wire::Session> = KRATOS.json(response, "session list").await?;
-                Ok(sessions.iter().filter(|s| s.active).map(SessionSummary::from_wire).collect())
+                Ok((sessions.iter().filter(|s| s.active).map(SessionSummary::from_wire).collect(), total))
             }
             StatusCode::UNAUTHORIZED => Err(SessionError::Invalid),
             StatusCode::FORBIDDEN => Err(session_forbidden(response, "session list").await),
