@@ -1259,8 +1259,8 @@ async function main() {
         await l.locator('#sign-in-providers').scrollIntoViewIfNeeded();
         await shot(l, 'social-6-provider-removed');
         // Lin is told of both by mail.
-        await waitForNotices(lin.email, 'hydra was linked to your ory-spa account', 1);
-        await waitForNotices(lin.email, 'hydra was removed from your ory-spa account', 1);
+        await waitForNotices(lin.email, 'Local provider was linked to your ory-spa account', 1);
+        await waitForNotices(lin.email, 'Local provider was removed from your ory-spa account', 1);
         // And her security activity names the provider, by its label.
         await l.goto(`${BASE_URL}/settings/activity`);
         assertEqual(

@@ -14,7 +14,7 @@ use super::handlers::sign_out_others;
 use crate::{
     auth::UserId,
     http::{ApiError, Authenticated, Problem, SessionCache},
-    notify::{Notice, Notifier},
+    notify::{Notice, Notifier, ProviderName},
     ory::{ClientInfo, EveryOtherSession, Kratos},
 };
 
@@ -108,7 +108,9 @@ pub async fn remove(
         ));
     }
     kratos.unlink_provider(&auth.token, &provider).await?;
-    notifier.record(&auth.session.identity, Notice::ProviderRemoved { provider: &provider }, &client).await;
+    let label = kratos.provider_label(&provider).await;
+    let removed = Notice::ProviderRemoved { provider: ProviderName { id: &provider, label: &label } };
+    notifier.record(&auth.session.identity, removed, &client).await;
     // After the unlink, so that no new session of the provider's can start
     // behind the sweep. A failure here answers 503 with the provider already
     // removed (and told): asking again is a 404, and "sign out everywhere

@@ -96,23 +96,31 @@ pub enum Notice<'a> {
     UnfinishedSignIn {
         by: FirstFactor<'a>,
     },
-    /// A sign-in provider was linked to the account (Kratos' `id` for it), with
-    /// the account's password: from now on that provider's account signs in to it.
+    /// A sign-in provider was linked to the account, with the account's
+    /// password: from now on that provider's account signs in to it.
     ProviderLinked {
-        provider: &'a str,
+        provider: ProviderName<'a>,
     },
     /// A sign-in provider no longer signs in to the account.
     ProviderRemoved {
-        provider: &'a str,
+        provider: ProviderName<'a>,
     },
+}
+
+/// A sign-in provider: Kratos' `id` for it, which the activity keeps (the SPA
+/// labels it as it is configured when shown), and its `label` for a mail,
+/// which is read once and must say what people call it ("Google", not "google").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderName<'a> {
+    pub id: &'a str,
+    pub label: &'a str,
 }
 
 /// The first step of a sign-in that asks for a second factor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FirstFactor<'a> {
     Password,
-    /// A sign-in provider, by Kratos' `id` for it.
-    Provider(&'a str),
+    Provider(ProviderName<'a>),
 }
 
 impl FirstFactor<'_> {
@@ -313,7 +321,7 @@ impl Notifier {
             Notice::UnfinishedSignIn { .. } => None,
         };
         let provider = match notice {
-            Notice::ProviderLinked { provider } | Notice::ProviderRemoved { provider } => Some(provider),
+            Notice::ProviderLinked { provider } | Notice::ProviderRemoved { provider } => Some(provider.id),
             _ => None,
         };
         if let Some(kind) = kind {
@@ -380,7 +388,7 @@ impl Notifier {
         let key = sha256_hex(&[token.expose().as_bytes()]);
         let methods = [by.method().to_owned()];
         let provider = match by {
-            FirstFactor::Provider(provider) => Some(provider),
+            FirstFactor::Provider(provider) => Some(provider.id),
             FirstFactor::Password => None,
         };
         let event = Event {
@@ -682,7 +690,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
                 .into(),
         ),
         Notice::UnfinishedSignIn { by: FirstFactor::Provider(provider) } => {
-            let provider = one_line(provider, 40);
+            let provider = one_line(provider.label, 40);
             (
                 format!("Someone signed in to your {PRODUCT} account with {provider}, but did not finish"),
                 format!(
@@ -699,7 +707,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
             )
         }
         Notice::ProviderLinked { provider } => {
-            let provider = one_line(provider, 40);
+            let provider = one_line(provider.label, 40);
             (
                 format!("{provider} was linked to your {PRODUCT} account"),
                 format!(
@@ -716,7 +724,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
             )
         }
         Notice::ProviderRemoved { provider } => {
-            let provider = one_line(provider, 40);
+            let provider = one_line(provider.label, 40);
             (
                 format!("{provider} was removed from your {PRODUCT} account"),
                 format!("{provider} no longer signs in to your {PRODUCT} account ({})", to.email),
@@ -855,20 +863,22 @@ mod tests {
         let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: None };
         let to = Recipient { email: "ada@example.com", name: "Ada" };
         let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
-        let by = FirstFactor::Provider("google\r\nBcc: x@y");
+        let by = FirstFactor::Provider(ProviderName { id: "google", label: "Google\r\nBcc: x@y" });
         let (subject, body) = compose(to, Notice::UnfinishedSignIn { by }, &client, at);
-        assert_eq!(subject, "Someone signed in to your ory-spa account with googleBcc: x@y, but did not finish");
-        assert!(body.contains("has control of the googleBcc: x@y account linked to yours"), "{body}");
-        assert!(body.contains("remove googleBcc: x@y from your account in Settings"), "{body}");
+        assert_eq!(subject, "Someone signed in to your ory-spa account with GoogleBcc: x@y, but did not finish");
+        assert!(body.contains("has control of the GoogleBcc: x@y account linked to yours"), "{body}");
+        assert!(body.contains("remove GoogleBcc: x@y from your account in Settings"), "{body}");
 
-        let (subject, body) = compose(to, Notice::ProviderLinked { provider: "google" }, &client, at);
-        assert_eq!(subject, "google was linked to your ory-spa account");
-        assert!(body.contains("was linked to a google account with the same address, with your password"), "{body}");
-        assert!(body.contains("remove google from your account in Settings"), "{body}");
+        let google = ProviderName { id: "google", label: "Google" };
 
-        let (subject, body) = compose(to, Notice::ProviderRemoved { provider: "google" }, &client, at);
-        assert_eq!(subject, "google was removed from your ory-spa account");
-        assert!(body.contains("google no longer signs in to your ory-spa account (ada@example.com)"), "{body}");
+        let (subject, body) = compose(to, Notice::ProviderLinked { provider: google }, &client, at);
+        assert_eq!(subject, "Google was linked to your ory-spa account");
+        assert!(body.contains("was linked to a Google account with the same address, with your password"), "{body}");
+        assert!(body.contains("remove Google from your account in Settings"), "{body}");
+
+        let (subject, body) = compose(to, Notice::ProviderRemoved { provider: google }, &client, at);
+        assert_eq!(subject, "Google was removed from your ory-spa account");
+        assert!(body.contains("Google no longer signs in to your ory-spa account (ada@example.com)"), "{body}");
         assert!(body.contains("sign in with the provider again to link it back"), "{body}");
     }
 

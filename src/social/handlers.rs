@@ -21,7 +21,7 @@ use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
     http::{ApiError, Delivery, PasswordSlot, Problem, ProblemCode},
-    notify::{FirstFactor, Notice, Notifier},
+    notify::{FirstFactor, Notice, Notifier, ProviderName},
     ory::{ClientInfo, FlowError, Kratos, NativeSession, SignIn, SocialCallback, SocialSetback},
     throttle::Throttle,
 };
@@ -173,7 +173,8 @@ pub async fn complete(
                 // hears of it unless the second factor follows.
                 match identity {
                     Some(identity) => {
-                        let by = FirstFactor::Provider(&record.provider);
+                        let label = kratos.provider_label(&record.provider).await;
+                        let by = FirstFactor::Provider(ProviderName { id: &record.provider, label: &label });
                         notifier.first_factor_accepted(identity, token, by, &client).await;
                     }
                     None => tracing::warn!("Kratos' exchange did not say whom a social sign-in signed in"),
@@ -270,7 +271,8 @@ pub async fn link(
     store::take(&db, &state).await?;
     // The right password links the provider even when a second factor is still
     // asked for: the owner hears of the link either way.
-    let linked = Notice::ProviderLinked { provider: &record.provider };
+    let label = kratos.provider_label(&record.provider).await;
+    let linked = Notice::ProviderLinked { provider: ProviderName { id: &record.provider, label: &label } };
     match &sign_in {
         SignIn::Complete(session) => {
             tracing::info!(user = %session.session.identity.id, provider = record.provider, "linked a provider");

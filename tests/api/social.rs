@@ -18,9 +18,10 @@ use crate::helpers::{
 };
 
 const KRATOS_ACCOUNT_EXISTS_LINK: u64 = 1010016;
-const LINKED_SUBJECT: &str = "hydra was linked to your ory-spa account";
-const REMOVED_SUBJECT: &str = "hydra was removed from your ory-spa account";
-const UNFINISHED_BY_PROVIDER: &str = "Someone signed in to your ory-spa account with hydra, but did not finish";
+const LINKED_SUBJECT: &str = "Local provider was linked to your ory-spa account";
+const REMOVED_SUBJECT: &str = "Local provider was removed from your ory-spa account";
+const UNFINISHED_BY_PROVIDER: &str =
+    "Someone signed in to your ory-spa account with Local provider, but did not finish";
 const UNFINISHED_BY_PASSWORD: &str = "Your ory-spa password was entered, but the sign-in was not finished";
 
 /// The kinds of the account's security activity, newest first.
@@ -256,8 +257,8 @@ async fn with_a_second_factor_the_provider_signs_in_only_halfway() {
     let before = std::time::Instant::now();
     let notice = app.mailbox.wait_for_notice(&email, 2).await;
     assert_eq!(notice.subject, UNFINISHED_BY_PROVIDER);
-    assert!(notice.text.contains("with hydra and then did not give the second factor"), "{}", notice.text);
-    assert!(notice.text.contains("remove hydra from your account in Settings"), "{}", notice.text);
+    assert!(notice.text.contains("with Local provider and then did not give the second factor"), "{}", notice.text);
+    assert!(notice.text.contains("remove Local provider from your account in Settings"), "{}", notice.text);
     assert!(before.elapsed() < UNFINISHED_AFTER + Duration::from_secs(15));
 }
 
@@ -295,7 +296,7 @@ async fn a_provider_only_account_sets_a_password_and_then_can_remove_the_provide
     let mut subjects =
         [app.mailbox.wait_for_notice(&email, 1).await.subject, app.mailbox.wait_for_notice(&email, 2).await.subject];
     subjects.sort();
-    assert_eq!(subjects, ["Your ory-spa password was changed", REMOVED_SUBJECT]);
+    assert_eq!(subjects, [REMOVED_SUBJECT, "Your ory-spa password was changed"]);
 }
 
 const APP_ADDED: &str = "Two-factor authentication was turned on for your ory-spa account";

@@ -158,6 +158,19 @@ impl Kratos {
         Ok(list)
     }
 
+    /// What people call `provider` (its `label` in Kratos' configuration), for
+    /// a mail; its id when Kratos cannot say now. A label is never worth
+    /// failing the change whose mail it names.
+    pub async fn provider_label(&self, provider: &str) -> String {
+        match self.social_providers().await {
+            Ok(list) => list.into_iter().find(|p| p.id == provider).map_or_else(|| provider.to_owned(), |p| p.label),
+            Err(error) => {
+                tracing::warn!(%error, provider, "could not read the providers' labels; the mail names the id");
+                provider.to_owned()
+            }
+        }
+    }
+
     /// Starts a social sign-in with `provider` on a new flow of `kind` (login or
     /// registration; Kratos switches to the other when the person turns out to
     /// be new, or known). `return_to` must be on Kratos' `allowed_return_urls`.
