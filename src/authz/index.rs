@@ -513,7 +513,7 @@ impl AccessIndex {
     }
 
     async fn count_now(&self, namespace: &str, principals: &[Principal]) -> Result<u64, DbErr> {
-        let reached = principals.iter().fold(Condition::any(), |any, principal| any.add(subject_is(principal)));
+        let reached = Self::reached_by(principals);
         let count: Option<i64> = Rows::find()
             .select_only()
             .column_as(Expr::col(C::Object).count_distinct(), "count")
@@ -523,6 +523,12 @@ impl AccessIndex {
             .one(&self.db)
             .await?;
         Ok(u64::try_from(count.unwrap_or(0)).unwrap_or(0))
+    }
+
+    /// Index rows whose subject is one of `principals`, for a caller's own
+    /// count over the rows (joined with what it filters on).
+    pub fn reached_by(principals: &[Principal]) -> Condition {
+        principals.iter().fold(Condition::any(), |any, principal| any.add(subject_is(principal)))
     }
 
     /// The newest `limit` objects of `namespace` on which `principal` holds a

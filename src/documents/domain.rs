@@ -151,11 +151,56 @@ pub struct PageQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<u64>,
+    /// Only documents whose title contains this text (trimmed; letters match
+    /// in either case; `%` and `_` are themselves). Empty lists them all.
+    #[param(max_length = 100)]
+    pub q: Option<String>,
 }
 
 pub struct Page {
     pub page: u64,
     pub per_page: u64,
+}
+
+/// The longest title search: a title is at most 200 characters, and a search
+/// is a few words of one.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// Text a title must contain, as a `LIKE` pattern on the lower-cased title.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TitleSearch(String);
+
+impl TitleSearch {
+    /// `None` for a search that is only white space (the whole list).
+    pub fn parse(value: &str) -> Result<Option<TitleSearch>, ApiError> {
+        if value.trim().is_empty() {
+            return Ok(None);
+        }
+        let text = bounded_text("q", value, MAX_SEARCH_CHARS)?;
+        let mut pattern = String::with_capacity(text.len() + 2);
+        pattern.push('%');
+        for c in text.to_lowercase().chars() {
+            if matches!(c, '%' | '_' | '\\') {
+                pattern.push('\\');
+            }
+            pattern.push(c);
+        }
+        pattern.push('%');
+        Ok(Some(TitleSearch(pattern)))
+    }
+
+    /// For `LIKE … ESCAPE '\'`, on the lower-cased title.
+    pub fn pattern(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PageQuery {
+    /// The page and the search, each checked.
+    pub fn parse(self) -> Result<(Page, Option<TitleSearch>), ApiError> {
+        let search = self.q.as_deref().map(TitleSearch::parse).transpose()?.flatten();
+        Ok((Page::try_from(self)?, search))
+    }
 }
 
 impl TryFrom<PageQuery> for Page {
@@ -275,4 +320,31 @@ pub enum Collaborator {
 #[derive(Serialize, ToSchema)]
 pub struct Collaborators {
     pub collaborators: Vec<Collaborator>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pattern(q: &str) -> Option<String> {
+        TitleSearch::parse(q).unwrap().map(|s| s.pattern().to_owned())
+    }
+
+    #[test]
+    fn a_title_search_is_a_lower_cased_pattern_with_its_wildcards_escaped() {
+        assert_eq!(pattern("  Plan "), Some("%plan%".into()));
+        assert_eq!(pattern("ÜBER"), Some("%über%".into()));
+        assert_eq!(pattern(r"100% a_b c\d"), Some(r"%100\% a\_b c\\d%".into()));
+        assert_eq!(pattern(""), None);
+        assert_eq!(pattern(" \u{3000} "), None, "only white space is no search");
+    }
+
+    #[test]
+    fn a_title_search_is_one_short_line() {
+        assert!(TitleSearch::parse(&"x".repeat(MAX_SEARCH_CHARS)).is_ok());
+        for bad in ["x".repeat(MAX_SEARCH_CHARS + 1), "a\tb".into(), "a\u{202e}b".into()] {
+            let Err(ApiError::Validation { messages, .. }) = TitleSearch::parse(&bad) else { panic!("{bad:?} passed") };
+            assert_eq!(messages[0].field.as_deref(), Some("q"));
+        }
+    }
 }

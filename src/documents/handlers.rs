@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::{
     DocumentId, DocumentPermission as P,
     domain::{
-        CreateDocument, DocumentChanges, DocumentPage, DocumentView, NewDocument, Page, PageQuery, Permissions,
+        CreateDocument, DocumentChanges, DocumentPage, DocumentView, NewDocument, PageQuery, Permissions,
         UpdateDocument,
     },
     store,
@@ -17,7 +17,8 @@ use crate::{
     http::{ApiError, Authenticated, Problem},
 };
 
-/// Documents the caller can view (owned, shared directly, or through a group), newest first.
+/// Documents the caller can view (owned, shared directly, or through a group),
+/// newest first; with `q`, those whose title contains it.
 #[utoipa::path(
     get, path = "/api/documents", operation_id = "listDocuments", tag = "documents", security(("bearer" = [])),
     params(PageQuery),
@@ -32,9 +33,9 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
     authz: web::Data<Authorizer>,
 ) -> Result<web::Json<DocumentPage>, ApiError> {
-    let page = Page::try_from(query.into_inner())?;
+    let (page, search) = query.into_inner().parse()?;
     // Keto has the last word on each document of the page.
-    let (rows, total) = store::page_for(&db, &authz, auth.user, &page).await?;
+    let (rows, total) = store::page_for(&db, &authz, auth.user, &page, search.as_ref()).await?;
     let items = rows.into_iter().map(Into::into).collect();
     Ok(web::Json(DocumentPage { items, page: page.page, per_page: page.per_page, total }))
 }

@@ -9,14 +9,14 @@ use std::collections::HashMap;
 
 use chrono::Utc;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, DatabaseConnection, EntityTrait, FromQueryResult, QueryFilter, Set,
-    TransactionTrait, prelude::Expr, sea_query::ExprTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, FromQueryResult,
+    QueryFilter, Set, TransactionTrait, prelude::Expr, sea_query::ExprTrait,
 };
 use uuid::Uuid;
 
 use super::{
     DocumentId, DocumentPermission, DocumentRelation,
-    domain::{DocumentChanges, NewDocument, Page},
+    domain::{DocumentChanges, NewDocument, Page, TitleSearch},
     entity::{self, Entity as Documents},
 };
 use crate::{
@@ -140,10 +140,11 @@ pub async fn page_for(
     authz: &Authorizer,
     user: UserId,
     page: &Page,
+    search: Option<&TitleSearch>,
 ) -> Result<(Vec<entity::Summary>, u64), StoreError> {
     let index = authz.index();
     let principals = index.principals_of(user).await?;
-    let candidates = feed(db, &principals, page).await?;
+    let candidates = feed(db, &principals, page, search).await?;
     let held: Vec<(DocumentId, DocumentRelation)> = candidates.iter().map(|c| (c.id, c.relation)).collect();
     let ids: Vec<Uuid> = candidates.iter().map(|c| c.id.0).collect();
     let (allowed, mut rows, total) = tokio::try_join!(
@@ -157,7 +158,12 @@ pub async fn page_for(
                 .await?;
             Ok::<_, StoreError>(rows.into_iter().map(|row| (row.id, row)).collect::<HashMap<_, _>>())
         },
-        async { Ok::<_, StoreError>(index.count_reached(DocumentId::NAMESPACE, &principals).await?) },
+        async {
+            Ok::<_, StoreError>(match search {
+                None => index.count_reached(DocumentId::NAMESPACE, &principals).await?,
+                Some(search) => count_matching(db, &principals, search).await?,
+            })
+        },
     )?;
     let page = candidates
         .iter()
@@ -181,7 +187,7 @@ pub async fn everything_for(
     let mut all = Vec::new();
     for number in 1.. {
         let page = Page { page: number, per_page: PER_PAGE };
-        let (rows, total) = page_for(db, authz, user, &page).await?;
+        let (rows, total) = page_for(db, authz, user, &page, None).await?;
         all.extend(rows);
         if number * PER_PAGE >= total {
             break;
@@ -225,7 +231,16 @@ struct FeedRow {
 /// among them. Merged, one entry per document (keeping the strongest relation
 /// seen), and cut to the page. Ties on `updated_at` go by id, descending, in
 /// SQL and here alike.
-async fn feed(db: &DatabaseConnection, principals: &[Principal], page: &Page) -> Result<Vec<Candidate>, StoreError> {
+///
+/// With a search, each walk skips the documents whose title does not match, so
+/// it reads as far down the principal's rows as it takes to fill the page: the
+/// search costs SQL, never more than the page in Keto.
+async fn feed(
+    db: &DatabaseConnection,
+    principals: &[Principal],
+    page: &Page,
+    search: Option<&TitleSearch>,
+) -> Result<Vec<Candidate>, StoreError> {
     use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
 
     let reach = page.page.saturating_mul(page.per_page);
@@ -238,7 +253,8 @@ async fn feed(db: &DatabaseConnection, principals: &[Principal], page: &Page) ->
                 Documents,
                 Condition::all()
                     .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
-                    .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active)),
+                    .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
+                    .add_option(search.map(title_matches)),
             );
             Query::select().column(Asterisk).from_subquery(arm, Alias::new(format!("arm{i}"))).to_owned()
         });
@@ -265,6 +281,46 @@ async fn feed(db: &DatabaseConnection, principals: &[Principal], page: &Page) ->
         }
     }
     Ok(candidates.into_iter().skip(((page.page - 1) * page.per_page) as usize).take(page.per_page as usize).collect())
+}
+
+/// How many documents the principals reach whose title matches. Counted each
+/// time, unlike the whole list's count: a title edit moves a document in or out
+/// of a search without moving any principal's generation. It reads every index
+/// row the principals have, in SQL only.
+async fn count_matching(
+    db: &DatabaseConnection,
+    principals: &[Principal],
+    search: &TitleSearch,
+) -> Result<u64, StoreError> {
+    use sea_orm::sea_query::Query;
+
+    let count = Query::select()
+        .expr_as(Expr::col((IndexRows, IndexColumn::Object)).count_distinct(), "count")
+        .from(IndexRows)
+        .inner_join(
+            Documents,
+            Condition::all()
+                .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
+                .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
+                .add(title_matches(search)),
+        )
+        .and_where(Expr::col((IndexRows, IndexColumn::Namespace)).eq(DocumentId::NAMESPACE))
+        .cond_where(AccessIndex::reached_by(principals))
+        .to_owned();
+    let row = db.query_one(&count).await?;
+    let count: i64 = match row {
+        Some(row) => row.try_get("", "count")?,
+        None => 0,
+    };
+    Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The title contains the search, in either case. SQLite's `lower` folds ASCII
+/// letters only, so there "É" and "é" stay apart; PostgreSQL folds them all.
+fn title_matches(search: &TitleSearch) -> sea_orm::sea_query::SimpleExpr {
+    use sea_orm::sea_query::{Func, LikeExpr};
+    Expr::expr(Func::lower(Expr::col((Documents, entity::Column::Title))))
+        .like(LikeExpr::new(search.pattern()).escape('\\'))
 }
 
 /// Finishes or undoes what a crash left behind: rows stuck in `pending` or

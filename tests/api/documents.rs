@@ -397,3 +397,66 @@ async fn the_total_follows_every_change_made_through_another_replica() {
     assert_eq!(deleted.status(), 204);
     expect(0, "her document was deleted").await;
 }
+
+/// A search finds, among everything a person can see (their own, shared with
+/// them, shared with their group), the documents whose title contains the
+/// text in either case; it pages and counts only those, takes `%` and `_` as
+/// themselves, and follows an edit and a revocation at once.
+#[tokio::test]
+async fn the_list_searches_titles() {
+    let app = spawn_app().await;
+    let (ada, grace, bob) = (app.person("Ada").await, app.person("Grace").await, app.person("Bob").await);
+    app.create_document(&ada, "Quarterly PLAN").await;
+    let shopping = app.create_document(&ada, "Shopping list").await;
+    app.create_document(&ada, "plan_b at 100%").await;
+    let direct = app.create_document(&grace, "Grace's plan").await;
+    app.share(&grace, &direct, json!({ "email": ada.email, "role": "viewer" })).await;
+    let team = app.create_group(&bob, "Team", &[&ada]).await;
+    let through_group = app.create_document(&bob, "Team planning").await;
+    app.share(&bob, &through_group, json!({ "group_id": team, "role": "editor" })).await;
+    app.create_document(&bob, "Bob's own plan").await;
+
+    let search = |query: &[(&str, &str)]| {
+        let url = reqwest::Url::parse_with_params("http://x/api/documents", query).unwrap();
+        app.call(Method::GET, &format!("/api/documents?{}", url.query().unwrap()), Some(&ada.token), None)
+    };
+    let found = |page: &Value| -> (Vec<String>, u64) {
+        let titles = page["items"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap().into()).collect();
+        (titles, page["total"].as_u64().unwrap())
+    };
+    let plans = ["Team planning", "Grace's plan", "plan_b at 100%", "Quarterly PLAN"];
+    let all: Value = search(&[("q", "plan")]).await.json().await.unwrap();
+    assert_eq!(found(&all), (plans.map(String::from).to_vec(), 4), "newest first; not Bob's own");
+    let upper: Value = search(&[("q", "  PLAN ")]).await.json().await.unwrap();
+    assert_eq!(found(&upper), found(&all), "either case, trimmed");
+    let second: Value = search(&[("q", "plan"), ("per_page", "2"), ("page", "2")]).await.json().await.unwrap();
+    assert_eq!(found(&second), (plans[2..].iter().map(|t| t.to_string()).collect(), 4));
+    for literal in ["%", "_", "n_b", "100%"] {
+        let page: Value = search(&[("q", literal)]).await.json().await.unwrap();
+        assert_eq!(found(&page), (vec!["plan_b at 100%".to_owned()], 1), "{literal:?} is itself");
+    }
+    let nothing: Value = search(&[("q", "budget")]).await.json().await.unwrap();
+    assert_eq!(found(&nothing), (vec![], 0));
+    let blank: Value = search(&[("q", "   ")]).await.json().await.unwrap();
+    assert_eq!(found(&blank).1, 5, "a blank search is the whole list");
+
+    let renamed = app
+        .call(
+            Method::PATCH,
+            &format!("/api/documents/{shopping}"),
+            Some(&ada.token),
+            Some(json!({ "title": "Plan the shopping" })),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let revoke = format!("/api/documents/{direct}/collaborators/users/{}", ada.id);
+    assert_eq!(app.call(Method::DELETE, &revoke, Some(&grace.token), None).await.status(), 204);
+    let after: Value = search(&[("q", "plan")]).await.json().await.unwrap();
+    let expected = ["Plan the shopping", "Team planning", "plan_b at 100%", "Quarterly PLAN"];
+    assert_eq!(found(&after), (expected.map(String::from).to_vec(), 4), "the edit in, the revoked share out");
+
+    let long = "x".repeat(101);
+    let refused = problem(search(&[("q", long.as_str())]).await, 400, "validation_failed").await;
+    assert_eq!(refused["messages"][0]["field"], "q");
+    problem(search(&[("q", "plan\tb")]).await, 400, "validation_failed").await;
+}

@@ -650,7 +650,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Documents the caller can view (owned, shared directly, or through a group), newest first. */
+        /**
+         * Documents the caller can view (owned, shared directly, or through a group),
+         *     newest first; with `q`, those whose title contains it.
+         */
         get: operations["listDocuments"];
         put?: never;
         /** Create a document; the caller becomes its owner. */
@@ -4488,6 +4491,11 @@ export interface operations {
                 /** @description 1-based page number. */
                 page?: number;
                 per_page?: number;
+                /**
+                 * @description Only documents whose title contains this text (trimmed; letters match
+                 *     in either case; `%` and `_` are themselves). Empty lists them all.
+                 */
+                q?: string;
             };
             header?: never;
             path?: never;
