@@ -186,6 +186,16 @@ for visible in "$small" "$large"; do
   row "GET /api/documents?per_page=100, $visible visible" - -c1 -t1 -d"${seconds}s" \
     -H "Authorization: Bearer $list_token" "$STACK_URL/api/documents?per_page=100"
 done
+# A title search walks past the titles that do not match, in SQL, and counts its
+# matches each time: it costs what the person can see in SQL, and a page in Keto.
+# The seeded titles are "document <n>": "document 42" matches about one in a
+# hundred, and "document 9999" few, found near the end of the walk.
+for q in "document%2042" "document%209999"; do
+  matches=$(curl -fsS -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=1&q=$q" |
+    grep -o '"total":[0-9]*' | cut -d: -f2)
+  row "GET /api/documents?per_page=20&q=$q ($matches match), $large visible" - -c1 -t1 -d"${seconds}s" \
+    -H "Authorization: Bearer $large_token" "$STACK_URL/api/documents?per_page=20&q=$q"
+done
 # The target's figure. This machine's speed drifts by half within minutes (a shared
 # VM), so the list alternates with Keto answering the same batch alone, in rounds of
 # 3 s; each figure is the median of its rounds' p50s, and their difference is the

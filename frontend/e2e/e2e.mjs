@@ -490,6 +490,31 @@ async function main() {
       await shot(a, '05-documents-a');
     });
 
+    await test('A searches her list by a word of a title, in another case, and the address keeps it', async () => {
+      const other = await api('/api/documents', tokenA, {
+        method: 'POST',
+        body: JSON.stringify({ title: `Shopping list ${run}`, body: '' }),
+      });
+      assertEqual(other.status, 201, 'the second document');
+      await a.goto(`${BASE_URL}/documents`);
+      await a.locator('.doc-item').nth(1).waitFor();
+      await a.fill('#documents-search', 'QUARTERLY');
+      await a.waitForURL(`${BASE_URL}/documents?q=QUARTERLY`);
+      await a.locator('.doc-item').nth(1).waitFor({ state: 'detached' });
+      const ids = await a.locator('.doc-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-id')));
+      assertEqual(ids.join(), docId, 'only the quarterly plan');
+      await shot(a, '05a-documents-search');
+      await a.reload();
+      assertEqual(await a.inputValue('#documents-search'), 'QUARTERLY', 'the search survives a reload');
+      await a.locator('.doc-item').first().waitFor();
+      await a.fill('#documents-search', `nothing ${run}`);
+      await a.locator('.empty').waitFor();
+      assert((await text(a, '.empty')).includes(`“nothing ${run}”`), 'says what found nothing');
+      await a.fill('#documents-search', '');
+      await a.waitForURL(`${BASE_URL}/documents`);
+      await a.locator('.doc-item').nth(1).waitFor();
+    });
+
     await test('B sees the document, opens it, and cannot edit it (a forced save gets 403)', async () => {
       const ids = await listedDocumentIds(b);
       assert(ids.includes(docId), "the shared document is in B's list");

@@ -339,3 +339,47 @@ describe('another tab of the same browser', () => {
     }
   });
 });
+
+describe('the document list', () => {
+  const summary = (title: string, n: number) => ({
+    id: `33333333-3333-4333-8333-${String(n).padStart(12, '0')}`,
+    title,
+    owner_id: ME.id,
+    created_at: '2026-12-06T10:00:00Z',
+    updated_at: '2026-12-06T10:00:00Z',
+  });
+
+  it('searches titles once typing pauses, and keeps the search in the address and the pages', async () => {
+    screen.withSessionCookie();
+    serve((request) => {
+      const url = new URL(request.url);
+      if (url.pathname === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      if (url.pathname !== '/api/documents') return json(404, problem(404, 'not_found', 'no'));
+      const q = url.searchParams.get('q');
+      const page = Number(url.searchParams.get('page') ?? '1');
+      if (q === null) {
+        return json(200, { items: [summary('Shopping list', 1), summary('Quarterly plan', 2)], page, per_page: 20, total: 2 });
+      }
+      if (q === 'plan') return json(200, { items: [summary('Quarterly plan', 2)], page, per_page: 20, total: 41 });
+      return json(200, { items: [], page, per_page: 20, total: 0 });
+    });
+    await start('/documents');
+    await waitFor(() => container.querySelectorAll('.doc-item').length === 2, 'the whole list');
+
+    for (const typed of ['p', 'pl', 'pla', 'plan']) await type('#documents-search', typed);
+    await waitFor(() => location.search === '?q=plan', 'the search in the address');
+    await waitFor(() => container.querySelectorAll('.doc-item').length === 1, 'the match');
+    const searches = requests.map((r) => new URL(r.url)).filter((u) => u.searchParams.has('q'));
+    expect(searches.map((u) => u.searchParams.get('q'))).toEqual(['plan']);
+    expect(searches[0]?.searchParams.get('page')).toBe('1');
+    expect(container.querySelector('a[rel="next"]')?.getAttribute('href')).toBe('/documents?q=plan&page=2');
+
+    await type('#documents-search', 'budget');
+    const empty = await waitFor(() => container.querySelector('.empty'), 'no match');
+    expect(empty.textContent).toBe('No document you can see has “budget” in its title.');
+
+    await type('#documents-search', '');
+    await waitFor(() => location.search === '' && container.querySelectorAll('.doc-item').length === 2, 'the list');
+    expect(new URL(requests.at(-1)?.url ?? '').searchParams.has('q')).toBe(false);
+  });
+});

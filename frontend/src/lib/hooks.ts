@@ -32,20 +32,28 @@ export type Resource<T> =
 /**
  * Loads data with `load` whenever `key` changes or `reload()` is called. Answers
  * that arrive after the key changed are dropped, so a slow page never overwrites
- * a newer one. While reloading the same key, the previous data stays visible.
+ * a newer one. While reloading the same key, the previous data stays visible;
+ * with `keep`, also while a new key loads (a search being typed, where a blank
+ * list between keystrokes would flicker).
  */
-export function useResource<T>(key: string, load: () => Promise<T>): Resource<T> & { reload: () => void } {
+export function useResource<T>(
+  key: string,
+  load: () => Promise<T>,
+  keep = false,
+): Resource<T> & { reload: () => void } {
   const loadRef = useRef(load);
   loadRef.current = load;
+  const keepRef = useRef(keep);
+  keepRef.current = keep;
   const [version, setVersion] = useState(0);
   const [resource, setResource] = useState<Resource<T>>({ state: 'loading', data: null, error: null });
   const loadedKey = useRef(key);
 
   useEffect(() => {
     let current = true;
-    const sameKey = loadedKey.current === key;
+    const keepData = keepRef.current || loadedKey.current === key;
     loadedKey.current = key;
-    setResource((previous) => ({ state: 'loading', data: sameKey ? previous.data : null, error: null }));
+    setResource((previous) => ({ state: 'loading', data: keepData ? previous.data : null, error: null }));
     loadRef.current().then(
       (data) => {
         if (current) setResource({ state: 'ready', data, error: null });

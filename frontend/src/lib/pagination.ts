@@ -2,6 +2,8 @@
 
 export const DEFAULT_PER_PAGE = 20;
 export const MAX_PAGE = 1_000_000;
+/** The longest title search the API takes (`q`). */
+export const MAX_SEARCH = 100;
 
 /** A `?page=` value as a page number: a positive integer, else 1. */
 export function parsePage(value: string | null | undefined): number {

@@ -8,6 +8,9 @@ describe('parseRoute', () => {
   it('knows every screen', () => {
     expect(parseRoute('/')).toEqual({ name: 'documents', page: 1 });
     expect(parseRoute('/documents', '?page=3')).toEqual({ name: 'documents', page: 3 });
+    expect(parseRoute('/documents', '?q=plan&page=2')).toEqual({ name: 'documents', page: 2, q: 'plan' });
+    expect(parseRoute('/documents', '?q=')).toStrictEqual({ name: 'documents', page: 1 });
+    expect(parseRoute('/documents', `?q=${'x'.repeat(150)}`)).toEqual({ name: 'documents', page: 1, q: 'x'.repeat(100) });
     expect(parseRoute('/documents/')).toEqual({ name: 'documents', page: 1 });
     expect(parseRoute('/documents/new')).toEqual({ name: 'new-document' });
     expect(parseRoute(`/documents/${ID}`)).toEqual({ name: 'document', id: ID });
@@ -60,6 +63,8 @@ describe('hrefFor', () => {
     const routes: Route[] = [
       { name: 'documents', page: 1 },
       { name: 'documents', page: 4 },
+      { name: 'documents', page: 1, q: 'plan' },
+      { name: 'documents', page: 2, q: '  100% & more?#' },
       { name: 'new-document' },
       { name: 'document', id: ID },
       { name: 'sharing', id: ID },

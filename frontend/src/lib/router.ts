@@ -1,14 +1,15 @@
 // A tiny history router (no hash): routes as data, parsed from and formatted to
 // paths, so that both directions are tested and links can never drift apart.
 
-import { parsePage } from './pagination';
+import { MAX_SEARCH, parsePage } from './pagination';
 
 export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'register' }
   /** Where a social sign-in comes back to, with what the server put in the URL. */
   | { name: 'social-return'; state: string | null; code: string | null; flow: string | null; error: string | null }
-  | { name: 'documents'; page: number }
+  /** `q`: a title search, as typed (the server trims it); absent for the whole list. */
+  | { name: 'documents'; page: number; q?: string }
   | { name: 'new-document' }
   | { name: 'document'; id: string }
   | { name: 'sharing'; id: string }
@@ -49,7 +50,10 @@ export function parseRoute(pathname: string, search = ''): Route {
     case 1:
       if (first === 'login') return { name: 'login', next: safeNext(query.get('next')) };
       if (first === 'register') return { name: 'register' };
-      if (first === 'documents') return { name: 'documents', page: parsePage(query.get('page')) };
+      if (first === 'documents') {
+        const q = (query.get('q') ?? '').slice(0, MAX_SEARCH);
+        return { name: 'documents', page: parsePage(query.get('page')), ...(q === '' ? {} : { q }) };
+      }
       if (first === 'groups') return { name: 'groups' };
       if (first === 'verify') return { name: 'verify' };
       if (first === 'recovery') return { name: 'recovery' };
@@ -98,8 +102,13 @@ export function hrefFor(route: Route): string {
       const search = query.toString();
       return search ? `/auth/social/return?${search}` : '/auth/social/return';
     }
-    case 'documents':
-      return route.page > 1 ? `/documents?page=${route.page}` : '/documents';
+    case 'documents': {
+      const query = new URLSearchParams();
+      if (route.q) query.set('q', route.q);
+      if (route.page > 1) query.set('page', String(route.page));
+      const search = query.toString();
+      return search ? `/documents?${search}` : '/documents';
+    }
     case 'new-document':
       return '/documents/new';
     case 'document':

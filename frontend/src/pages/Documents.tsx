@@ -1,22 +1,34 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 
 import { api, call } from '../api/client';
 import { describeError } from '../api/problem';
 import { useSession } from '../auth/session';
 import { Field, FormAlert, Link, Loading, formatDate } from '../components/ui';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
-import { DEFAULT_PER_PAGE, pageCount, pageWindow, rangeLabel } from '../lib/pagination';
+import { DEFAULT_PER_PAGE, MAX_SEARCH, pageCount, pageWindow, rangeLabel } from '../lib/pagination';
 import { hrefFor, navigate } from '../lib/router';
 
-export function DocumentsPage({ page }: { page: number }) {
+/** How long typing pauses before the search is asked for. */
+export const SEARCH_DELAY_MS = 300;
+
+export function DocumentsPage({ page, q = '' }: { page: number; q?: string }) {
   useTitle('My documents');
   const { identity } = useSession();
-  const list = useResource(`documents:${page}`, () =>
-    call(api.GET('/api/documents', { params: { query: { page, per_page: DEFAULT_PER_PAGE } } })),
+  const searching = q.trim() !== '';
+  const list = useResource(
+    `documents:${page}:${q.trim()}`,
+    () =>
+      call(
+        api.GET('/api/documents', {
+          params: { query: { page, per_page: DEFAULT_PER_PAGE, ...(searching ? { q } : {}) } },
+        }),
+      ),
+    searching,
   );
 
   const data = list.data;
   const pages = data ? pageCount(data.total, data.per_page) : 1;
+  const at = (n: number) => hrefFor({ name: 'documents', page: n, ...(q ? { q } : {}) });
 
   return (
     <main>
@@ -26,6 +38,7 @@ export function DocumentsPage({ page }: { page: number }) {
           New document
         </Link>
       </div>
+      <SearchBox q={q} />
       {list.state === 'failed' && (
         <FormAlert messages={[describeError(list.error)]} />
       )}
@@ -34,10 +47,14 @@ export function DocumentsPage({ page }: { page: number }) {
         <>
           {data.items.length === 0 ? (
             data.total === 0 ? (
-              <p class="empty">No documents yet. Create one, or ask someone to share one with you.</p>
+              searching ? (
+                <p class="empty">No document you can see has “{q.trim()}” in its title.</p>
+              ) : (
+                <p class="empty">No documents yet. Create one, or ask someone to share one with you.</p>
+              )
             ) : (
               <p class="empty">
-                Nothing on page {page}. <Link href={hrefFor({ name: 'documents', page: pages })}>Go to the last page</Link>.
+                Nothing on page {page}. <Link href={at(pages)}>Go to the last page</Link>.
               </p>
             )
           ) : (
@@ -54,14 +71,62 @@ export function DocumentsPage({ page }: { page: number }) {
               ))}
             </ul>
           )}
-          <Pager page={page} pages={pages} label={rangeLabel(page, data.per_page, data.total, data.items.length)} />
+          <Pager
+            page={page}
+            pages={pages}
+            at={at}
+            label={rangeLabel(page, data.per_page, data.total, data.items.length)}
+          />
         </>
       )}
     </main>
   );
 }
 
-function Pager({ page, pages, label }: { page: number; pages: number; label: string }) {
+/**
+ * Searches titles as the person types: the address follows (page 1, replacing
+ * the entry, so Back leaves the list rather than stepping through keystrokes)
+ * once typing pauses. What is typed stays as typed; the server trims it.
+ */
+function SearchBox({ q }: { q: string }) {
+  const [text, setText] = useState(q);
+  const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  // Back and forward change `q` under the box.
+  useEffect(() => setText(q), [q]);
+  useEffect(() => () => clearTimeout(timer.current), []);
+  const go = (value: string) => {
+    clearTimeout(timer.current);
+    if (value !== q) navigate(hrefFor({ name: 'documents', page: 1, ...(value ? { q: value } : {}) }), { replace: true });
+  };
+  return (
+    <form
+      class="search"
+      role="search"
+      onSubmit={(event) => {
+        event.preventDefault();
+        go(text);
+      }}
+    >
+      <label for="documents-search">Search titles</label>
+      <input
+        id="documents-search"
+        type="search"
+        name="q"
+        value={text}
+        maxLength={MAX_SEARCH}
+        autoComplete="off"
+        onInput={(event) => {
+          const value = event.currentTarget.value;
+          setText(value);
+          clearTimeout(timer.current);
+          timer.current = setTimeout(() => go(value), SEARCH_DELAY_MS);
+        }}
+      />
+    </form>
+  );
+}
+
+function Pager({ page, pages, at, label }: { page: number; pages: number; at: (page: number) => string; label: string }) {
   return (
     <nav class="pager" aria-label="Pages">
       <span class="pager-range">{label}</span>
@@ -69,7 +134,7 @@ function Pager({ page, pages, label }: { page: number; pages: number; label: str
         <ul>
           <li>
             {page > 1 ? (
-              <Link href={hrefFor({ name: 'documents', page: page - 1 })} rel="prev">
+              <Link href={at(page - 1)} rel="prev">
                 ← Previous
               </Link>
             ) : (
@@ -88,14 +153,14 @@ function Pager({ page, pages, label }: { page: number; pages: number; label: str
                     {item}
                   </span>
                 ) : (
-                  <Link href={hrefFor({ name: 'documents', page: item })}>{item}</Link>
+                  <Link href={at(item)}>{item}</Link>
                 )}
               </li>
             ),
           )}
           <li>
             {page < pages ? (
-              <Link href={hrefFor({ name: 'documents', page: page + 1 })} rel="next">
+              <Link href={at(page + 1)} rel="next">
                 Next →
               </Link>
             ) : (
