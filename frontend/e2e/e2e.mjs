@@ -515,6 +515,20 @@ async function main() {
       await a.locator('.doc-item').nth(1).waitFor();
     });
 
+    await test("B keeps what others shared with him, then his own (none)", async () => {
+      await b.goto(`${BASE_URL}/documents`);
+      await b.locator('.doc-item').first().waitFor();
+      await b.click('.owner-filter a:has-text("Shared with me")');
+      await b.waitForURL(`${BASE_URL}/documents?owner=others`);
+      const item = b.locator(`.doc-item[data-id="${docId}"]`);
+      await item.waitFor();
+      assert(/Shared with you/.test((await item.textContent()) ?? ''), "A's document, shared with B");
+      await shot(b, '06a-documents-shared-with-me');
+      await b.click('.owner-filter a:has-text("Mine")');
+      await b.waitForURL(`${BASE_URL}/documents?owner=me`);
+      assertEqual(await text(b, '.empty'), 'You have no documents of your own yet. Create one.', 'none of his own');
+    });
+
     await test('B sees the document, opens it, and cannot edit it (a forced save gets 403)', async () => {
       const ids = await listedDocumentIds(b);
       assert(ids.includes(docId), "the shared document is in B's list");

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { SESSION_CHANNEL } from './auth/otherTabs';
 import { sessions } from './auth/sessionState';
+import { emptyText } from './pages/Documents';
 import { Screen, json, problem, type Handler } from './testing/screen';
 
 // Screen-level tests: the real App, with the network replaced by a fake server.
@@ -381,5 +382,42 @@ describe('the document list', () => {
     await type('#documents-search', '');
     await waitFor(() => location.search === '' && container.querySelectorAll('.doc-item').length === 2, 'the list');
     expect(new URL(requests.at(-1)?.url ?? '').searchParams.has('q')).toBe(false);
+  });
+
+  it("keeps one's own or others' documents, together with the search", async () => {
+    screen.withSessionCookie();
+    serve((request) => {
+      const url = new URL(request.url);
+      if (url.pathname === '/api/auth/session') return json(200, { id: 's', identity: ME });
+      if (url.pathname !== '/api/documents') return json(404, problem(404, 'not_found', 'no'));
+      return json(200, { items: [], page: 1, per_page: 20, total: 0 });
+    });
+    await start('/documents?q=plan');
+    await waitFor(() => container.querySelector('.empty'), 'the empty list');
+    const current = () => container.querySelector('.owner-filter [aria-current="page"]')?.textContent;
+    expect(current()).toBe('All');
+
+    await screen.click('.owner-filter a:nth-child(3)');
+    await waitFor(() => location.search === '?owner=others&q=plan', 'the filter in the address');
+    await waitFor(() => current() === 'Shared with me', 'the filter shown as chosen');
+    await waitFor(
+      () => container.querySelector('.empty')?.textContent === 'No document shared with you has “plan” in its title.',
+      'what the empty list says',
+    );
+    const asked = new URL(requests.at(-1)?.url ?? '');
+    expect([asked.searchParams.get('owner'), asked.searchParams.get('q')]).toEqual(['others', 'plan']);
+
+    // A new search keeps the filter.
+    await type('#documents-search', 'notes');
+    await waitFor(() => location.search === '?owner=others&q=notes', 'the search beside the filter');
+  });
+});
+
+describe('emptyText', () => {
+  it('says what the list kept', () => {
+    expect(emptyText('', undefined)).toBe('No documents yet. Create one, or ask someone to share one with you.');
+    expect(emptyText('', 'me')).toBe('You have no documents of your own yet. Create one.');
+    expect(emptyText('', 'others')).toBe('Nobody has shared a document with you yet.');
+    expect(emptyText('plan', 'me')).toBe('No document of yours has “plan” in its title.');
   });
 });

@@ -339,7 +339,7 @@ function UnverifiedNotice({ email }: { email: string }) {
 function Screen({ route }: { route: Route }) {
   switch (route.name) {
     case 'documents':
-      return <DocumentsPage page={route.page} q={route.q} />;
+      return <DocumentsPage page={route.page} q={route.q} owner={route.owner} />;
     case 'new-document':
       return <NewDocumentPage />;
     case 'document':

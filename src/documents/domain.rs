@@ -155,6 +155,31 @@ pub struct PageQuery {
     /// in either case; `%` and `_` are themselves). Empty lists them all.
     #[param(max_length = 100)]
     pub q: Option<String>,
+    /// Only your own documents (`me`), or only those others shared with you
+    /// (`others`); both when absent.
+    #[param(inline)]
+    pub owner: Option<Owner>,
+}
+
+/// Whose documents a list keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Owner {
+    Me,
+    Others,
+}
+
+/// What a list keeps of everything the caller can see; the default keeps all.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub title: Option<TitleSearch>,
+    pub owner: Option<Owner>,
+}
+
+impl ListFilter {
+    pub fn is_everything(&self) -> bool {
+        self.title.is_none() && self.owner.is_none()
+    }
 }
 
 pub struct Page {
@@ -196,10 +221,11 @@ impl TitleSearch {
 }
 
 impl PageQuery {
-    /// The page and the search, each checked.
-    pub fn parse(self) -> Result<(Page, Option<TitleSearch>), ApiError> {
-        let search = self.q.as_deref().map(TitleSearch::parse).transpose()?.flatten();
-        Ok((Page::try_from(self)?, search))
+    /// The page and what the list keeps, each checked.
+    pub fn parse(self) -> Result<(Page, ListFilter), ApiError> {
+        let title = self.q.as_deref().map(TitleSearch::parse).transpose()?.flatten();
+        let owner = self.owner;
+        Ok((Page::try_from(self)?, ListFilter { title, owner }))
     }
 }
 

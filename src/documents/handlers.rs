@@ -18,7 +18,8 @@ use crate::{
 };
 
 /// Documents the caller can view (owned, shared directly, or through a group),
-/// newest first; with `q`, those whose title contains it.
+/// newest first; with `q`, those whose title contains it; with `owner`, only
+/// their own or only others'.
 #[utoipa::path(
     get, path = "/api/documents", operation_id = "listDocuments", tag = "documents", security(("bearer" = [])),
     params(PageQuery),
@@ -33,9 +34,9 @@ pub async fn list(
     db: web::Data<DatabaseConnection>,
     authz: web::Data<Authorizer>,
 ) -> Result<web::Json<DocumentPage>, ApiError> {
-    let (page, search) = query.into_inner().parse()?;
+    let (page, filter) = query.into_inner().parse()?;
     // Keto has the last word on each document of the page.
-    let (rows, total) = store::page_for(&db, &authz, auth.user, &page, search.as_ref()).await?;
+    let (rows, total) = store::page_for(&db, &authz, auth.user, &page, &filter).await?;
     let items = rows.into_iter().map(Into::into).collect();
     Ok(web::Json(DocumentPage { items, page: page.page, per_page: page.per_page, total }))
 }

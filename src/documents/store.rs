@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     DocumentId, DocumentPermission, DocumentRelation,
-    domain::{DocumentChanges, NewDocument, Page, TitleSearch},
+    domain::{DocumentChanges, ListFilter, NewDocument, Owner, Page, TitleSearch},
     entity::{self, Entity as Documents},
 };
 use crate::{
@@ -140,11 +140,16 @@ pub async fn page_for(
     authz: &Authorizer,
     user: UserId,
     page: &Page,
-    search: Option<&TitleSearch>,
+    filter: &ListFilter,
 ) -> Result<(Vec<entity::Summary>, u64), StoreError> {
     let index = authz.index();
-    let principals = index.principals_of(user).await?;
-    let candidates = feed(db, &principals, page, search).await?;
+    // Owning is a relation of the person, never of a group they are in: their
+    // own documents are all reached through themselves.
+    let principals = match filter.owner {
+        Some(Owner::Me) => vec![Principal::User(user)],
+        _ => index.principals_of(user).await?,
+    };
+    let candidates = feed(db, &principals, page, filter.condition(user)).await?;
     let held: Vec<(DocumentId, DocumentRelation)> = candidates.iter().map(|c| (c.id, c.relation)).collect();
     let ids: Vec<Uuid> = candidates.iter().map(|c| c.id.0).collect();
     let (allowed, mut rows, total) = tokio::try_join!(
@@ -159,9 +164,9 @@ pub async fn page_for(
             Ok::<_, StoreError>(rows.into_iter().map(|row| (row.id, row)).collect::<HashMap<_, _>>())
         },
         async {
-            Ok::<_, StoreError>(match search {
-                None => index.count_reached(DocumentId::NAMESPACE, &principals).await?,
-                Some(search) => count_matching(db, &principals, search).await?,
+            Ok::<_, StoreError>(match filter.is_everything() {
+                true => index.count_reached(DocumentId::NAMESPACE, &principals).await?,
+                false => count_matching(db, &principals, filter.condition(user)).await?,
             })
         },
     )?;
@@ -187,7 +192,7 @@ pub async fn everything_for(
     let mut all = Vec::new();
     for number in 1.. {
         let page = Page { page: number, per_page: PER_PAGE };
-        let (rows, total) = page_for(db, authz, user, &page, None).await?;
+        let (rows, total) = page_for(db, authz, user, &page, &ListFilter::default()).await?;
         all.extend(rows);
         if number * PER_PAGE >= total {
             break;
@@ -232,14 +237,14 @@ struct FeedRow {
 /// seen), and cut to the page. Ties on `updated_at` go by id, descending, in
 /// SQL and here alike.
 ///
-/// With a search, each walk skips the documents whose title does not match, so
-/// it reads as far down the principal's rows as it takes to fill the page: the
-/// search costs SQL, never more than the page in Keto.
+/// With a filter, each walk skips the documents it leaves out, so it reads as
+/// far down the principal's rows as it takes to fill the page: a filter costs
+/// SQL, never more than the page in Keto.
 async fn feed(
     db: &DatabaseConnection,
     principals: &[Principal],
     page: &Page,
-    search: Option<&TitleSearch>,
+    filter: Condition,
 ) -> Result<Vec<Candidate>, StoreError> {
     use sea_orm::sea_query::{Alias, Asterisk, Query, UnionType};
 
@@ -254,7 +259,7 @@ async fn feed(
                 Condition::all()
                     .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
                     .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
-                    .add_option(search.map(title_matches)),
+                    .add(filter.clone()),
             );
             Query::select().column(Asterisk).from_subquery(arm, Alias::new(format!("arm{i}"))).to_owned()
         });
@@ -283,14 +288,14 @@ async fn feed(
     Ok(candidates.into_iter().skip(((page.page - 1) * page.per_page) as usize).take(page.per_page as usize).collect())
 }
 
-/// How many documents the principals reach whose title matches. Counted each
+/// How many documents the principals reach that `filter` keeps. Counted each
 /// time, unlike the whole list's count: a title edit moves a document in or out
 /// of a search without moving any principal's generation. It reads every index
 /// row the principals have, in SQL only.
 async fn count_matching(
     db: &DatabaseConnection,
     principals: &[Principal],
-    search: &TitleSearch,
+    filter: Condition,
 ) -> Result<u64, StoreError> {
     use sea_orm::sea_query::Query;
 
@@ -302,7 +307,7 @@ async fn count_matching(
             Condition::all()
                 .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
                 .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
-                .add(title_matches(search)),
+                .add(filter),
         )
         .and_where(Expr::col((IndexRows, IndexColumn::Namespace)).eq(DocumentId::NAMESPACE))
         .cond_where(AccessIndex::reached_by(principals))
@@ -313,6 +318,19 @@ async fn count_matching(
         None => 0,
     };
     Ok(u64::try_from(count).unwrap_or(0))
+}
+
+impl ListFilter {
+    /// The documents' side of the filter, for the join with `documents`.
+    fn condition(&self, user: UserId) -> Condition {
+        let owner = Expr::col((Documents, entity::Column::OwnerId));
+        Condition::all().add_option(self.title.as_ref().map(title_matches)).add_option(self.owner.map(|owner_is| {
+            match owner_is {
+                Owner::Me => owner.eq(user.0),
+                Owner::Others => owner.ne(user.0),
+            }
+        }))
+    }
 }
 
 /// The title contains the search, in either case. SQLite's `lower` folds ASCII

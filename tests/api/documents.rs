@@ -460,3 +460,38 @@ async fn the_list_searches_titles() {
     assert_eq!(refused["messages"][0]["field"], "q");
     problem(search(&[("q", "plan\tb")]).await, 400, "validation_failed").await;
 }
+
+/// `owner=me` keeps a person's own documents, even one they also reach through
+/// a group; `owner=others` keeps what others shared with them, directly or
+/// through a group. Each pages and counts only what it keeps, and goes with a
+/// title search.
+#[tokio::test]
+async fn the_list_keeps_ones_own_or_others_documents() {
+    let app = spawn_app().await;
+    let (ada, grace, bob) = (app.person("Ada").await, app.person("Grace").await, app.person("Bob").await);
+    let team = app.create_group(&bob, "Team", &[&ada]).await;
+    let notes = app.create_document(&ada, "Ada's notes").await;
+    app.share(&ada, &notes, json!({ "group_id": team, "role": "viewer" })).await;
+    app.create_document(&ada, "Ada's plan").await;
+    let direct = app.create_document(&grace, "Grace's plan").await;
+    app.share(&grace, &direct, json!({ "email": ada.email, "role": "editor" })).await;
+    let through_group = app.create_document(&bob, "Team notes").await;
+    app.share(&bob, &through_group, json!({ "group_id": team, "role": "viewer" })).await;
+
+    let list = |query: &str| app.call(Method::GET, &format!("/api/documents?{query}"), Some(&ada.token), None);
+    let found = |page: Value| -> (Vec<String>, u64) {
+        let titles = page["items"].as_array().unwrap().iter().map(|d| d["title"].as_str().unwrap().into()).collect();
+        (titles, page["total"].as_u64().unwrap())
+    };
+    let strings = |titles: &[&str]| titles.iter().map(|t| t.to_string()).collect::<Vec<_>>();
+    assert_eq!(found(list("owner=me").await.json().await.unwrap()), (strings(&["Ada's plan", "Ada's notes"]), 2));
+    assert_eq!(found(list("owner=others").await.json().await.unwrap()), (strings(&["Team notes", "Grace's plan"]), 2));
+    assert_eq!(found(list("owner=me&per_page=1&page=2").await.json().await.unwrap()), (strings(&["Ada's notes"]), 2));
+    assert_eq!(found(list("owner=others&q=NOTES").await.json().await.unwrap()), (strings(&["Team notes"]), 1));
+    assert_eq!(found(list("").await.json().await.unwrap()).1, 4, "without owner, everything");
+    // Bob sees Ada's notes through his group, as someone else's.
+    let bobs = app.call(Method::GET, "/api/documents?owner=others", Some(&bob.token), None).await;
+    assert_eq!(found(bobs.json().await.unwrap()), (strings(&["Ada's notes"]), 1));
+
+    problem(list("owner=everyone").await, 400, "malformed_request").await;
+}

@@ -652,7 +652,8 @@ export interface paths {
         };
         /**
          * Documents the caller can view (owned, shared directly, or through a group),
-         *     newest first; with `q`, those whose title contains it.
+         *     newest first; with `q`, those whose title contains it; with `owner`, only
+         *     their own or only others'.
          */
         get: operations["listDocuments"];
         put?: never;
@@ -4496,6 +4497,11 @@ export interface operations {
                  *     in either case; `%` and `_` are themselves). Empty lists them all.
                  */
                 q?: string;
+                /**
+                 * @description Only your own documents (`me`), or only those others shared with you
+                 *     (`others`); both when absent.
+                 */
+                owner?: "me" | "others";
             };
             header?: never;
             path?: never;

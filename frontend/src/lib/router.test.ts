@@ -10,6 +10,8 @@ describe('parseRoute', () => {
     expect(parseRoute('/documents', '?page=3')).toEqual({ name: 'documents', page: 3 });
     expect(parseRoute('/documents', '?q=plan&page=2')).toEqual({ name: 'documents', page: 2, q: 'plan' });
     expect(parseRoute('/documents', '?q=')).toStrictEqual({ name: 'documents', page: 1 });
+    expect(parseRoute('/documents', '?owner=others')).toEqual({ name: 'documents', page: 1, owner: 'others' });
+    expect(parseRoute('/documents', '?owner=everyone')).toStrictEqual({ name: 'documents', page: 1 });
     expect(parseRoute('/documents', `?q=${'x'.repeat(150)}`)).toEqual({ name: 'documents', page: 1, q: 'x'.repeat(100) });
     expect(parseRoute('/documents/')).toEqual({ name: 'documents', page: 1 });
     expect(parseRoute('/documents/new')).toEqual({ name: 'new-document' });
@@ -65,6 +67,8 @@ describe('hrefFor', () => {
       { name: 'documents', page: 4 },
       { name: 'documents', page: 1, q: 'plan' },
       { name: 'documents', page: 2, q: '  100% & more?#' },
+      { name: 'documents', page: 1, owner: 'me' },
+      { name: 'documents', page: 3, q: 'plan', owner: 'others' },
       { name: 'new-document' },
       { name: 'document', id: ID },
       { name: 'sharing', id: ID },

@@ -3,13 +3,19 @@
 
 import { MAX_SEARCH, parsePage } from './pagination';
 
+/** Whose documents the list keeps (the API's `owner`). */
+export type Owner = 'me' | 'others';
+
 export type Route =
   | { name: 'login'; next: string | null }
   | { name: 'register' }
   /** Where a social sign-in comes back to, with what the server put in the URL. */
   | { name: 'social-return'; state: string | null; code: string | null; flow: string | null; error: string | null }
-  /** `q`: a title search, as typed (the server trims it); absent for the whole list. */
-  | { name: 'documents'; page: number; q?: string }
+  /**
+   * `q`: a title search, as typed (the server trims it); `owner`: only one's own
+   * documents or only others'. Each is absent for the whole list.
+   */
+  | { name: 'documents'; page: number; q?: string; owner?: Owner }
   | { name: 'new-document' }
   | { name: 'document'; id: string }
   | { name: 'sharing'; id: string }
@@ -52,7 +58,13 @@ export function parseRoute(pathname: string, search = ''): Route {
       if (first === 'register') return { name: 'register' };
       if (first === 'documents') {
         const q = (query.get('q') ?? '').slice(0, MAX_SEARCH);
-        return { name: 'documents', page: parsePage(query.get('page')), ...(q === '' ? {} : { q }) };
+        const owner = query.get('owner');
+        return {
+          name: 'documents',
+          page: parsePage(query.get('page')),
+          ...(q === '' ? {} : { q }),
+          ...(owner === 'me' || owner === 'others' ? { owner } : {}),
+        };
       }
       if (first === 'groups') return { name: 'groups' };
       if (first === 'verify') return { name: 'verify' };
@@ -104,6 +116,7 @@ export function hrefFor(route: Route): string {
     }
     case 'documents': {
       const query = new URLSearchParams();
+      if (route.owner) query.set('owner', route.owner);
       if (route.q) query.set('q', route.q);
       if (route.page > 1) query.set('page', String(route.page));
       const search = query.toString();

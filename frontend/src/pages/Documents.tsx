@@ -6,21 +6,29 @@ import { useSession } from '../auth/session';
 import { Field, FormAlert, Link, Loading, formatDate } from '../components/ui';
 import { useFormSubmit, useResource, useTitle } from '../lib/hooks';
 import { DEFAULT_PER_PAGE, MAX_SEARCH, pageCount, pageWindow, rangeLabel } from '../lib/pagination';
-import { hrefFor, navigate } from '../lib/router';
+import { hrefFor, navigate, type Owner } from '../lib/router';
 
 /** How long typing pauses before the search is asked for. */
 export const SEARCH_DELAY_MS = 300;
 
-export function DocumentsPage({ page, q = '' }: { page: number; q?: string }) {
+const OWNERS: { owner: Owner | undefined; label: string }[] = [
+  { owner: undefined, label: 'All' },
+  { owner: 'me', label: 'Mine' },
+  { owner: 'others', label: 'Shared with me' },
+];
+
+export function DocumentsPage({ page, q = '', owner }: { page: number; q?: string; owner?: Owner }) {
   useTitle('My documents');
   const { identity } = useSession();
   const searching = q.trim() !== '';
   const list = useResource(
-    `documents:${page}:${q.trim()}`,
+    `documents:${page}:${owner ?? ''}:${q.trim()}`,
     () =>
       call(
         api.GET('/api/documents', {
-          params: { query: { page, per_page: DEFAULT_PER_PAGE, ...(searching ? { q } : {}) } },
+          params: {
+            query: { page, per_page: DEFAULT_PER_PAGE, ...(searching ? { q } : {}), ...(owner ? { owner } : {}) },
+          },
         }),
       ),
     searching,
@@ -28,7 +36,7 @@ export function DocumentsPage({ page, q = '' }: { page: number; q?: string }) {
 
   const data = list.data;
   const pages = data ? pageCount(data.total, data.per_page) : 1;
-  const at = (n: number) => hrefFor({ name: 'documents', page: n, ...(q ? { q } : {}) });
+  const at = (n: number) => hrefFor({ name: 'documents', page: n, ...(q ? { q } : {}), ...(owner ? { owner } : {}) });
 
   return (
     <main>
@@ -38,7 +46,20 @@ export function DocumentsPage({ page, q = '' }: { page: number; q?: string }) {
           New document
         </Link>
       </div>
-      <SearchBox q={q} />
+      <div class="list-tools">
+        <SearchBox q={q} owner={owner} />
+        <nav class="owner-filter" aria-label="Whose documents">
+          {OWNERS.map((choice) => (
+            <Link
+              key={choice.label}
+              href={hrefFor({ name: 'documents', page: 1, ...(q ? { q } : {}), ...(choice.owner ? { owner: choice.owner } : {}) })}
+              aria-current={choice.owner === owner ? 'page' : undefined}
+            >
+              {choice.label}
+            </Link>
+          ))}
+        </nav>
+      </div>
       {list.state === 'failed' && (
         <FormAlert messages={[describeError(list.error)]} />
       )}
@@ -47,11 +68,7 @@ export function DocumentsPage({ page, q = '' }: { page: number; q?: string }) {
         <>
           {data.items.length === 0 ? (
             data.total === 0 ? (
-              searching ? (
-                <p class="empty">No document you can see has “{q.trim()}” in its title.</p>
-              ) : (
-                <p class="empty">No documents yet. Create one, or ask someone to share one with you.</p>
-              )
+              <p class="empty">{emptyText(q.trim(), owner)}</p>
             ) : (
               <p class="empty">
                 Nothing on page {page}. <Link href={at(pages)}>Go to the last page</Link>.
@@ -83,12 +100,21 @@ export function DocumentsPage({ page, q = '' }: { page: number; q?: string }) {
   );
 }
 
+/** What an empty list says, for what it keeps. */
+export function emptyText(q: string, owner: Owner | undefined): string {
+  const whose = owner === 'me' ? 'of yours' : owner === 'others' ? 'shared with you' : 'you can see';
+  if (q !== '') return `No document ${whose} has “${q}” in its title.`;
+  if (owner === 'me') return 'You have no documents of your own yet. Create one.';
+  if (owner === 'others') return 'Nobody has shared a document with you yet.';
+  return 'No documents yet. Create one, or ask someone to share one with you.';
+}
+
 /**
  * Searches titles as the person types: the address follows (page 1, replacing
  * the entry, so Back leaves the list rather than stepping through keystrokes)
  * once typing pauses. What is typed stays as typed; the server trims it.
  */
-function SearchBox({ q }: { q: string }) {
+function SearchBox({ q, owner }: { q: string; owner: Owner | undefined }) {
   const [text, setText] = useState(q);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   // Back and forward change `q` under the box.
@@ -96,7 +122,10 @@ function SearchBox({ q }: { q: string }) {
   useEffect(() => () => clearTimeout(timer.current), []);
   const go = (value: string) => {
     clearTimeout(timer.current);
-    if (value !== q) navigate(hrefFor({ name: 'documents', page: 1, ...(value ? { q: value } : {}) }), { replace: true });
+    if (value === q) return;
+    navigate(hrefFor({ name: 'documents', page: 1, ...(value ? { q: value } : {}), ...(owner ? { owner } : {}) }), {
+      replace: true,
+    });
   };
   return (
     <form
