@@ -24,6 +24,7 @@ mod m20261207_000002_security_activity;
 mod m20261208_000001_email_restores;
 mod m20261209_000001_unfinished_sign_ins;
 mod m20261210_000001_activity_provider;
+mod m20261211_000001_document_title_folded;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261208_000001_email_restores::Migration),
             Box::new(m20261209_000001_unfinished_sign_ins::Migration),
             Box::new(m20261210_000001_activity_provider::Migration),
+            Box::new(m20261211_000001_document_title_folded::Migration),
         ]
     }
 }

@@ -191,7 +191,13 @@ pub struct Page {
 /// is a few words of one.
 pub const MAX_SEARCH_CHARS: usize = 100;
 
-/// Text a title must contain, as a `LIKE` pattern on the lower-cased title.
+/// A title as a search compares it: lower-cased by Rust, so that every letter
+/// folds alike on both databases (the column `title_folded`, and the search).
+pub fn fold_title(title: &str) -> String {
+    title.to_lowercase()
+}
+
+/// Text a title must contain, as a `LIKE` pattern on the folded title.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TitleSearch(String);
 
@@ -204,7 +210,7 @@ impl TitleSearch {
         let text = bounded_text("q", value, MAX_SEARCH_CHARS)?;
         let mut pattern = String::with_capacity(text.len() + 2);
         pattern.push('%');
-        for c in text.to_lowercase().chars() {
+        for c in fold_title(&text).chars() {
             if matches!(c, '%' | '_' | '\\') {
                 pattern.push('\\');
             }
@@ -214,7 +220,7 @@ impl TitleSearch {
         Ok(Some(TitleSearch(pattern)))
     }
 
-    /// For `LIKE … ESCAPE '\'`, on the lower-cased title.
+    /// For `LIKE … ESCAPE '\'`, on the folded title.
     pub fn pattern(&self) -> &str {
         &self.0
     }

@@ -8,6 +8,10 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub title: String,
+    /// The title as the list's search compares it (`domain::fold_title`),
+    /// written with it.
+    #[sea_orm(column_type = "Text")]
+    pub title_folded: String,
     #[sea_orm(column_type = "Text")]
     pub body: String,
     /// Informational (shown to clients); access is decided by Keto's `owners` relation.

@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use super::{
     DocumentId, DocumentPermission, DocumentRelation,
-    domain::{DocumentChanges, ListFilter, NewDocument, Owner, Page, TitleSearch},
+    domain::{DocumentChanges, ListFilter, NewDocument, Owner, Page, TitleSearch, fold_title},
     entity::{self, Entity as Documents},
 };
 use crate::{
@@ -41,6 +41,7 @@ pub async fn create(
     let id = DocumentId(Uuid::new_v4());
     let row = entity::ActiveModel {
         id: Set(id.0),
+        title_folded: Set(fold_title(&new.title)),
         title: Set(new.title),
         body: Set(new.body),
         owner_id: Set(owner.0),
@@ -63,6 +64,7 @@ pub async fn update(
 ) -> Result<entity::Model, StoreError> {
     let mut row: entity::ActiveModel = model.into();
     if let Some(title) = changes.title {
+        row.title_folded = Set(fold_title(&title));
         row.title = Set(title);
     }
     if let Some(body) = changes.body {
@@ -333,12 +335,11 @@ impl ListFilter {
     }
 }
 
-/// The title contains the search, in either case. SQLite's `lower` folds ASCII
-/// letters only, so there "É" and "é" stay apart; PostgreSQL folds them all.
+/// The title contains the search, in either case: both folded in Rust, not by
+/// the database, whose `lower` folds only ASCII letters on SQLite.
 fn title_matches(search: &TitleSearch) -> sea_orm::sea_query::SimpleExpr {
-    use sea_orm::sea_query::{Func, LikeExpr};
-    Expr::expr(Func::lower(Expr::col((Documents, entity::Column::Title))))
-        .like(LikeExpr::new(search.pattern()).escape('\\'))
+    use sea_orm::sea_query::LikeExpr;
+    Expr::col((Documents, entity::Column::TitleFolded)).like(LikeExpr::new(search.pattern()).escape('\\'))
 }
 
 /// Finishes or undoes what a crash left behind: rows stuck in `pending` or

@@ -311,6 +311,7 @@ async fn insert_document(
     documents::entity::ActiveModel {
         id: Set(id.0),
         title: Set("interrupted".into()),
+        title_folded: Set("interrupted".into()),
         body: Set(String::new()),
         owner_id: Set(owner.0),
         state: Set(state),

@@ -455,6 +455,13 @@ async fn the_list_searches_titles() {
     let expected = ["Plan the shopping", "Team planning", "plan_b at 100%", "Quarterly PLAN"];
     assert_eq!(found(&after), (expected.map(String::from).to_vec(), 4), "the edit in, the revoked share out");
 
+    // Every letter folds, on SQLite as on PostgreSQL.
+    app.create_document(&ada, "Über den Ärger").await;
+    for query in ["ÄRGER", "über", "ÜBER DEN ärger"] {
+        let page: Value = search(&[("q", query)]).await.json().await.unwrap();
+        assert_eq!(found(&page), (vec!["Über den Ärger".to_owned()], 1), "{query:?}");
+    }
+
     let long = "x".repeat(101);
     let refused = problem(search(&[("q", long.as_str())]).await, 400, "validation_failed").await;
     assert_eq!(refused["messages"][0]["field"], "q");
