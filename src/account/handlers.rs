@@ -338,8 +338,8 @@ pub async fn change_password(
     Ok(web::Json(PasswordChanged { signed_out_sessions }))
 }
 
-/// Your active sessions: the current one, then the 250 most recently signed
-/// in. Signing out one by id, or every other one, reaches them all.
+/// Your active sessions, the current one first, then the others by their
+/// latest sign-in (up to 10,000; signing out every other one reaches them all).
 #[utoipa::path(
     get, path = "/api/account/sessions", operation_id = "listSessions", tag = "account",
     security(("bearer" = [])),
@@ -350,7 +350,10 @@ pub async fn sessions(
     kratos: web::Data<Kratos>,
     auth: Authenticated,
 ) -> Result<web::Json<Vec<SessionListItem>>, ApiError> {
-    let others = kratos.other_sessions(&auth.token).await?.newest;
+    // Every page of Kratos' list: a session left off here could not be told
+    // apart from one that is gone.
+    let (EveryOtherSession::All(others) | EveryOtherSession::TooMany(others)) =
+        kratos.every_other_session(&auth.token).await?;
     let current = SessionListItem::new(auth.session.summary, true);
     let others = others.into_iter().map(|s| SessionListItem::new(s, false));
     Ok(web::Json(std::iter::once(current).chain(others).collect()))
@@ -426,7 +429,7 @@ pub(super) async fn sign_out_others(
     cache: &SessionCache,
     auth: &Authenticated,
 ) -> Result<u64, ApiError> {
-    let active = kratos.other_sessions(&auth.token).await?.total;
+    let active = kratos.count_other_sessions(&auth.token).await?;
     kratos.revoke_other_sessions(&auth.token).await?;
     // Evicted on this replica at once; the others' caches expire within their time.
     cache.revoke_others(auth.user.0, auth.session.id());

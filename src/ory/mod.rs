@@ -19,9 +19,9 @@ pub use error::{FlowError, OryError, SessionError};
 pub use keto::{Keto, RelationTuple, Subject};
 pub use kratos::{
     AssuranceLevel, ClientInfo, EmailChanged, EmailRestore, EveryOtherSession, ExchangeCode, Identity, Kratos,
-    LinkedProviders, NativeSession, NewTraits, OtherSessions, PendingVerification, RecoveryCodes, Registered,
-    SecondFactor, SecondFactorChallenge, SecondFactors, SecondFactorsSince, Session, SessionSummary, SessionToken,
-    SignIn, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart, TotpEnrolment, Traits, UiMessage,
+    LinkedProviders, NativeSession, NewTraits, PendingVerification, RecoveryCodes, Registered, SecondFactor,
+    SecondFactorChallenge, SecondFactors, SecondFactorsSince, Session, SessionSummary, SessionToken, SignIn,
+    SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart, TotpEnrolment, Traits, UiMessage,
 };
 
 /// The HTTP client shared by both Ory clients.

@@ -334,8 +334,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Your active sessions: the current one, then the 250 most recently signed
-         *     in. Signing out one by id, or every other one, reaches them all.
+         * Your active sessions, the current one first, then the others by their
+         *     latest sign-in (up to 10,000; signing out every other one reaches them all).
          */
         get: operations["listSessions"];
         put?: never;

@@ -34,8 +34,7 @@ pub use messages::{Level, UiMessage};
 pub use second_factor::{RecoveryCodes, SecondFactor, SecondFactorChallenge, TotpEnrolment};
 pub use self_service::{EmailChanged, PendingVerification, Registered, SignIn};
 pub use sessions::{
-    AssuranceLevel, ClientInfo, Device, EveryOtherSession, NativeSession, OtherSessions, Session, SessionSummary,
-    SessionToken,
+    AssuranceLevel, ClientInfo, Device, EveryOtherSession, NativeSession, Session, SessionSummary, SessionToken,
 };
 pub use social::{
     ExchangeCode, LinkedProviders, SocialCallback, SocialError, SocialProvider, SocialSetback, SocialStart,

@@ -178,21 +178,12 @@ impl Session {
     }
 }
 
-/// Sessions per page of Kratos' list (its default). A person's list shows the
-/// first page, the most recently signed-in; what must see every session walks
-/// the pages.
+/// Sessions per page of Kratos' list (its default). Whatever lists or acts on a
+/// person's sessions walks every page.
 const SESSION_PAGE_SIZE: usize = 250;
 /// How many pages a walk reads: 10,000 sessions. Nobody has that many unless
 /// someone makes them on purpose, and then a walk must not become the cost.
 const SESSION_PAGES_MAX: usize = 40;
-
-/// A person's other active sessions: the first page and how many there are.
-pub struct OtherSessions {
-    /// The most recently signed-in, at most one page.
-    pub newest: Vec<SessionSummary>,
-    /// All of them, from Kratos' count.
-    pub total: u64,
-}
 
 /// Every other active session, or word that there are more than a walk reads.
 pub enum EveryOtherSession {
@@ -231,22 +222,22 @@ impl Kratos {
         }
     }
 
-    /// The token holder's *other* active sessions (Kratos leaves out the
-    /// current one): the most recently signed-in page, and the count.
-    pub async fn other_sessions(&self, token: &SessionToken) -> Result<OtherSessions, SessionError> {
-        let (newest, total) = self.other_sessions_page(token, 1).await?;
-        Ok(OtherSessions { newest, total })
+    /// How many other active sessions the token holder has (Kratos' count,
+    /// read with a page of one).
+    pub async fn count_other_sessions(&self, token: &SessionToken) -> Result<u64, SessionError> {
+        Ok(self.other_sessions_page(token, 1, 1).await?.1)
     }
 
-    /// Every other active session, page by page: for what a session on the
-    /// second page must not escape (a provider's sweep, finding one by id).
+    /// Every other active session (Kratos leaves out the current one), page by
+    /// page: a session on the second page must not escape the list, a
+    /// provider's sweep, or finding one by id.
     /// Kratos pages by offset, newest sign-in first, so a session that ends or
     /// signs in again during the walk can shift one past it; callers that act
     /// on the result walk again to confirm.
     pub async fn every_other_session(&self, token: &SessionToken) -> Result<EveryOtherSession, SessionError> {
         let mut all = Vec::new();
         for page in 1..=SESSION_PAGES_MAX {
-            let (sessions, total) = self.other_sessions_page(token, page).await?;
+            let (sessions, total) = self.other_sessions_page(token, page, SESSION_PAGE_SIZE).await?;
             let last = sessions.len() < SESSION_PAGE_SIZE;
             all.extend(sessions);
             if last || all.len() as u64 >= total {
@@ -263,10 +254,11 @@ impl Kratos {
         &self,
         token: &SessionToken,
         page: usize,
+        per_page: usize,
     ) -> Result<(Vec<SessionSummary>, u64), SessionError> {
         let mut url = self.public_url("sessions");
         url.query_pairs_mut()
-            .append_pair("per_page", &SESSION_PAGE_SIZE.to_string())
+            .append_pair("per_page", &per_page.to_string())
             .append_pair("page", &page.to_string())
             .append_pair("active", "true");
         let request = token.authorize(self.request(Method::GET, url))?;
