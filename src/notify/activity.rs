@@ -6,9 +6,10 @@
 //!
 //! Unlike `known_devices` this keeps the user agent and address as the client
 //! gave them (cut short): showing them is its purpose, as Kratos' session list
-//! does. It keeps the latest `MAX_PER_ACCOUNT` sign-ins from known devices and
-//! unfinished sign-ins, and the latest `MAX_PER_ACCOUNT` other events of an
-//! account (see `routine_sign_ins`), goes with the account, and is in its export.
+//! does. It keeps an account's latest `MAX_PER_ACCOUNT` events of each kind:
+//! sign-ins from known devices with unfinished sign-ins, sign-ins from new
+//! devices, and changes (see `Bucket`). It goes with the account, and is in its
+//! export.
 
 use std::net::IpAddr;
 
@@ -26,8 +27,8 @@ use crate::{
     ory::ClientInfo,
 };
 
-/// Events of each kind (`routine_sign_ins`, the rest) kept per account; older
-/// ones are forgotten as new ones come.
+/// Events of each kind (`Bucket`) kept per account; older ones are forgotten
+/// as new ones come.
 pub const MAX_PER_ACCOUNT: u64 = 100;
 
 /// The longest user agent kept, in characters.
@@ -181,9 +182,7 @@ pub async fn record(
         .to_owned();
     db.execute(&insert).await?;
     // Only the new event's own kind of event makes room for it.
-    let routine =
-        (event.kind == ActivityKind::SignedIn && !event.new_device) || event.kind == ActivityKind::UnfinishedSignIn;
-    let bucket = if routine { routine_sign_ins() } else { routine_sign_ins().not() };
+    let bucket = Bucket::of(&event).condition();
     let kept = Query::select()
         .column(ident("id"))
         .from(table())
@@ -203,19 +202,44 @@ pub async fn record(
     Ok(())
 }
 
-/// Sign-ins from a device the account knew, and password steps without their
-/// second factor: the events an attacker who has the password can make at will.
-/// They are kept apart from the rest, each kind up to `MAX_PER_ACCOUNT`, so that
-/// signing in (or half-way) a hundred times cannot push a password change, or
-/// the sign-in from the attacker's own new device, out of the list.
-fn routine_sign_ins() -> Condition {
-    Condition::any()
-        .add(
-            Condition::all()
-                .add(Expr::col(ident("kind")).eq(ActivityKind::SignedIn.as_str()))
-                .add(Expr::col(ident("new_device")).eq(false)),
-        )
-        .add(Expr::col(ident("kind")).eq(ActivityKind::UnfinishedSignIn.as_str()))
+/// What an event makes room among: each bucket keeps its own latest
+/// `MAX_PER_ACCOUNT`, so that what someone can repeat cheaply never pushes out
+/// what matters more.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bucket {
+    /// Sign-ins from a device the account knew, and password steps without
+    /// their second factor: an attacker who has the password can make them at
+    /// will, so a hundred of them must not push out anything else.
+    Routine,
+    /// Sign-ins from a new device: one with the password can make these too
+    /// (a new user agent is a new device), each one mailed; a hundred of them
+    /// must still not push out a change.
+    NewDevice,
+    /// Registration and every change to the account's security.
+    Changes,
+}
+
+impl Bucket {
+    fn of(event: &Event<'_>) -> Bucket {
+        match event.kind {
+            ActivityKind::SignedIn if event.new_device => Bucket::NewDevice,
+            ActivityKind::SignedIn | ActivityKind::UnfinishedSignIn => Bucket::Routine,
+            _ => Bucket::Changes,
+        }
+    }
+
+    fn condition(self) -> Condition {
+        let kind = |k: ActivityKind| Expr::col(ident("kind")).eq(k.as_str());
+        let sign_in =
+            |new: bool| Condition::all().add(kind(ActivityKind::SignedIn)).add(Expr::col(ident("new_device")).eq(new));
+        match self {
+            Bucket::Routine => Condition::any().add(sign_in(false)).add(kind(ActivityKind::UnfinishedSignIn)),
+            Bucket::NewDevice => sign_in(true),
+            Bucket::Changes => {
+                Condition::all().add(kind(ActivityKind::SignedIn).not()).add(kind(ActivityKind::UnfinishedSignIn).not())
+            }
+        }
+    }
 }
 
 /// The sign-in behind the token hashed to `session_token_hash` got its second
@@ -237,7 +261,7 @@ pub async fn of(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<ActivityE
         .and_where(Expr::col(ident("identity_id")).eq(identity))
         .order_by(ident("occurred_at"), Order::Desc)
         .order_by(ident("id"), Order::Desc)
-        .limit(2 * MAX_PER_ACCOUNT)
+        .limit(3 * MAX_PER_ACCOUNT)
         .to_owned();
     let mut events = Vec::new();
     for row in db.query_all(&select).await? {

@@ -623,19 +623,20 @@ async fn the_security_activity_lists_sign_ins_and_changes_newest_first() {
     assert_eq!(theirs[0]["kind"], "registered");
 }
 
-/// An account keeps its latest hundred sign-ins from known devices and, apart
-/// from them, its latest hundred other events: signing in again and again
-/// forgets older sign-ins, never a change or a new device.
+/// An account keeps its latest hundred of each kind of event: sign-ins from
+/// known devices (with unfinished ones), sign-ins from new devices, and
+/// changes. Signing in again and again, from old devices or new ones, forgets
+/// older sign-ins of that kind, never a change.
 #[tokio::test]
-async fn the_security_activity_keeps_a_hundred_routine_sign_ins_apart_from_the_rest() {
+async fn the_security_activity_keeps_a_hundred_of_each_kind_apart() {
     use ory_spa::notify::activity::{self, ActivityKind, Event, MAX_PER_ACCOUNT};
     let app = spawn_app().await;
     let ada = app.person("Ada").await;
     let db = sea_orm::Database::connect(&app.database_url).await.unwrap();
     let id = uuid::Uuid::parse_str(&ada.id).unwrap();
     let client = |agent: String| ory_spa::ory::ClientInfo { user_agent: Some(agent), ip: None };
-    let stranger = Event { new_device: true, ..Event::of(ActivityKind::SignedIn) };
-    activity::record(&db, id, stranger, &client("Stranger/1".into())).await.unwrap();
+    let new_device = Event { new_device: true, ..Event::of(ActivityKind::SignedIn) };
+    activity::record(&db, id, new_device, &client("Stranger/1".into())).await.unwrap();
     activity::record(&db, id, Event::of(ActivityKind::PasswordChanged), &client("Stranger/1".into())).await.unwrap();
     // Sign-ins from known devices and password steps that stopped there: both
     // can be made at will with the password alone.
@@ -655,11 +656,30 @@ async fn the_security_activity_keeps_a_hundred_routine_sign_ins_apart_from_the_r
     let rest: Vec<&str> = events.iter().filter(|e| !is_routine(e)).map(|e| e["kind"].as_str().unwrap()).collect();
     assert_eq!(rest, ["password_changed", "signed_in", "registered"], "the change and the new device stay");
 
+    // A new user agent is a new device: the password alone makes these too.
+    for n in 0..MAX_PER_ACCOUNT + 5 {
+        activity::record(&db, id, new_device, &client(format!("Thief/{n}"))).await.unwrap();
+    }
+    let events = activity(&app, &ada.token).await;
+    let new_devices: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] == "signed_in" && e["new_device"] == true)
+        .map(|e| e["user_agent"].as_str().unwrap())
+        .collect();
+    assert_eq!(new_devices.len() as u64, MAX_PER_ACCOUNT);
+    assert_eq!(*new_devices.last().unwrap(), "Thief/5", "Stranger/1 and the five oldest thieves are forgotten");
+    let changes: Vec<&str> = events
+        .iter()
+        .filter(|e| e["kind"] != "signed_in" && !is_routine(e))
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(changes, ["password_changed", "registered"], "no sign-in pushes out a change");
+
     for _ in 0..MAX_PER_ACCOUNT {
         activity::record(&db, id, Event::of(ActivityKind::AuthenticatorAdded), &client("Ada/1".into())).await.unwrap();
     }
     let statement = Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) FROM security_activity");
     let stored = db.query_one_raw(statement).await.unwrap().unwrap().try_get_by_index::<i64>(0).unwrap();
-    assert_eq!(stored as u64, 2 * MAX_PER_ACCOUNT, "each kind is capped, and forgotten, not just hidden");
-    assert_eq!(activity(&app, &ada.token).await.len() as u64, 2 * MAX_PER_ACCOUNT);
+    assert_eq!(stored as u64, 3 * MAX_PER_ACCOUNT, "each kind is capped, and forgotten, not just hidden");
+    assert_eq!(activity(&app, &ada.token).await.len() as u64, 3 * MAX_PER_ACCOUNT);
 }
