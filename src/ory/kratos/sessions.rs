@@ -185,6 +185,16 @@ const SESSION_PAGE_SIZE: usize = 250;
 /// someone makes them on purpose, and then a walk must not become the cost.
 const SESSION_PAGES_MAX: usize = 40;
 
+/// One page of Kratos' list of a person's other sessions.
+struct SessionsPage {
+    /// The active ones.
+    sessions: Vec<SessionSummary>,
+    /// How many Kratos sent, active or not.
+    listed: usize,
+    /// Kratos' count of them all.
+    total: u64,
+}
+
 /// Every other active session, or word that there are more than a walk reads.
 pub enum EveryOtherSession {
     All(Vec<SessionSummary>),
@@ -225,7 +235,7 @@ impl Kratos {
     /// How many other active sessions the token holder has (Kratos' count,
     /// read with a page of one).
     pub async fn count_other_sessions(&self, token: &SessionToken) -> Result<u64, SessionError> {
-        Ok(self.other_sessions_page(token, 1, 1).await?.1)
+        Ok(self.other_sessions_page(token, 1, 1).await?.total)
     }
 
     /// Every other active session (Kratos leaves out the current one), page by
@@ -237,10 +247,12 @@ impl Kratos {
     pub async fn every_other_session(&self, token: &SessionToken) -> Result<EveryOtherSession, SessionError> {
         let mut all = Vec::new();
         for page in 1..=SESSION_PAGES_MAX {
-            let (sessions, total) = self.other_sessions_page(token, page, SESSION_PAGE_SIZE).await?;
-            let last = sessions.len() < SESSION_PAGE_SIZE;
-            all.extend(sessions);
-            if last || all.len() as u64 >= total {
+            let page = self.other_sessions_page(token, page, SESSION_PAGE_SIZE).await?;
+            // By what Kratos sent, not what was kept: a page that lost an
+            // inactive session to the filter is still a full page.
+            let last = page.listed < SESSION_PAGE_SIZE;
+            all.extend(page.sessions);
+            if last || all.len() as u64 >= page.total {
                 return Ok(EveryOtherSession::All(all));
             }
         }
@@ -255,7 +267,7 @@ impl Kratos {
         token: &SessionToken,
         page: usize,
         per_page: usize,
-    ) -> Result<(Vec<SessionSummary>, u64), SessionError> {
+    ) -> Result<SessionsPage, SessionError> {
         let mut url = self.public_url("sessions");
         url.query_pairs_mut()
             .append_pair("per_page", &per_page.to_string())
@@ -271,7 +283,11 @@ impl Kratos {
                     .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
                     .ok_or_else(|| KRATOS.protocol("session list", "no X-Total-Count header"))?;
                 let sessions: Vec<wire::Session> = KRATOS.json(response, "session list").await?;
-                Ok((sessions.iter().filter(|s| s.active).map(SessionSummary::from_wire).collect(), total))
+                Ok(SessionsPage {
+                    listed: sessions.len(),
+                    sessions: sessions.iter().filter(|s| s.active).map(SessionSummary::from_wire).collect(),
+                    total,
+                })
             }
             StatusCode::UNAUTHORIZED => Err(SessionError::Invalid),
             StatusCode::FORBIDDEN => Err(session_forbidden(response, "session list").await),
