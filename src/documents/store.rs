@@ -256,13 +256,7 @@ async fn feed(
     for chunk in principals.chunks(PRINCIPALS_PER_STATEMENT) {
         let mut arms = chunk.iter().enumerate().map(|(i, principal)| {
             let mut arm = AccessIndex::feed(DocumentId::NAMESPACE, principal, reach);
-            arm.inner_join(
-                Documents,
-                Condition::all()
-                    .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
-                    .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
-                    .add(filter.clone()),
-            );
+            arm.inner_join(Documents, kept_documents(filter.clone()));
             Query::select().column(Asterisk).from_subquery(arm, Alias::new(format!("arm{i}"))).to_owned()
         });
         let Some(mut statement) = arms.next() else { continue };
@@ -304,13 +298,7 @@ async fn count_matching(
     let count = Query::select()
         .expr_as(Expr::col((IndexRows, IndexColumn::Object)).count_distinct(), "count")
         .from(IndexRows)
-        .inner_join(
-            Documents,
-            Condition::all()
-                .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
-                .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
-                .add(filter),
-        )
+        .inner_join(Documents, kept_documents(filter))
         .and_where(Expr::col((IndexRows, IndexColumn::Namespace)).eq(DocumentId::NAMESPACE))
         .cond_where(AccessIndex::reached_by(principals))
         .to_owned();
@@ -320,6 +308,16 @@ async fn count_matching(
         None => 0,
     };
     Ok(u64::try_from(count).unwrap_or(0))
+}
+
+/// The join of index rows with their documents: active ones that `filter`
+/// keeps. The feed and the filtered count share it, so a count never counts a
+/// document the pages would not show.
+fn kept_documents(filter: Condition) -> Condition {
+    Condition::all()
+        .add(Expr::col((Documents, entity::Column::Id)).equals((IndexRows, IndexColumn::Object)))
+        .add(Expr::col((Documents, entity::Column::State)).eq(RowState::Active))
+        .add(filter)
 }
 
 impl ListFilter {
