@@ -10,6 +10,9 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod fold;
+pub use fold::fold_title;
+
 mod m20261123_000001_documents_and_groups;
 mod m20261123_000002_rate_limits;
 mod m20261124_000001_access_index;
@@ -25,6 +28,7 @@ mod m20261208_000001_email_restores;
 mod m20261209_000001_unfinished_sign_ins;
 mod m20261210_000001_activity_provider;
 mod m20261211_000001_document_title_folded;
+mod m20261212_000001_document_title_accent_fold;
 
 pub struct Migrator;
 
@@ -47,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261209_000001_unfinished_sign_ins::Migration),
             Box::new(m20261210_000001_activity_provider::Migration),
             Box::new(m20261211_000001_document_title_folded::Migration),
+            Box::new(m20261212_000001_document_title_accent_fold::Migration),
         ]
     }
 }

@@ -1,7 +1,6 @@
-use sea_orm_migration::{
-    prelude::*,
-    sea_orm::{ConnectionTrait, FromQueryResult},
-};
+use sea_orm_migration::prelude::*;
+
+use crate::fold::fill_title_folded;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -10,7 +9,7 @@ pub struct Migration;
 /// the same way on every database. SQLite's `lower()` folds ASCII letters only,
 /// so a search for "ärger" missed "Ärger" there and found it on PostgreSQL.
 /// The backend writes the column with the title; this fills it for the rows
-/// already there, in the same fold (`str::to_lowercase`) as the backend's.
+/// already there, in the same fold (`str::to_lowercase`) as the backend's then.
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -23,24 +22,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // By title, not by id: one statement per distinct title, and no id
-        // type to read, which differs between the two databases.
-        #[derive(FromQueryResult)]
-        struct Row {
-            title: String,
-        }
-        let db = manager.get_connection();
-        let select = Query::select().distinct().column(Documents::Title).from(Documents::Table).to_owned();
-        let rows = Row::find_by_statement(db.get_database_backend().build(&select)).all(db).await?;
-        for row in rows {
-            let update = Query::update()
-                .table(Documents::Table)
-                .value(Documents::TitleFolded, row.title.to_lowercase())
-                .and_where(Expr::col(Documents::Title).eq(row.title))
-                .to_owned();
-            db.execute(&update).await?;
-        }
-        Ok(())
+        // Lower-cased, the fold of its day; m20261212_000001 folds accents too.
+        fill_title_folded(manager, str::to_lowercase).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
@@ -51,6 +34,5 @@ impl MigrationTrait for Migration {
 #[derive(DeriveIden)]
 enum Documents {
     Table,
-    Title,
     TitleFolded,
 }

@@ -151,8 +151,9 @@ pub struct PageQuery {
     pub page: Option<u64>,
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub per_page: Option<u64>,
-    /// Only documents whose title contains this text (trimmed; letters match
-    /// in either case; `%` and `_` are themselves). Empty lists them all.
+    /// Only documents whose title contains this text (trimmed; case and
+    /// accents do not matter: "resume" finds "Résumé", "strasse" "Straße";
+    /// `%` and `_` are themselves). Empty lists them all.
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// Only your own documents (`me`), or only those others shared with you
@@ -191,11 +192,10 @@ pub struct Page {
 /// is a few words of one.
 pub const MAX_SEARCH_CHARS: usize = 100;
 
-/// A title as a search compares it: lower-cased by Rust, so that every letter
-/// folds alike on both databases (the column `title_folded`, and the search).
-pub fn fold_title(title: &str) -> String {
-    title.to_lowercase()
-}
+/// A title as a search compares it (the column `title_folded`, and the search):
+/// case, accents and compatibility forms folded by Rust, alike on both
+/// databases. Defined with the migrations, which fill the column with it.
+pub use migration::fold_title;
 
 /// Text a title must contain, as a `LIKE` pattern on the folded title.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -363,10 +363,12 @@ mod tests {
     }
 
     #[test]
-    fn a_title_search_is_a_lower_cased_pattern_with_its_wildcards_escaped() {
+    fn a_title_search_is_a_folded_pattern_with_its_wildcards_escaped() {
         assert_eq!(pattern("  Plan "), Some("%plan%".into()));
-        assert_eq!(pattern("ÜBER"), Some("%über%".into()));
+        assert_eq!(pattern("ÜBER"), Some("%uber%".into()));
         assert_eq!(pattern(r"100% a_b c\d"), Some(r"%100\% a\_b c\\d%".into()));
+        // Folded first, escaped after: a full-width "％" folds to a wildcard.
+        assert_eq!(pattern("１００％"), Some(r"%100\%%".into()));
         assert_eq!(pattern(""), None);
         assert_eq!(pattern(" \u{3000} "), None, "only white space is no search");
     }

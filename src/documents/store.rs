@@ -333,8 +333,9 @@ impl ListFilter {
     }
 }
 
-/// The title contains the search, in either case: both folded in Rust, not by
-/// the database, whose `lower` folds only ASCII letters on SQLite.
+/// The title contains the search, case and accents aside: both folded in Rust
+/// (`fold_title`), not by the database, whose `lower` folds only ASCII letters
+/// on SQLite.
 fn title_matches(search: &TitleSearch) -> sea_orm::sea_query::SimpleExpr {
     use sea_orm::sea_query::LikeExpr;
     Expr::col((Documents, entity::Column::TitleFolded)).like(LikeExpr::new(search.pattern()).escape('\\'))

@@ -455,11 +455,17 @@ async fn the_list_searches_titles() {
     let expected = ["Plan the shopping", "Team planning", "plan_b at 100%", "Quarterly PLAN"];
     assert_eq!(found(&after), (expected.map(String::from).to_vec(), 4), "the edit in, the revoked share out");
 
-    // Every letter folds, on SQLite as on PostgreSQL.
+    // Every letter folds, and accents, on SQLite as on PostgreSQL.
     app.create_document(&ada, "Über den Ärger").await;
-    for query in ["ÄRGER", "über", "ÜBER DEN ärger"] {
+    for query in ["ÄRGER", "über", "ÜBER DEN ärger", "uber den arger", "Über den Ärger"] {
         let page: Value = search(&[("q", query)]).await.json().await.unwrap();
         assert_eq!(found(&page), (vec!["Über den Ärger".to_owned()], 1), "{query:?}");
+    }
+    // Composed or not, a sharp s or two, a ligature: as people type them.
+    app.create_document(&ada, "Re\u{301}sume\u{301} der Straße, ﬁnal").await;
+    for query in ["résumé", "RESUME", "strasse", "STRAẞE", "final"] {
+        let page: Value = search(&[("q", query)]).await.json().await.unwrap();
+        assert_eq!(found(&page).1, 1, "{query:?}: {page}");
     }
 
     let long = "x".repeat(101);
