@@ -374,6 +374,7 @@ describe('the document list', () => {
     expect(searches.map((u) => u.searchParams.get('q'))).toEqual(['plan']);
     expect(searches[0]?.searchParams.get('page')).toBe('1');
     expect(container.querySelector('a[rel="next"]')?.getAttribute('href')).toBe('/documents?q=plan&page=2');
+    expect(container.querySelector('.pager-range')?.textContent).toBe('1 of 41 matching');
 
     await type('#documents-search', 'budget');
     const empty = await waitFor(() => container.querySelector('.empty'), 'no match');
@@ -382,6 +383,7 @@ describe('the document list', () => {
     await type('#documents-search', '');
     await waitFor(() => location.search === '' && container.querySelectorAll('.doc-item').length === 2, 'the list');
     expect(new URL(requests.at(-1)?.url ?? '').searchParams.has('q')).toBe(false);
+    expect(container.querySelector('.pager-range')?.textContent).toBe('1–2 of 2');
   });
 
   it("keeps one's own or others' documents, together with the search", async () => {

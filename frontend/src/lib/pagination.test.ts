@@ -59,4 +59,10 @@ describe('rangeLabel', () => {
     expect(rangeLabel(1, 20, 0, 0)).toBe('0 of 0');
     expect(rangeLabel(9, 20, 53, 0)).toBe('0 of 53');
   });
+
+  it('says when the total counts a search', () => {
+    expect(rangeLabel(1, 20, 53, 20, true)).toBe('1–20 of 53 matching');
+    expect(rangeLabel(3, 20, 41, 1, true)).toBe('41 of 41 matching');
+    expect(rangeLabel(1, 20, 0, 0, true)).toBe('0 of 0 matching');
+  });
 });

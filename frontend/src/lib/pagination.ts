@@ -42,10 +42,14 @@ export function pageWindow(current: number, count: number, around = 1): PageItem
   return items;
 }
 
-/** "21–40 of 53", for the items actually on this page (Keto may hide some). */
-export function rangeLabel(page: number, perPage: number, total: number, onPage: number): string {
-  if (total <= 0 || onPage <= 0) return `0 of ${Math.max(total, 0)}`;
+/**
+ * "21–40 of 53", for the items actually on this page (Keto may hide some);
+ * "21–40 of 53 matching" when the total counts a search's results, not the list.
+ */
+export function rangeLabel(page: number, perPage: number, total: number, onPage: number, matching = false): string {
+  const of = `of ${Math.max(total, 0)}${matching ? ' matching' : ''}`;
+  if (total <= 0 || onPage <= 0) return `0 ${of}`;
   const first = (page - 1) * perPage + 1;
   const last = first + onPage - 1;
-  return first === last ? `${first} of ${total}` : `${first}–${last} of ${total}`;
+  return first === last ? `${first} ${of}` : `${first}–${last} ${of}`;
 }

@@ -92,7 +92,7 @@ export function DocumentsPage({ page, q = '', owner }: { page: number; q?: strin
             page={page}
             pages={pages}
             at={at}
-            label={rangeLabel(page, data.per_page, data.total, data.items.length)}
+            label={rangeLabel(page, data.per_page, data.total, data.items.length, searching)}
           />
         </>
       )}
