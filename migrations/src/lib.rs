@@ -29,6 +29,7 @@ mod m20261209_000001_unfinished_sign_ins;
 mod m20261210_000001_activity_provider;
 mod m20261211_000001_document_title_folded;
 mod m20261212_000001_document_title_accent_fold;
+mod m20261213_000001_device_accounts;
 
 pub struct Migrator;
 
@@ -52,6 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000001_activity_provider::Migration),
             Box::new(m20261211_000001_document_title_folded::Migration),
             Box::new(m20261212_000001_document_title_accent_fold::Migration),
+            Box::new(m20261213_000001_device_accounts::Migration),
         ]
     }
 }

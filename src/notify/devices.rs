@@ -37,6 +37,11 @@ fn table() -> Alias {
     ident("known_devices")
 }
 
+/// The accounts whose first device has been seen.
+fn accounts() -> Alias {
+    ident("device_accounts")
+}
+
 /// What a sign-in's device was to its account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sighting {
@@ -70,19 +75,25 @@ pub async fn sighting(db: &DatabaseConnection, identity: Uuid, client: &ClientIn
     if db.execute(&seen_again).await?.rows_affected() > 0 {
         return Ok(Sighting::Known);
     }
-    let others = Query::select()
-        .expr(Expr::col(ident("device")).count())
-        .from(table())
-        .and_where(Expr::col(ident("identity_id")).eq(identity))
+    // The account's first device is the one whose sign-in adds the account's
+    // row, once and for all. Counting the account's devices instead let two
+    // first sign-ins from two devices at once both count none, and neither was
+    // told; a primary key lets exactly one of them in. Claimed before the
+    // device is written, so that every slip errs towards telling: if that
+    // write fails, this device is news next time (the other order would let a
+    // later device pass as the first), and of two sign-ins from one first
+    // device at once, the one that did not claim may write the row and tell.
+    let claim = Query::insert()
+        .into_table(accounts())
+        .columns([ident("identity_id")])
+        .values_panic([Expr::value(identity)])
+        .on_conflict(OnConflict::column(ident("identity_id")).do_nothing().to_owned())
         .to_owned();
-    let others: i64 = match db.query_one(&others).await? {
-        Some(row) => row.try_get_by_index(0)?,
-        None => 0,
-    };
+    let first = db.execute(&claim).await?.rows_affected() == 1;
     let insert = Query::insert()
         .into_table(table())
         .columns([ident("identity_id"), ident("device"), ident("first_seen"), ident("last_seen")])
-        .values_panic([Expr::value(identity), Expr::value(device), Expr::value(now), Expr::value(now)])
+        .values_panic([Expr::value(identity), Expr::value(device.as_str()), Expr::value(now), Expr::value(now)])
         .on_conflict(OnConflict::columns([ident("identity_id"), ident("device")]).do_nothing().to_owned())
         .to_owned();
     // Two sign-ins from one new device at once: only the one that wrote the row
@@ -90,10 +101,22 @@ pub async fn sighting(db: &DatabaseConnection, identity: Uuid, client: &ClientIn
     if db.execute(&insert).await?.rows_affected() == 0 {
         return Ok(Sighting::Known);
     }
-    if others >= MAX_PER_ACCOUNT as i64 {
-        forget_least_recent(db, identity).await?;
+    if first {
+        return Ok(Sighting::First);
     }
-    Ok(if others == 0 { Sighting::First } else { Sighting::New })
+    forget_least_recent(db, identity).await?;
+    Ok(Sighting::New)
+}
+
+/// Whether `identity` has signed in from `client`'s device; records nothing.
+pub async fn is_known(db: &DatabaseConnection, identity: Uuid, client: &ClientInfo) -> Result<bool, DbErr> {
+    let select = Query::select()
+        .column(ident("device"))
+        .from(table())
+        .and_where(Expr::col(ident("identity_id")).eq(identity))
+        .and_where(Expr::col(ident("device")).eq(key(identity, client)))
+        .to_owned();
+    Ok(db.query_one(&select).await?.is_some())
 }
 
 async fn forget_least_recent(db: &DatabaseConnection, identity: Uuid) -> Result<(), DbErr> {
@@ -131,10 +154,13 @@ pub async fn known(db: &DatabaseConnection, identity: Uuid) -> Result<Vec<KnownD
         .collect()
 }
 
-/// Forgets every device of a deleted account.
+/// Forgets every device of a deleted account, and that it had any.
 pub async fn forget(db: &DatabaseConnection, identity: Uuid) -> Result<(), DbErr> {
-    let delete = Query::delete().from_table(table()).and_where(Expr::col(ident("identity_id")).eq(identity)).to_owned();
-    db.execute(&delete).await?;
+    for table in [table(), accounts()] {
+        let delete =
+            Query::delete().from_table(table).and_where(Expr::col(ident("identity_id")).eq(identity)).to_owned();
+        db.execute(&delete).await?;
+    }
     Ok(())
 }
 

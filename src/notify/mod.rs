@@ -21,13 +21,15 @@
 //!
 //! The outbox holds addresses and what happened; rows leave it when sent.
 //!
-//! One notice waits before it is due: a first factor (the right password, or a
-//! sign-in provider) used by someone who then did not give the second factor.
+//! One notice waits before it is due: a first factor (the right password, a
+//! sign-in provider, or a recovery code from the mail) used by someone who then
+//! did not give the second factor.
 //! Until `APP_UNFINISHED_SIGN_IN_NOTICE_AFTER_MS` has passed, completing that
 //! sign-in removes it, so the owner is told only of a sign-in that stopped
 //! half-way. It is found by a SHA-256 of the half-way session's token, which the
 //! completion presents. Its row in the activity is there from the first step and
-//! goes the same way.
+//! goes the same way. Each half sign-in waits on its own; the first sent to an
+//! address takes the others waiting with it, and says how many there were.
 
 pub mod activity;
 pub mod devices;
@@ -70,6 +72,12 @@ const MAX_ATTEMPTS: i32 = 12;
 
 /// Notices per pass of the sender.
 const BATCH: u64 = 50;
+
+/// Unfinished sign-ins' notices waiting for one address at most. A right
+/// password is not a failed login, so nothing else limits how often someone
+/// who has it can take the first step; past this, the activity still lists
+/// each, and the mail says "at least".
+const MAX_UNFINISHED_WAITING: usize = 20;
 
 /// What happened to the account.
 #[derive(Debug, Clone, Copy)]
@@ -121,6 +129,8 @@ pub struct ProviderName<'a> {
 pub enum FirstFactor<'a> {
     Password,
     Provider(ProviderName<'a>),
+    /// A code from "Forgot your password?", mailed to the account's address.
+    RecoveryCode,
 }
 
 impl FirstFactor<'_> {
@@ -129,6 +139,7 @@ impl FirstFactor<'_> {
         match self {
             FirstFactor::Password => "password",
             FirstFactor::Provider(_) => "oidc",
+            FirstFactor::RecoveryCode => "code_recovery",
         }
     }
 }
@@ -351,6 +362,15 @@ impl Notifier {
         self.log(identity, Event::of(ActivityKind::Registered), client).await;
     }
 
+    /// Whether the account has signed in from `client`'s device before (what
+    /// the half-sign-in limit spares). Not knowing says no.
+    pub async fn knows_device(&self, identity: Uuid, client: &ClientInfo) -> bool {
+        devices::is_known(&self.db, identity, client).await.unwrap_or_else(|error| {
+            tracing::warn!(%error, user = %identity, "could not look up a device; taken as new");
+            false
+        })
+    }
+
     /// A complete sign-in: logged, and told to the account's address if it came
     /// from a device the account has not used before (`devices`). Never fails
     /// the sign-in, which Kratos has made.
@@ -373,7 +393,8 @@ impl Notifier {
         }
     }
 
-    /// The first factor (the right password, or a sign-in provider) signed in
+    /// The first factor (the right password, a sign-in provider, a recovery code
+    /// from the mail) signed in
     /// `identity` half-way, and a second factor is asked for: it is in the
     /// activity, and unless [`second_factor_given`](Self::second_factor_given)
     /// with the same `token` comes first, the owner is told once the wait is
@@ -389,7 +410,7 @@ impl Notifier {
         let methods = [by.method().to_owned()];
         let provider = match by {
             FirstFactor::Provider(provider) => Some(provider.id),
-            FirstFactor::Password => None,
+            FirstFactor::Password | FirstFactor::RecoveryCode => None,
         };
         let event = Event {
             session_token_hash: Some(&key),
@@ -399,14 +420,15 @@ impl Notifier {
         };
         self.log(identity, event, client).await;
         let Some(after) = self.unfinished_sign_in_after.filter(|_| self.is_on()) else { return };
-        // Someone with the first factor can repeat the first step at will: one notice
-        // waits per address, so they can make it mail at most once per wait. The
-        // one waiting is theirs or the owner's, and a finished sign-in withdraws
-        // only its own, so a waiting stranger's is still told.
-        match self.unfinished_waiting(&identity.traits.email).await {
-            Ok(false) => {}
-            Ok(true) => {
-                tracing::info!(user = %identity.id, "an unfinished sign-in's notice is waiting already");
+        // Each half sign-in waits with its own token's hash, so that finishing one
+        // withdraws that one only: the owner's own half sign-in cannot hide a
+        // stranger's made meanwhile. Someone with the first factor can repeat the
+        // first step at will, so the first sent takes the others waiting with it
+        // (`send_due`): at most one mail per address per wait.
+        match self.other_unfinished(&identity.traits.email, Uuid::nil()).await {
+            Ok(waiting) if waiting.len() < MAX_UNFINISHED_WAITING => {}
+            Ok(_) => {
+                tracing::info!(user = %identity.id, "enough unfinished sign-ins' notices are waiting already");
                 return;
             }
             Err(error) => {
@@ -428,17 +450,6 @@ impl Notifier {
                 tracing::warn!(%error, "could not send security notices; retrying later");
             }
         });
-    }
-
-    async fn unfinished_waiting(&self, recipient: &str) -> Result<bool, DbErr> {
-        let waiting = Query::select()
-            .column(ident("id"))
-            .from(table())
-            .and_where(Expr::col(ident("recipient")).eq(recipient))
-            .and_where(Expr::col(ident("session_token_hash")).is_not_null())
-            .limit(1)
-            .to_owned();
-        Ok(self.db.query_one(&waiting).await?.is_some())
     }
 
     async fn withdraw_unfinished_to(&self, recipient: &str) {
@@ -502,7 +513,9 @@ impl Notifier {
                 ident("session_token_hash"),
             ])
             .values_panic([
-                Expr::value(Uuid::new_v4()),
+                // Time-ordered: `created_at` keeps whole seconds, and the id
+                // says which of two notices in one second was made first.
+                Expr::value(Uuid::now_v7()),
                 Expr::value(recipient),
                 Expr::value(subject),
                 Expr::value(body),
@@ -520,7 +533,14 @@ impl Notifier {
         let Some(mailer) = &self.mailer else { return Ok(0) };
         let now = unix_now();
         let due = Query::select()
-            .columns([ident("id"), ident("recipient"), ident("subject"), ident("body"), ident("attempts")])
+            .columns([
+                ident("id"),
+                ident("recipient"),
+                ident("subject"),
+                ident("body"),
+                ident("attempts"),
+                ident("session_token_hash"),
+            ])
             .from(table())
             .and_where(Expr::col(ident("send_after")).lte(now))
             .order_by(ident("send_after"), Order::Asc)
@@ -530,24 +550,42 @@ impl Notifier {
         for row in self.db.query_all(&due).await? {
             let id: Uuid = row.try_get("", "id")?;
             let attempts: i32 = row.try_get("", "attempts")?;
+            let recipient: String = row.try_get("", "recipient")?;
+            let unfinished = row.try_get::<Option<String>>("", "session_token_hash")?.is_some();
+            // Of an address's unfinished sign-ins, only the first made is sent (and
+            // takes the others): senders that wake together, on this replica or
+            // another, must not each send one.
+            if unfinished && self.first_unfinished(&recipient).await? != Some(id) {
+                continue;
+            }
             if !self.claim(id, attempts, now).await? {
                 continue;
             }
+            let mut body: String = row.try_get("", "body")?;
+            let subject: String = row.try_get("", "subject")?;
+            let others = if unfinished { self.other_unfinished(&recipient, id).await? } else { Vec::new() };
+            if !others.is_empty() {
+                body = with_more_unfinished(&body, &Others::of(&subject, others.iter().map(|(_, s)| s.as_str())));
+            }
+            let others: Vec<Uuid> = others.into_iter().map(|(id, _)| id).collect();
             let message = Message::builder()
                 .from(mailer.from.clone())
-                .to(Mailbox::new(None, row.try_get::<String>("", "recipient")?.parse()?))
-                .subject(row.try_get::<String>("", "subject")?)
+                .to(Mailbox::new(None, recipient.parse()?))
+                .subject(subject)
                 .header(ContentType::TEXT_PLAIN)
-                .body(row.try_get::<String>("", "body")?)?;
+                .body(body)?;
             match mailer.transport.send(message).await {
                 Ok(_) => {
-                    self.remove(id).await?;
+                    // Told, with how many there were: the others go with it, in the
+                    // same statement, so that no sender finds one of them first
+                    // made in between.
+                    self.remove(&[&[id], others.as_slice()].concat()).await?;
                     sent += 1;
                 }
                 // A 5xx (no such mailbox, say) will not change by waiting.
                 Err(error) if error.is_permanent() || attempts + 1 >= MAX_ATTEMPTS => {
                     tracing::error!(%error, attempts = attempts + 1, "gave up on a security notice");
-                    self.remove(id).await?;
+                    self.remove(&[id]).await?;
                 }
                 // The others are tried too: a refusal may be this recipient's alone.
                 Err(error) => failure = Some(error),
@@ -578,8 +616,42 @@ impl Notifier {
         Ok(self.db.execute(&claim).await?.rows_affected() == 1)
     }
 
-    async fn remove(&self, id: Uuid) -> Result<(), DbErr> {
-        let delete = Query::delete().from_table(table()).and_where(Expr::col(ident("id")).eq(id)).to_owned();
+    /// The first made of the unfinished sign-ins' notices waiting for `recipient`.
+    async fn first_unfinished(&self, recipient: &str) -> Result<Option<Uuid>, DbErr> {
+        let select = Query::select()
+            .column(ident("id"))
+            .from(table())
+            .and_where(Expr::col(ident("recipient")).eq(recipient))
+            .and_where(Expr::col(ident("session_token_hash")).is_not_null())
+            .order_by(ident("created_at"), Order::Asc)
+            .order_by(ident("id"), Order::Asc)
+            .limit(1)
+            .to_owned();
+        self.db.query_one(&select).await?.map(|row| row.try_get("", "id")).transpose()
+    }
+
+    /// The unfinished sign-ins' notices waiting for `recipient`, but `id`'s,
+    /// with their subjects; at most the most there can be.
+    async fn other_unfinished(&self, recipient: &str, id: Uuid) -> Result<Vec<(Uuid, String)>, DbErr> {
+        let select = Query::select()
+            .columns([ident("id"), ident("subject")])
+            .from(table())
+            .and_where(Expr::col(ident("recipient")).eq(recipient))
+            .and_where(Expr::col(ident("session_token_hash")).is_not_null())
+            .and_where(Expr::col(ident("id")).ne(id))
+            .limit(MAX_UNFINISHED_WAITING as u64)
+            .to_owned();
+        self.db
+            .query_all(&select)
+            .await?
+            .iter()
+            .map(|row| Ok((row.try_get("", "id")?, row.try_get("", "subject")?)))
+            .collect()
+    }
+
+    async fn remove(&self, ids: &[Uuid]) -> Result<(), DbErr> {
+        let delete =
+            Query::delete().from_table(table()).and_where(Expr::col(ident("id")).is_in(ids.iter().copied())).to_owned();
         self.db.execute(&delete).await?;
         Ok(())
     }
@@ -678,7 +750,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
                 .into(),
         ),
         Notice::UnfinishedSignIn { by: FirstFactor::Password } => (
-            format!("Your {PRODUCT} password was entered, but the sign-in was not finished"),
+            password_subject(),
             format!(
                 "Someone entered the right password for your {PRODUCT} account ({}) and then did not give \
                  the second factor",
@@ -692,7 +764,7 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
         Notice::UnfinishedSignIn { by: FirstFactor::Provider(provider) } => {
             let provider = one_line(provider.label, 40);
             (
-                format!("Someone signed in to your {PRODUCT} account with {provider}, but did not finish"),
+                provider_subject(&provider),
                 format!(
                     "Someone signed in to your {PRODUCT} account ({}) with {provider} and then did not give the \
                      second factor",
@@ -706,6 +778,18 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
                 .into(),
             )
         }
+        Notice::UnfinishedSignIn { by: FirstFactor::RecoveryCode } => (
+            mailed_code_subject(),
+            format!(
+                "Someone used a recovery code mailed to your address to sign in to your {PRODUCT} account ({}) \
+                 and then did not give the second factor",
+                to.email
+            ),
+            "someone else can read your mail, and only your second factor stopped them: secure your \
+             mailbox first (its password, and its own second factor), then set a new password with \
+             \"Forgot your password?\" on the login screen, which signs out every other session."
+                .into(),
+        ),
         Notice::ProviderLinked { provider } => {
             let provider = one_line(provider.label, 40);
             (
@@ -758,6 +842,127 @@ fn compose(to: Recipient<'_>, notice: Notice<'_>, client: &ClientInfo, at: DateT
         name = one_line(to.name, 100),
     );
     (subject, body)
+}
+
+/// The subject of an unfinished sign-in begun with a recovery code from the
+/// account's mail: the sender looks for it among the notices a mail covers.
+fn mailed_code_subject() -> String {
+    format!("A recovery code for your {PRODUCT} account was used, but the sign-in was not finished")
+}
+
+/// The subject of an unfinished sign-in begun with the password.
+fn password_subject() -> String {
+    format!("Your {PRODUCT} password was entered, but the sign-in was not finished")
+}
+
+/// The subject of an unfinished sign-in begun with a provider, and the
+/// provider's label read back from one (the sender's only record of it).
+fn provider_subject(label: &str) -> String {
+    format!("Someone signed in to your {PRODUCT} account with {label}, but did not finish")
+}
+
+fn provider_of_subject(subject: &str) -> Option<&str> {
+    let head = format!("Someone signed in to your {PRODUCT} account with ");
+    subject.strip_prefix(head.as_str())?.strip_suffix(", but did not finish")
+}
+
+/// The other unfinished sign-ins a mail takes with it, as far as what to do
+/// differs from the mail's own: those begun another way (the password, a
+/// mailed recovery code, another provider) than the mail's.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Others {
+    count: usize,
+    by_password: usize,
+    by_mailed_code: usize,
+    by_provider: usize,
+    /// Their distinct labels, in the order met.
+    providers: Vec<String>,
+}
+
+impl Others {
+    /// Of the notices with these `subjects`, taken by the one with `own`: what
+    /// `own` does not say already.
+    fn of<'a>(own: &str, subjects: impl Iterator<Item = &'a str>) -> Self {
+        let mut others = Others::default();
+        for subject in subjects {
+            others.count += 1;
+            if subject == password_subject() && own != password_subject() {
+                others.by_password += 1;
+            }
+            if subject == mailed_code_subject() && own != mailed_code_subject() {
+                others.by_mailed_code += 1;
+            }
+            if let Some(label) = provider_of_subject(subject)
+                && provider_of_subject(own) != Some(label)
+            {
+                others.by_provider += 1;
+                if !others.providers.iter().any(|known| known == label) {
+                    others.providers.push(label.to_owned());
+                }
+            }
+        }
+        others
+    }
+}
+
+/// "It", "One of them", "3 of them": which of `more` others did something.
+fn which_of(more: usize, did: usize) -> Option<String> {
+    match (more, did) {
+        (_, 0) => None,
+        (1, _) => Some("It".to_owned()),
+        (_, 1) => Some("One of them".to_owned()),
+        (_, n) => Some(format!("{n} of them")),
+    }
+}
+
+/// An unfinished sign-in's notice that also tells of the `others` waiting,
+/// before its sign-off.
+fn with_more_unfinished(body: &str, others: &Others) -> String {
+    let sign_off = format!("\n\n— {PRODUCT}\n");
+    let more = others.count;
+    let count = match more {
+        1 => "one more sign-in".to_owned(),
+        // The others waiting are all there were only below the cap.
+        more if more + 1 >= MAX_UNFINISHED_WAITING => format!("at least {more} more sign-ins"),
+        more => format!("{more} more sign-ins"),
+    };
+    // The others may have begun otherwise (a provider, a recovery code): the
+    // activity says how each began.
+    let mut note = format!(
+        "\n\nSince then, {count} stopped at the second factor: Settings, \"Security activity\", \
+         lists each one with how it began and the device it came from."
+    );
+    // What a combined mail must not lose is what changes what to do: the
+    // password means someone knows it, a mailed recovery code that someone
+    // reads the person's mail, and a provider that someone controls the
+    // person's account there.
+    if let Some(began) = which_of(more, others.by_password) {
+        note.push_str(&format!(
+            " {began} began with your password: someone else knows it, so set a new one with \"Forgot your \
+             password?\" on the login screen."
+        ));
+    }
+    if let Some(began) = which_of(more, others.by_mailed_code) {
+        note.push_str(&format!(
+            " {began} began with a recovery code mailed to this address: someone else can read your mail, so \
+             secure your mailbox first (its password, and its own second factor)."
+        ));
+    }
+    if let Some(began) = which_of(more, others.by_provider) {
+        let providers = others.providers.join(" and ");
+        let (accounts, them) = match others.providers.len() {
+            1 => (format!("the {providers} account"), "it"),
+            _ => (format!("the {providers} accounts"), "them"),
+        };
+        note.push_str(&format!(
+            " {began} began with {providers}: someone else has control of {accounts} linked to yours, so \
+             secure {them} there and remove {them} from your account in Settings."
+        ));
+    }
+    match body.strip_suffix(&sign_off) {
+        Some(text) => format!("{text}{note}{sign_off}"),
+        None => format!("{body}{note}\n"),
+    }
 }
 
 /// How a sign-in was made, as a person would say it (", with the password and an
@@ -856,6 +1061,123 @@ mod tests {
             "{body}"
         );
         assert!(body.contains("only your second factor stopped them"), "{body}");
+    }
+
+    #[test]
+    fn an_unfinished_recovery_says_the_mail_is_read_and_to_secure_it_first() {
+        let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: None };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let (subject, body) = compose(to, Notice::UnfinishedSignIn { by: FirstFactor::RecoveryCode }, &client, at);
+        assert_eq!(subject, "A recovery code for your ory-spa account was used, but the sign-in was not finished");
+        assert!(
+            body.contains(
+                "Someone used a recovery code mailed to your address to sign in to your ory-spa account \
+                 (ada@example.com) and then did not give the second factor on 2026-12-06 04:50 UTC, from \
+                 Stranger/1.0."
+            ),
+            "{body}"
+        );
+        assert!(body.contains("someone else can read your mail"), "{body}");
+        assert!(body.contains("secure your mailbox first"), "{body}");
+        assert_eq!(FirstFactor::RecoveryCode.method(), "code_recovery", "as Kratos names the method");
+    }
+
+    #[test]
+    fn a_notice_for_several_unfinished_sign_ins_says_how_many_before_its_sign_off() {
+        let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: None };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let (_, body) = compose(to, Notice::UnfinishedSignIn { by: FirstFactor::Password }, &client, at);
+        let once = with_more_unfinished(&body, &Others { count: 1, ..Others::default() });
+        assert!(
+            once.contains(
+                "\n\nSince then, one more sign-in stopped at the second factor: Settings, \"Security \
+                 activity\", lists each one with how it began and the device it came from.\n\n— ory-spa\n"
+            ),
+            "{once}"
+        );
+        assert!(once.starts_with(body.strip_suffix("\n\n— ory-spa\n").unwrap()), "{once}");
+        assert!(
+            with_more_unfinished(&body, &Others { count: 4, ..Others::default() })
+                .contains("Since then, 4 more sign-ins stopped at the second factor")
+        );
+        let capped = with_more_unfinished(&body, &Others { count: MAX_UNFINISHED_WAITING - 1, ..Others::default() });
+        assert!(capped.contains("Since then, at least 19 more sign-ins stopped"), "{capped}");
+        assert!(!once.contains("mailed to this address"), "{once}");
+
+        let one = with_more_unfinished(&body, &Others { count: 1, by_mailed_code: 1, ..Others::default() });
+        assert!(
+            one.contains(
+                "the device it came from. It began with a recovery code mailed to this address: someone else can \
+                 read your mail, so secure your mailbox first (its password, and its own second factor).\n\n— \
+                 ory-spa\n"
+            ),
+            "{one}"
+        );
+        let three = |by_mailed_code| Others { count: 3, by_mailed_code, ..Others::default() };
+        assert!(with_more_unfinished(&body, &three(1)).contains(" One of them began with a recovery code"));
+        assert!(with_more_unfinished(&body, &three(2)).contains(" 2 of them began with a recovery code"));
+    }
+
+    #[test]
+    fn a_combined_notice_names_what_the_others_began_with_when_it_changes_what_to_do() {
+        let client = ClientInfo { user_agent: Some("Stranger/1.0".into()), ip: None };
+        let to = Recipient { email: "ada@example.com", name: "Ada" };
+        let at = DateTime::parse_from_rfc3339("2026-12-06T04:50:00Z").unwrap().with_timezone(&Utc);
+        let subject = |by| compose(to, Notice::UnfinishedSignIn { by }, &client, at).0;
+        let body_of = |by| compose(to, Notice::UnfinishedSignIn { by }, &client, at).1;
+        let provider = |id, label| FirstFactor::Provider(ProviderName { id, label });
+        let password = subject(FirstFactor::Password);
+        let mailed = subject(FirstFactor::RecoveryCode);
+        let google = subject(provider("google", "Google"));
+        let github = subject(provider("github", "GitHub"));
+        assert_eq!(provider_of_subject(&google), Some("Google"));
+        assert_eq!(provider_of_subject(&password), None);
+
+        let of = |own: &str, subjects: &[&String]| Others::of(own, subjects.iter().map(|s| s.as_str()));
+        let taken = of(&password, &[&google, &mailed, &google, &github, &password]);
+        assert_eq!(
+            taken,
+            Others {
+                count: 5,
+                by_password: 0,
+                by_mailed_code: 1,
+                by_provider: 3,
+                providers: vec!["Google".into(), "GitHub".into()]
+            },
+            "the mail's own kind (the password) it says itself"
+        );
+        assert_eq!(of(&google, &[&google, &mailed]).by_provider, 0, "and its own provider");
+        assert_eq!(of(&mailed, &[&mailed]).by_mailed_code, 0, "and its own recovery code");
+        let behind_a_provider =
+            with_more_unfinished(&body_of(provider("google", "Google")), &of(&google, &[&password]));
+        assert!(
+            behind_a_provider.contains(
+                " It began with your password: someone else knows it, so set a new one with \"Forgot your \
+                 password?\" on the login screen."
+            ),
+            "{behind_a_provider}"
+        );
+
+        let body = body_of(FirstFactor::Password);
+        let text = with_more_unfinished(&body, &taken);
+        assert!(text.contains(" One of them began with a recovery code mailed to this address"), "{text}");
+        assert!(
+            text.contains(
+                " 3 of them began with Google and GitHub: someone else has control of the Google and GitHub \
+                 accounts linked to yours, so secure them there and remove them from your account in Settings."
+            ),
+            "{text}"
+        );
+        let one = with_more_unfinished(&body, &of(&password, &[&github]));
+        assert!(
+            one.contains(
+                " It began with GitHub: someone else has control of the GitHub account linked to yours, so secure \
+                 it there and remove it from your account in Settings."
+            ),
+            "{one}"
+        );
     }
 
     #[test]

@@ -100,6 +100,8 @@ async fn deleting_an_account_ends_it_and_removes_what_the_person_owns_and_was_gi
     wait_for_titles(&app, &grace, &["Ada's for the team", "Ada's shared", "Grace's"]).await;
     let devices = "SELECT COUNT(*) FROM known_devices WHERE identity_id = ?";
     assert_eq!(count(&database(&app).await, devices, &ada.id).await, 1, "the device Ada registered from");
+    let claimed = "SELECT COUNT(*) FROM device_accounts WHERE identity_id = ?";
+    assert_eq!(count(&database(&app).await, claimed, &ada.id).await, 1, "and that it was her first");
     let activity = "SELECT COUNT(*) FROM security_activity WHERE identity_id = ?";
     assert!(count(&database(&app).await, activity, &ada.id).await > 0, "Ada's security activity");
 
@@ -149,6 +151,7 @@ async fn deleting_an_account_ends_it_and_removes_what_the_person_owns_and_was_gi
     assert_eq!(reconcile_now(&app, ory).await, 1);
     assert_eq!(count(&db, requested, &ada.id).await, 0);
     assert_eq!(count(&db, devices, &ada.id).await, 0, "no device of Ada's is remembered");
+    assert_eq!(count(&db, claimed, &ada.id).await, 0, "nor that she had one");
     let activity = "SELECT COUNT(*) FROM security_activity WHERE identity_id = ?";
     assert_eq!(count(&db, activity, &ada.id).await, 0, "nor her security activity");
 

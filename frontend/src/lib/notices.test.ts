@@ -16,7 +16,7 @@ describe('noticeSentence', () => {
       ['account_deleted', 'your account is deleted'],
       [
         'unfinished_sign_in',
-        'your password, or a sign-in provider linked to your account, is used but the second factor does not follow',
+        'your password, a sign-in provider linked to your account, or a recovery code mailed to you is used, but the second factor does not follow',
       ],
       ['provider_linked', 'a sign-in provider is linked to your account'],
       ['provider_removed', 'a sign-in provider is removed from your account'],

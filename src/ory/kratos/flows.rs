@@ -210,6 +210,22 @@ impl Flow {
     pub fn node(&self, name: &str) -> Option<&FlowNode> {
         self.nodes.iter().find(|node| node.name == name)
     }
+
+    /// The address a code flow (recovery, verification) sent its code to, as
+    /// its `code` group's `email` node keeps it for a resend; `None` unless the
+    /// flow names exactly one: a flow that sent to two is not ours to guess about.
+    pub fn code_sent_to(&self) -> Option<&str> {
+        let mut addresses = self.nodes.iter().filter(|node| node.group == "code" && node.name == "email").filter_map(
+            |node| match &node.value {
+                NodeValue::Input(Some(address)) if !address.is_empty() => Some(address.as_str()),
+                _ => None,
+            },
+        );
+        match (addresses.next(), addresses.next()) {
+            (Some(address), None) => Some(address),
+            _ => None,
+        }
+    }
 }
 
 /// What a submission achieved (see the module documentation).
@@ -511,6 +527,27 @@ mod tests {
         assert_eq!(flow.errors()[0].field.as_deref(), Some("email"));
         assert_eq!(flow.messages.len(), 2, "info messages are kept, but are not errors");
         assert!(matches!(&flow.node("traits.email").unwrap().value, NodeValue::Input(Some(v)) if v == "a@b.c"));
+    }
+
+    #[test]
+    fn a_code_flow_names_the_one_address_it_sent_its_code_to() {
+        let email = |value: serde_json::Value| serde_json::json!({"group": "code", "attributes": {"node_type": "input", "name": "email", "value": value}});
+        let with = |nodes: Vec<serde_json::Value>| {
+            flow(serde_json::json!({
+                "id": "7f6a0a4e-4e8e-4d8e-9e0e-2a6b1c1d2e3f",
+                "state": "passed_challenge",
+                "ui": {"nodes": nodes}
+            }))
+        };
+        let code = serde_json::json!({"group": "code", "attributes": {"node_type": "input", "name": "code"}});
+        assert_eq!(with(vec![email("ada@example.com".into()), code.clone()]).code_sent_to(), Some("ada@example.com"));
+        assert_eq!(with(vec![code.clone()]).code_sent_to(), None, "no address");
+        assert_eq!(with(vec![email("".into())]).code_sent_to(), None, "an empty field names nobody");
+        let two = vec![email("ada@example.com".into()), email("eve@example.com".into())];
+        assert_eq!(with(two).code_sent_to(), None, "two addresses: not ours to guess");
+        let elsewhere = serde_json::json!({"group": "default",
+            "attributes": {"node_type": "input", "name": "email", "value": "eve@example.com"}});
+        assert_eq!(with(vec![elsewhere]).code_sent_to(), None, "only the code group's");
     }
 
     #[test]

@@ -238,6 +238,14 @@ impl Kratos {
         let body = json!({ "method": "code", "code": code });
         self.sign_in(kind, self.submit_flow(kind, flow, &body, caller).await?).await
     }
+
+    /// The address a recovery flow sent its code to (`Flow::code_sent_to`):
+    /// Kratos withholds whom a recovery code signed in until the second factor,
+    /// and the code went to that address's owner. Ours send one code per flow
+    /// (`send_recovery_code`).
+    pub async fn recovery_address(&self, flow: Uuid) -> Result<Option<String>, FlowError> {
+        Ok(self.fetch_flow(FlowKind::Recovery, flow).await?.code_sent_to().map(str::to_owned))
+    }
 }
 
 /// The flow id of a flow that has sent its code.
