@@ -976,6 +976,7 @@ describe('sessions', () => {
         issued_at: '2026-11-20T10:00:00Z',
         expires_at: '2026-11-21T10:00:00Z',
         assurance_level: 'aal2',
+        second_factor_missing: false,
         methods: ['oidc', 'totp'],
         provider: 'hydra',
         user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
@@ -988,6 +989,7 @@ describe('sessions', () => {
       issued_at: '2026-11-23T09:00:00Z',
       expires_at: '2026-11-24T09:00:00Z',
       assurance_level: 'aal1',
+      second_factor_missing: false,
       methods: ['password'],
       user_agent: 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
       ip_address: '198.51.100.2',
@@ -1027,6 +1029,38 @@ describe('sessions', () => {
     expect(screen.text('main')).toContain('You are logged in nowhere else.');
     expect(screen.find('#revoke-others')).toBeNull();
     expect(typeof sessions.get()).toBe('number');
+  });
+
+  it('marks a session that stopped at the second factor, and says what it means', async () => {
+    screen.withSessionCookie();
+    const listed = (id: string, current: boolean, missing: boolean) => ({
+      id,
+      current,
+      issued_at: '2026-11-23T09:00:00Z',
+      expires_at: '2026-11-24T09:00:00Z',
+      assurance_level: missing ? 'aal1' : 'aal2',
+      second_factor_missing: missing,
+      methods: missing ? ['password'] : ['password', 'totp'],
+      user_agent: 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0',
+      ip_address: '203.0.113.7',
+    });
+    screen.serve(
+      route({
+        'GET /api/auth/session': () => json(200, session({ ...ADA, email_verified: true })),
+        'GET /api/account/sessions': () =>
+          json(200, [listed('77777777-7777-4777-8777-777777777777', true, false), listed(OTHER_SESSION, false, true)]),
+        'GET /api/auth/social/providers': () => json(200, []),
+      }),
+    );
+    await screen.start('/settings/sessions');
+    const rows = await screen.waitFor(() => {
+      const found = screen.container.querySelectorAll('table.sessions tbody tr');
+      return found.length === 2 ? found : null;
+    }, 'two sessions');
+    expect(rows[0]?.textContent).not.toContain('Second factor not given');
+    expect(rows[1]?.querySelector('.badge--warn')?.textContent).toBe('Second factor not given');
+    expect(rows[1]?.querySelector('button')?.textContent).toBe('Sign out');
+    expect(screen.text('main')).toContain('stopped at your second factor: if it was not you, someone knows your password');
   });
 });
 

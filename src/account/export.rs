@@ -113,11 +113,13 @@ pub async fn export(
     )?;
     // Past ten thousand sessions the export holds the newest ten thousand.
     let (EveryOtherSession::All(others) | EveryOtherSession::TooMany(others)) = others;
-    let current = SessionListItem::new(auth.session.summary, true);
+    let current = SessionListItem::new(auth.session.summary, true, factors.any());
     let export = AccountExport {
         exported_at: Utc::now(),
         profile: auth.session.identity.into(),
-        sessions: std::iter::once(current).chain(others.into_iter().map(|s| SessionListItem::new(s, false))).collect(),
+        sessions: std::iter::once(current)
+            .chain(others.into_iter().map(|s| SessionListItem::new(s, false, factors.any())))
+            .collect(),
         second_factors: SecondFactorStatus {
             totp: factors.totp,
             recovery_codes: factors.recovery_codes_left.is_some(),

@@ -352,10 +352,13 @@ pub async fn sessions(
 ) -> Result<web::Json<Vec<SessionListItem>>, ApiError> {
     // Every page of Kratos' list: a session left off here could not be told
     // apart from one that is gone.
-    let (EveryOtherSession::All(others) | EveryOtherSession::TooMany(others)) =
-        kratos.every_other_session(&auth.token).await?;
-    let current = SessionListItem::new(auth.session.summary, true);
-    let others = others.into_iter().map(|s| SessionListItem::new(s, false));
+    let sessions = async { kratos.every_other_session(&auth.token).await.map_err(ApiError::from) };
+    let factors = async { kratos.second_factors(auth.user.0).await.map_err(ApiError::from) };
+    let (others, factors) = tokio::try_join!(sessions, factors)?;
+    let (EveryOtherSession::All(others) | EveryOtherSession::TooMany(others)) = others;
+    let second_factor = factors.any();
+    let current = SessionListItem::new(auth.session.summary, true, second_factor);
+    let others = others.into_iter().map(|s| SessionListItem::new(s, false, second_factor));
     Ok(web::Json(std::iter::once(current).chain(others).collect()))
 }
 

@@ -225,6 +225,11 @@ pub struct SessionListItem {
     pub authenticated_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub assurance_level: AssuranceLevelView,
+    /// The account has a second factor and this session has not given it: a
+    /// sign-in that stopped at the second factor (the person's own, or someone
+    /// else's with their password, provider or mail), or one from before the
+    /// second factor was added. Kratos refuses it until it gives one.
+    pub second_factor_missing: bool,
     /// How the person signed in: `password`, `code_recovery`, …
     pub methods: Vec<String>,
     /// The sign-in provider it was signed in with, by Kratos' id, if any.
@@ -237,7 +242,8 @@ pub struct SessionListItem {
 }
 
 impl SessionListItem {
-    pub fn new(summary: SessionSummary, current: bool) -> Self {
+    /// `second_factor`: whether the account has one (`SecondFactors::any`).
+    pub fn new(summary: SessionSummary, current: bool, second_factor: bool) -> Self {
         // Kratos appends a device per login and re-authentication; the first is
         // where the session began.
         let device = summary.devices.into_iter().next();
@@ -247,6 +253,7 @@ impl SessionListItem {
             issued_at: summary.issued_at,
             authenticated_at: summary.authenticated_at,
             expires_at: summary.expires_at,
+            second_factor_missing: second_factor && summary.assurance_level != AssuranceLevel::Aal2,
             assurance_level: summary.assurance_level.into(),
             methods: summary.methods,
             provider: summary.providers.into_iter().next(),

@@ -256,3 +256,57 @@ async fn a_forgotten_password_of_a_person_with_totp_still_needs_the_code() {
     let changed = app.change_password(half, "a brand new evening stroll 77", None).await;
     assert_eq!(changed.status(), 200, "{}", changed.text().await.unwrap());
 }
+
+/// In the person's list of sessions, one that has not given the second factor
+/// (a sign-in stopped there, or one from before the second factor was added) is
+/// marked, so that a stranger's can be told apart and signed out; finished ones
+/// are not, nor is any session of an account without a second factor.
+#[tokio::test]
+async fn the_sessions_list_marks_the_sessions_without_the_second_factor() {
+    let app = spawn_app().await;
+    let ada = app.person("Ada").await;
+    let phone = app.login_from(&ada.email, PASSWORD, "Phone/1.0").await;
+    // (this one, the user agent, marked), this one first, then Kratos' order.
+    let marks = || async {
+        let list = app.call(reqwest::Method::GET, "/api/account/sessions", Some(&ada.token), None).await;
+        assert_eq!(list.status(), 200);
+        let mut marks: Vec<(bool, String, bool)> = list
+            .json::<Vec<Value>>()
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let agent = s["user_agent"].as_str().unwrap_or("").to_owned();
+                (s["current"].as_bool().unwrap(), agent, s["second_factor_missing"].as_bool().unwrap())
+            })
+            .collect();
+        marks.sort();
+        marks
+    };
+    let before = marks().await;
+    assert_eq!(before.len(), 2, "{before:?}");
+    assert!(before.iter().all(|(_, _, marked)| !marked), "no second factor, nothing missing: {before:?}");
+
+    let secret = app.enrol_totp(&ada.token).await;
+    let (half, _, _) = password_step(&app, &ada.email).await;
+    let with_totp = marks().await;
+    let agent = |phone: bool| with_totp.iter().find(|(_, a, _)| (a == "Phone/1.0") == phone).unwrap().1.clone();
+    let elsewhere = agent(false);
+    assert_eq!(
+        with_totp,
+        [(false, "Phone/1.0".to_owned(), true), (false, elsewhere.clone(), true), (true, elsewhere.clone(), false)],
+        "the phone's from before the authenticator, and the half sign-in, are marked; this one is not"
+    );
+
+    let stepped = app.second_factor(&phone, "totp", &totp_code(&secret), None).await;
+    assert_eq!(stepped.status(), 200, "{}", stepped.text().await.unwrap());
+    let after_step_up = marks().await;
+    assert!(after_step_up.contains(&(false, "Phone/1.0".to_owned(), false)), "{after_step_up:?}");
+    assert!(after_step_up.contains(&(false, elsewhere.clone(), true)), "{after_step_up:?}");
+
+    let removed = app.call(reqwest::Method::DELETE, "/api/account/second-factor/totp", Some(&ada.token), None).await;
+    assert_eq!(removed.status(), 204);
+    let without = marks().await;
+    assert!(without.iter().all(|(_, _, marked)| !marked), "the password is enough again: {without:?}");
+    assert_eq!(app.logout(&half).await.status(), 204);
+}

@@ -49,7 +49,7 @@ export function ActivityPage() {
                 <td>
                   <span title={event.user_agent ?? undefined}>{describeDevice(event.user_agent)}</span>
                 </td>
-                <td>{event.ip_address ?? '—'}</td>
+                <td class="ip">{event.ip_address ?? '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -68,9 +68,11 @@ export function SessionsPage() {
           </div>
         )}
       </div>
-      <p class="muted">
+      <p class="muted" id="sessions-help">
         Everywhere you are logged in to your account. Sign out a session you do not recognise, then change your
         password.
+        {list?.some((session) => session.second_factor_missing) &&
+          ' A session marked “Second factor not given” stopped at your second factor: if it was not you, someone knows your password (or can use your sign-in provider or your mail).'}
       </p>
       {done && <Notice kind="success">{done}</Notice>}
       <FormAlert messages={errors} />
@@ -97,8 +99,16 @@ export function SessionsPage() {
                   <td>
                     <span title={session.user_agent ?? undefined}>{device}</span>
                     {session.current && <span class="badge badge--ok">This device</span>}
+                    {session.second_factor_missing && (
+                      <span
+                        class="badge badge--warn"
+                        title="Signed in only as far as the second factor: it cannot be used until it gives one"
+                      >
+                        Second factor not given
+                      </span>
+                    )}
                   </td>
-                  <td>{session.ip_address ?? '—'}</td>
+                  <td class="ip">{session.ip_address ?? '—'}</td>
                   <td>
                     {session.issued_at ? formatDate(session.issued_at) : '—'}
                     {session.methods.length > 0 && (

@@ -52,6 +52,14 @@ pub struct SecondFactors {
     pub recovery_codes_left: Option<u32>,
 }
 
+impl SecondFactors {
+    /// Whether Kratos asks this account's sign-ins for a second factor: an
+    /// authenticator app, or recovery codes (even all used, as Kratos counts them).
+    pub fn any(&self) -> bool {
+        self.totp || self.recovery_codes_left.is_some()
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Identity {
     pub id: Uuid,
