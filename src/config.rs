@@ -285,6 +285,11 @@ impl Settings {
                     "100/15m",
                     parse_limit,
                 )?,
+                // The right password without the second factor, from devices the
+                // account has not signed in from: each such login leaves a
+                // password-only session in Kratos, and repeating it is not a
+                // failure. Ten is more than a person fumbling for their phone.
+                half_sign_ins_per_account: parse(&mut take, "LIMIT_HALF_SIGN_INS_PER_ACCOUNT", "10/15m", parse_limit)?,
                 registrations_per_address: parse(&mut take, "LIMIT_REGISTRATIONS_PER_ADDRESS", "20/1h", parse_limit)?,
                 recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
                 verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
@@ -501,6 +506,7 @@ mod tests {
         let settings = Settings::from_vars(vars(&[("APP_LIMIT_REGISTRATIONS_PER_ADDRESS", "off")])).unwrap();
         assert_eq!(settings.limits.registrations_per_address, None);
         assert_eq!(settings.limits.login_failures_per_account.unwrap().max, 10);
+        assert_eq!(settings.limits.half_sign_ins_per_account.unwrap().max, 10);
         let err = Settings::from_vars(vars(&[("APP_LIMIT_RECOVERY_PER_ADDRESS", "lots")])).unwrap_err();
         assert_eq!(err.variable, "APP_LIMIT_RECOVERY_PER_ADDRESS");
         assert!(Settings::from_vars(vars(&[])).unwrap().client_address_header.is_none());

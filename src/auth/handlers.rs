@@ -12,8 +12,8 @@ use crate::{
     authz::{App, AppPermission, AppRelation, Authorizer},
     http::{ApiError, Authenticated, Delivery, PasswordSlot, Problem, SessionCache},
     notify::{FirstFactor, Notifier},
-    ory::{ClientInfo, FlowError, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
-    throttle::{Bucket, Throttle},
+    ory::{ClientInfo, FlowError, Identity, Kratos, NewTraits, SessionToken, SignIn, kratos::messages},
+    throttle::{Bucket, Throttle, ThrottleError},
 };
 
 /// Register with email, name and password; answers with a session.
@@ -73,10 +73,10 @@ pub async fn register(
     request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = AuthResponse),
-        (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`", body = SecondFactorPending),
+        (status = 202, description = "The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`. Until then it is in the account's security activity, and if the second factor does not follow in time, the owner is told by mail", body = SecondFactorPending),
         (status = 400, description = "Wrong credentials (`invalid_credentials`) or malformed", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The address must be verified first (`email_not_verified`; only where Kratos requires verified addresses)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address, or too many logins of this account stopped at the second factor from devices it has not signed in from (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`flow_id` names no login flow", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "`flow_id` names an expired flow", body = Problem, content_type = "application/problem+json"),
     )
@@ -99,10 +99,13 @@ pub async fn login(
     let form = LoginForm::try_from(body.into_inner())?;
     let account = form.identifier.to_lowercase();
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
-    let sign_in = match attempt.end(kratos.login(&form.identifier, &form.password, form.flow_id, &client).await).await {
+    let answered = kratos.login(&form.identifier, &form.password, form.flow_id, &client).await;
+    // Kratos has hashed the password: what follows (the failed-login floor's
+    // wait, Keto, the notices, an admin lookup) costs the gate nothing, so the
+    // place goes to the next password now.
+    drop(slot);
+    let sign_in = match attempt.end(answered).await {
         Err(refused @ ApiError::InvalidCredentials { .. }) => {
-            // The wait holds no place in the password gate: it costs nothing.
-            drop(slot);
             floor.wait_from(started).await;
             return Err(refused);
         }
@@ -119,13 +122,21 @@ pub async fn login(
             tracing::info!("password accepted; a second factor is required");
             // Kratos withholds the identity until the second factor; the owner of
             // the address typed is who the password belongs to.
-            match kratos.find_identity_by_email(&form.identifier).await {
-                Ok(Some(identity)) => {
-                    notifier.first_factor_accepted(&identity, token, FirstFactor::Password, &client).await;
+            let identity = match kratos.find_identity_by_email(&form.identifier).await {
+                Ok(Some(identity)) => Some(identity),
+                Ok(None) => {
+                    tracing::warn!("no identity has the identifier Kratos accepted a password for");
+                    None
                 }
-                Ok(None) => tracing::warn!("no identity has the identifier Kratos accepted a password for"),
                 // The login stands; only its warning is lost.
-                Err(error) => tracing::warn!(%error, "could not look up whom to tell of an unfinished sign-in"),
+                Err(error) => {
+                    tracing::warn!(%error, "could not look up whom to tell of an unfinished sign-in");
+                    None
+                }
+            };
+            limit_half_sign_ins(&throttle, &kratos, &notifier, &account, identity.as_ref(), token, &client).await?;
+            if let Some(identity) = identity {
+                notifier.first_factor_accepted(&identity, token, FirstFactor::Password, &client).await;
             }
         }
     }
@@ -266,6 +277,45 @@ impl FailedLoginFloor {
     async fn wait_from(self, started: Instant) {
         tokio::time::sleep_until((started + self.0).into()).await;
     }
+}
+
+/// Counts a sign-in that stopped at the second factor against `account` (the
+/// identifier, lower-cased), unless it came from a device `identity` has
+/// signed in from; past the limit, ends the session Kratos made for it and
+/// refuses. A right password, or a provider's sign-in, is no failure, so only
+/// this limits how often someone who has it, and not the second factor, can
+/// repeat the step; each leaves a password-only session in Kratos. Sparing the
+/// account's devices keeps such a person from locking the owner out.
+pub(crate) async fn limit_half_sign_ins(
+    throttle: &Throttle,
+    kratos: &Kratos,
+    notifier: &Notifier,
+    account: &str,
+    identity: Option<&Identity>,
+    token: &SessionToken,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let known = match identity {
+        Some(identity) => notifier.knows_device(identity.id, client).await,
+        None => false,
+    };
+    if known {
+        return Ok(());
+    }
+    if let Err(refused) = throttle.hit(Bucket::HalfSignInsPerAccount, account).await {
+        // Refused after Kratos made the session: end it, so that the refusal
+        // leaves nothing behind.
+        if let Err(error) = kratos.logout(token).await {
+            tracing::warn!(%error, "could not end the session of a refused half sign-in");
+        }
+        return Err(match refused {
+            ThrottleError::Limited { retry_after } => {
+                ApiError::TooManyHalfSignIns { retry_after_secs: retry_after.as_secs().max(1) }
+            }
+            ThrottleError::Database(error) => error.into(),
+        });
+    }
+    Ok(())
 }
 
 /// Counts failed sign-in attempts (a wrong password, a wrong second-factor

@@ -69,6 +69,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("rate limited for {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// The half-sign-in limit (`auth::handlers::limit_half_sign_ins`): the
+    /// same `rate_limited`, with what it means to the owner.
+    #[error("too many half sign-ins; rate limited for {retry_after_secs} s")]
+    TooManyHalfSignIns { retry_after_secs: u64 },
     #[error("payload too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -191,6 +195,20 @@ impl ApiError {
                     S::TOO_MANY_REQUESTS,
                     C::RateLimited,
                     &format!("Too many attempts. Try again in {}.", wait_in_words(*retry_after_secs)),
+                )
+            },
+            Self::TooManyHalfSignIns { retry_after_secs } => Facts {
+                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
+                ..plain(
+                    S::TOO_MANY_REQUESTS,
+                    C::RateLimited,
+                    &format!(
+                        "Too many sign-ins to this account have stopped at the second factor, from devices it has \
+                         not signed in from. Try again in {}, or from a device you have signed in from before. If \
+                         they were not yours, someone else knows your password or controls a sign-in provider \
+                         linked to your account.",
+                        wait_in_words(*retry_after_secs)
+                    ),
                 )
             },
             Self::PayloadTooLarge { limit } => plain(

@@ -25,8 +25,9 @@ impl PasswordGate {
     }
 }
 
-/// A place in the gate, held while the handler runs. Take it as the handler's
-/// first argument, so that a refused request costs nothing else.
+/// A place in the gate, held while the handler runs, or until it drops it once
+/// Kratos has answered. Take it as the handler's first argument, so that a
+/// refused request costs nothing else.
 pub struct PasswordSlot(#[allow(dead_code)] OwnedSemaphorePermit);
 
 impl FromRequest for PasswordSlot {

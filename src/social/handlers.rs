@@ -16,7 +16,7 @@ use super::{
 use crate::{
     auth::{
         AuthResponse, SecondFactorPending, UserId,
-        handlers::{Attempts, WRONG_PASSWORD},
+        handlers::{Attempts, WRONG_PASSWORD, limit_half_sign_ins},
     },
     authz::{App, AppPermission, AppRelation, Authorizer},
     config::SocialSettings,
@@ -132,14 +132,18 @@ pub async fn start(
         (status = 403, description = "The person cancelled at the provider (`social_sign_in_cancelled`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An account already has this email address (`account_exists`, with Kratos' message): sign in to it with `POST /api/auth/social/link` to add the provider", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The sign-in took too long (`exchange_code_expired`); start again", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sign-ins of this account stopped at the second factor from devices it has not signed in from (`rate_limited`), counted with the password's; see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/complete")]
+// Each argument is an extractor actix fills; a struct would only rename them.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete(
     kratos: web::Data<Kratos>,
     authz: web::Data<Authorizer>,
     db: web::Data<DatabaseConnection>,
     notifier: web::Data<Notifier>,
+    throttle: web::Data<Throttle>,
     client: ClientInfo,
     delivery: Delivery,
     body: web::Json<CompleteSocialSignIn>,
@@ -171,6 +175,11 @@ pub async fn complete(
                 tracing::info!(provider = record.provider, "signed in with a provider; a second factor is required");
                 // Whoever controls the provider's account got this far: the owner
                 // hears of it unless the second factor follows.
+                if let Some(identity) = identity {
+                    let account = identity.traits.email.to_lowercase();
+                    limit_half_sign_ins(&throttle, &kratos, &notifier, &account, Some(identity), token, &client)
+                        .await?;
+                }
                 match identity {
                     Some(identity) => {
                         let label = kratos.provider_label(&record.provider).await;

@@ -31,6 +31,9 @@ pub enum Bucket {
     LoginFailuresPerAccount,
     /// Wrong passwords and codes from one client address, for any account.
     LoginFailuresPerAddress,
+    /// The right password for one account, from a device it has not signed in
+    /// from, followed by a request for its second factor.
+    HalfSignInsPerAccount,
     RegistrationsPerAddress,
     /// Asking for a recovery code, and submitting one.
     RecoveryPerAddress,
@@ -45,6 +48,7 @@ impl Bucket {
         match self {
             Self::LoginFailuresPerAccount => "login-account",
             Self::LoginFailuresPerAddress => "login-address",
+            Self::HalfSignInsPerAccount => "half-sign-in",
             Self::RegistrationsPerAddress => "registration",
             Self::RecoveryPerAddress => "recovery",
             Self::VerificationPerAddress => "verification",
@@ -58,6 +62,7 @@ impl Bucket {
 pub struct Limits {
     pub login_failures_per_account: Option<Limit>,
     pub login_failures_per_address: Option<Limit>,
+    pub half_sign_ins_per_account: Option<Limit>,
     pub registrations_per_address: Option<Limit>,
     pub recovery_per_address: Option<Limit>,
     pub verification_per_address: Option<Limit>,
@@ -69,6 +74,7 @@ impl Limits {
         match bucket {
             Bucket::LoginFailuresPerAccount => self.login_failures_per_account,
             Bucket::LoginFailuresPerAddress => self.login_failures_per_address,
+            Bucket::HalfSignInsPerAccount => self.half_sign_ins_per_account,
             Bucket::RegistrationsPerAddress => self.registrations_per_address,
             Bucket::RecoveryPerAddress => self.recovery_per_address,
             Bucket::VerificationPerAddress => self.verification_per_address,
@@ -80,6 +86,7 @@ impl Limits {
         [
             self.login_failures_per_account,
             self.login_failures_per_address,
+            self.half_sign_ins_per_account,
             self.registrations_per_address,
             self.recovery_per_address,
             self.verification_per_address,

@@ -143,6 +143,35 @@ async fn password_submissions_past_the_limit_are_shed_at_once_with_retry_after()
     assert_eq!(app.login(&email, PASSWORD).await.status(), 200, "the place is free again");
 }
 
+/// The gate bounds what costs Kratos a password hash, and no more: once Kratos
+/// has answered, the place goes to the next login, even while the first still
+/// waits for something else (here a hung Keto, on the sign-in's home-page check).
+#[tokio::test]
+async fn a_login_gives_up_its_place_in_the_gate_once_kratos_has_answered() {
+    let fault = OryStack::faulty().await;
+    let ory = fault.stack();
+    let app = spawn_app_on(ory, &[("APP_PASSWORD_SUBMISSIONS_IN_FLIGHT", "1"), ("APP_ORY_TIMEOUT_MS", "3000")]).await;
+    let (ada, bob) = (unique_email(), unique_email());
+    assert_eq!(app.register(&ada, "Ada", PASSWORD).await.status(), 201);
+    assert_eq!(app.register(&bob, "Bob", PASSWORD).await.status(), 201);
+
+    ory.freeze_keto();
+    let first = app.login(&ada, PASSWORD);
+    let second = async {
+        // Well after Kratos answered the first (a hash takes a fraction of a
+        // second), and well before the first's Keto call times out.
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        app.login(&bob, PASSWORD).await
+    };
+    let (first, second) = tokio::join!(first, second);
+    ory.thaw_keto();
+
+    // Keto's check only confirms the home page; its failure is logged, and
+    // the sign-in stands.
+    assert_eq!(first.status(), 200, "{}", first.text().await.unwrap());
+    assert_eq!(second.status(), 200, "not shed: {}", second.text().await.unwrap());
+}
+
 /// People type passwords into email fields. Nothing they submit as an email or
 /// identifier reaches the logs at any level: not in the request span (path only),
 /// not in an error's message (serde's quote what they refuse), whether Kratos

@@ -9,10 +9,10 @@ use reqwest::{Method, Url};
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    PASSWORD, TestApp, message_ids, problem,
+    PASSWORD, TestApp, fresh_window, message_ids, problem,
     social::{
         AtProvider, Browser, FLOW_LIFESPAN, LINK_FAILURES, OFFLINE_PROVIDER, PROVIDER, SocialStack, UNFINISHED_AFTER,
-        complete, param, start,
+        complete, complete_as, param, start,
     },
     spawn_app_on, totp_code, unique_email,
 };
@@ -260,6 +260,39 @@ async fn with_a_second_factor_the_provider_signs_in_only_halfway() {
     assert!(notice.text.contains("with Local provider and then did not give the second factor"), "{}", notice.text);
     assert!(notice.text.contains("remove Local provider from your account in Settings"), "{}", notice.text);
     assert!(before.elapsed() < UNFINISHED_AFTER + Duration::from_secs(15));
+}
+
+/// Someone who controls the person's account at the provider, and not the
+/// second factor, can repeat the sign-in at will. From a device the account has
+/// not signed in from, each counts against the account's limit of half sign-ins
+/// (ten per quarter hour, as for the password); past it the answer is `429`,
+/// and the session Kratos made for it is ended.
+#[tokio::test]
+async fn a_providers_half_sign_ins_from_new_devices_are_limited_like_the_passwords() {
+    let stack = SocialStack::shared().await;
+    let app = stack.app();
+    let email = unique_email();
+    let (started, back) = dance(stack, &app, "registration", &email, "Di").await;
+    let first: Value = complete(&app, &started, &back).await.json().await.unwrap();
+    let token = first["session_token"].as_str().unwrap();
+    app.enrol_totp(token).await;
+
+    // The shared stack counts in the default fixed windows of 15 minutes.
+    fresh_window(900, Duration::from_secs(90)).await;
+    for _ in 0..10 {
+        let (started, back) = dance(stack, &app, "login", &email, "Di").await;
+        let half = complete_as(&app, &started, &back, Some("Stranger/1.0")).await;
+        assert_eq!(half.status(), 202, "{}", half.text().await.unwrap());
+    }
+    let (started, back) = dance(stack, &app, "login", &email, "Di").await;
+    let refused = complete_as(&app, &started, &back, Some("Stranger/1.0")).await;
+    assert!(refused.headers().contains_key("retry-after"));
+    problem(refused, 429, "rate_limited").await;
+
+    let sessions: Vec<Value> =
+        app.call(Method::GET, "/api/account/sessions", Some(token), None).await.json().await.unwrap();
+    let half = sessions.iter().filter(|s| s["second_factor_missing"] == true).count();
+    assert_eq!((sessions.len(), half), (11, 10), "the refused one's session is gone");
 }
 
 /// An account made with a provider has no password, so the provider is its only

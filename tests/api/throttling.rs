@@ -1,25 +1,16 @@
 //! Rate limits: they trip, `Retry-After` tells the truth, a success after the
 //! window works, and replicas on one database share the count.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::helpers::{PASSWORD, TestApp, ory::OryStack, problem, spawn_app_on, spawn_replica, totp_code, unique_email};
+use crate::helpers::{
+    PASSWORD, TestApp, fresh_window, ory::OryStack, problem, spawn_app_on, spawn_replica, totp_code, unique_email,
+};
 
 async fn shared() -> &'static OryStack {
     tokio::task::spawn_blocking(OryStack::shared).await.unwrap()
-}
-
-/// Waits, if need be, so that at least `needed` of a `window`-second fixed
-/// window remain: counts made now then all land in one window.
-async fn fresh_window(window: u64, needed: Duration) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-    let into = Duration::from_millis((now.as_millis() % (u128::from(window) * 1000)) as u64);
-    let left = Duration::from_secs(window) - into;
-    if left < needed {
-        tokio::time::sleep(left + Duration::from_millis(50)).await;
-    }
 }
 
 /// Asserts a 429 `rate_limited` and returns its `Retry-After` in seconds.
@@ -187,4 +178,44 @@ async fn exports_of_an_account_are_limited_per_account() {
     let retry_after = limited(export(&ada).await).await;
     assert!((1..=3600).contains(&retry_after), "{retry_after}");
     assert_eq!(export(&grace).await.status(), 200, "the limit is per account");
+}
+
+/// The right password without the second factor is no failure, but each such
+/// login leaves a password-only session in Kratos: from devices the account has
+/// not signed in from, a few per window, then `429`, the refused login's session
+/// ended at once. The owner's own devices, and other accounts, are spared.
+#[tokio::test]
+async fn half_sign_ins_from_new_devices_are_limited_per_account_and_the_owners_devices_are_not() {
+    let app = spawn_app_on(shared().await, &[("APP_LIMIT_HALF_SIGN_INS_PER_ACCOUNT", "2/15m")]).await;
+    // Registered from this test's client: a device of Ada's from now on.
+    let ada = app.person("Ada").await;
+    app.enrol_totp(&ada.token).await;
+    let stranger = |email: String| {
+        app.post("/api/auth/login")
+            .header("user-agent", "Stranger/1.0")
+            .json(&serde_json::json!({ "identifier": email, "password": PASSWORD }))
+            .send()
+    };
+    fresh_window(900, Duration::from_secs(30)).await;
+    for _ in 0..2 {
+        assert_eq!(stranger(ada.email.clone()).await.unwrap().status(), 202);
+    }
+    let refused = stranger(ada.email.clone()).await.unwrap();
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=900).contains(&retry_after), "{retry_after}");
+    let body = problem(refused, 429, "rate_limited").await;
+    let detail = body["detail"].as_str().unwrap();
+    assert!(detail.starts_with("Too many sign-ins to this account have stopped at the second factor"), "{body}");
+    assert!(detail.contains("or from a device you have signed in from before"), "{body}");
+
+    let sessions = app.call(reqwest::Method::GET, "/api/account/sessions", Some(&ada.token), None).await;
+    let sessions: Vec<Value> = sessions.json().await.unwrap();
+    let half = sessions.iter().filter(|s| s["second_factor_missing"] == true).count();
+    assert_eq!((sessions.len(), half), (3, 2), "the refused login left no session: {sessions:?}");
+
+    let own = app.login(&ada.email, PASSWORD).await;
+    assert_eq!(own.status(), 202, "Ada's own device still gets to the second factor");
+    let grace = app.person("Grace").await;
+    app.enrol_totp(&grace.token).await;
+    assert_eq!(stranger(grace.email.clone()).await.unwrap().status(), 202, "another account has its own count");
 }

@@ -1483,6 +1483,13 @@ export interface components {
             methods: string[];
             /** @description The sign-in provider it was signed in with, by Kratos' id, if any. */
             provider?: string | null;
+            /**
+             * @description The account has a second factor and this session has not given it: a
+             *     sign-in that stopped at the second factor (the person's own, or someone
+             *     else's with their password, provider or mail), or one from before the
+             *     second factor was added. Kratos refuses it until it gives one.
+             */
+            second_factor_missing: boolean;
             /** @description The browser or program the session was created from, as it introduced itself. */
             user_agent?: string | null;
         };
@@ -3146,7 +3153,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` */
+            /** @description The password is right and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor`. Until then it is in the account's security activity, and if the second factor does not follow in time, the owner is told by mail */
             202: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
@@ -3223,7 +3230,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
+            /** @description Too many failed logins for this account or from this address, or too many logins of this account stopped at the second factor from devices it has not signed in from (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -3524,7 +3531,7 @@ export interface operations {
                     "application/json": components["schemas"]["AuthResponse"];
                 };
             };
-            /** @description The code was right, and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` first */
+            /** @description The code was right, and the person has a second factor: complete the sign-in with `POST /api/auth/second-factor` first. Until then it is in the account's security activity, and if the second factor does not follow in time, the owner is told by mail */
             202: {
                 headers: {
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
@@ -3984,6 +3991,19 @@ export interface operations {
             /** @description Request body is not `application/json` (`unsupported_media_type`) */
             415: {
                 headers: {
+                    /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Too many sign-ins of this account stopped at the second factor from devices it has not signed in from (`rate_limited`), counted with the password's; see `Retry-After` */
+            429: {
+                headers: {
+                    /** @description Seconds to wait before trying again. */
+                    "Retry-After"?: string;
                     /** @description Identifies this request in the server's logs; quote it when reporting a problem. */
                     "X-Request-Id"?: string;
                     [name: string]: unknown;
@@ -4493,8 +4513,9 @@ export interface operations {
                 page?: number;
                 per_page?: number;
                 /**
-                 * @description Only documents whose title contains this text (trimmed; letters match
-                 *     in either case; `%` and `_` are themselves). Empty lists them all.
+                 * @description Only documents whose title contains this text (trimmed; case and
+                 *     accents do not matter: "resume" finds "Résumé", "strasse" "Straße";
+                 *     `%` and `_` are themselves). Empty lists them all.
                  */
                 q?: string;
                 /**

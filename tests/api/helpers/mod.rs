@@ -22,3 +22,16 @@ pub fn totp_code(secret: &str) -> String {
     let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     totp.generate(now).to_string()
 }
+
+/// Waits, if need be, so that at least `needed` of a `window`-second fixed
+/// window of the backend's rate limits remain: counts made now then all land in
+/// one window.
+pub async fn fresh_window(window: u64, needed: std::time::Duration) {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    let into = Duration::from_millis((now.as_millis() % (u128::from(window) * 1000)) as u64);
+    let left = Duration::from_secs(window) - into;
+    if left < needed {
+        tokio::time::sleep(left + Duration::from_millis(50)).await;
+    }
+}

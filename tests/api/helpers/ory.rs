@@ -207,7 +207,8 @@ impl OryStack {
     }
 
     fn ensure_running(&self) {
-        let _ = self.signal_kratos_if_running(libc::SIGCONT);
+        let _ = signal_if_running(&self.kratos, libc::SIGCONT);
+        let _ = signal_if_running(&self.keto, libc::SIGCONT);
         if self.kratos.lock().unwrap().is_none() {
             self.start_kratos();
         }
@@ -386,33 +387,20 @@ impl OryStack {
     /// Freezes Kratos (SIGSTOP): its sockets still accept connections, but nothing
     /// answers, which is what a hung service looks like to us.
     pub fn freeze_kratos(&self) {
-        self.signal_kratos(libc::SIGSTOP);
-        // kill(2) returns once the signal is queued, not once every thread has
-        // stopped: a request sent at once could still be answered. Wait until
-        // the kernel reports each thread stopped.
-        let pid = self.kratos.lock().unwrap().as_ref().expect("Kratos is running").child.id();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while !all_threads_stopped(pid) {
-            assert!(Instant::now() < deadline, "Kratos did not stop within 5 s of SIGSTOP");
-            std::thread::sleep(Duration::from_millis(5));
-        }
+        freeze(&self.kratos, "Kratos");
     }
 
     pub fn thaw_kratos(&self) {
-        self.signal_kratos(libc::SIGCONT);
+        assert!(signal_if_running(&self.kratos, libc::SIGCONT), "Kratos is not running");
     }
 
-    fn signal_kratos(&self, signal: libc::c_int) {
-        assert!(self.signal_kratos_if_running(signal), "Kratos is not running");
+    /// Freezes Keto, as `freeze_kratos` does Kratos.
+    pub fn freeze_keto(&self) {
+        freeze(&self.keto, "Keto");
     }
 
-    fn signal_kratos_if_running(&self, signal: libc::c_int) -> bool {
-        let guard = self.kratos.lock().unwrap();
-        let Some(service) = guard.as_ref() else {
-            return false;
-        };
-        // SAFETY: plain syscall on a child we own.
-        unsafe { libc::kill(service.child.id() as libc::pid_t, signal) == 0 }
+    pub fn thaw_keto(&self) {
+        assert!(signal_if_running(&self.keto, libc::SIGCONT), "Keto is not running");
     }
 
     fn wait_ready(&self, service: &Mutex<Option<Service>>, name: &str, url: &str, log: &str) {
@@ -505,6 +493,28 @@ impl std::ops::Deref for FaultStack {
     fn deref(&self) -> &OryStack {
         self.stack
     }
+}
+
+/// Stops the service (SIGSTOP) and waits until it has: kill(2) returns once the
+/// signal is queued, not once every thread has stopped, so a request sent at
+/// once could still be answered.
+fn freeze(service: &Mutex<Option<Service>>, name: &str) {
+    assert!(signal_if_running(service, libc::SIGSTOP), "{name} is not running");
+    let pid = service.lock().unwrap().as_ref().expect("running").child.id();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !all_threads_stopped(pid) {
+        assert!(Instant::now() < deadline, "{name} did not stop within 5 s of SIGSTOP");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn signal_if_running(service: &Mutex<Option<Service>>, signal: libc::c_int) -> bool {
+    let guard = service.lock().unwrap();
+    let Some(service) = guard.as_ref() else {
+        return false;
+    };
+    // SAFETY: plain syscall on a child we own.
+    unsafe { libc::kill(service.child.id() as libc::pid_t, signal) == 0 }
 }
 
 /// Whether every thread of `pid` is stopped (`T` in `/proc/<pid>/task/<tid>/stat`).

@@ -377,6 +377,11 @@ pub async fn start(app: &TestApp, provider: &str, intent: &str) -> Value {
 
 /// `POST /api/auth/social/complete` with what came back in `url` and the verifier.
 pub async fn complete(app: &TestApp, started: &Value, url: &Url) -> Response {
+    complete_as(app, started, url, None).await
+}
+
+/// `complete`, from the client that says it is `user_agent`.
+pub async fn complete_as(app: &TestApp, started: &Value, url: &Url, user_agent: Option<&str>) -> Response {
     let mut body = json!({ "state": param(url, "state"), "verifier": started["verifier"] });
     if let Some(code) = param(url, "code") {
         body["code"] = json!(code);
@@ -384,5 +389,9 @@ pub async fn complete(app: &TestApp, started: &Value, url: &Url) -> Response {
     if let Some(flow) = param(url, "flow") {
         body["flow_id"] = json!(flow);
     }
-    app.post("/api/auth/social/complete").json(&body).send().await.unwrap()
+    let mut request = app.post("/api/auth/social/complete").json(&body);
+    if let Some(user_agent) = user_agent {
+        request = request.header("user-agent", user_agent);
+    }
+    request.send().await.unwrap()
 }
