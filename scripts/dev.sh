@@ -193,6 +193,11 @@ echo "== Ory Kratos (SQLite: $state/kratos.sqlite)"
     export SELFSERVICE_FLOWS_LOGIN_AFTER_PASSWORD_HOOKS_0_HOOK=require_verified_address
   fi
   "$kratos" migrate sql -e --yes -c kratos/kratos.yml > "$state/kratos-migrate.log" 2>&1
+  # What expired more than a day ago, as docker-compose.yml's kratos-cleanup does
+  # hourly: the state directory outlives each run.
+  "$kratos" cleanup sql -e --keep-last 24h --database.cleanup.batch_size 100000 \
+    --database.cleanup.sleep.tables 0s -c kratos/kratos.yml > "$state/kratos-cleanup.log" 2>&1 ||
+    echo "warning: Kratos' cleanup failed (see $state/kratos-cleanup.log); starting anyway" >&2
   # --watch-courier: without it Kratos queues mail and never sends it.
   exec "$kratos" serve -c kratos/kratos.yml --dev --watch-courier > "$state/kratos.log" 2>&1
 ) &
