@@ -283,6 +283,25 @@ async function mailsTo(to) {
 }
 
 /**
+ * The six-digit code in the first mail to `to` with `subject` after the first
+ * `after` mails, waiting up to 15 s: security notices may arrive in between.
+ */
+async function waitForMailCode(to, after, subject) {
+  const deadline = Date.now() + 15000;
+  for (;;) {
+    const summary = (await mailsTo(to)).slice(after).find((mail) => mail.Subject === subject);
+    if (summary) {
+      const message = await mailpit(`/api/v1/message/${encodeURIComponent(summary.ID)}`);
+      const code = /(?<!\d)\d{6}(?!\d)/.exec(message.Text)?.[0];
+      if (!code) throw new Error(`"${subject}" to ${to} has no six-digit code:\n${message.Text}`);
+      return code;
+    }
+    if (Date.now() > deadline) throw new Error(`no "${subject}" to ${to} within 15 s`);
+    await new Promise((resolve) => setTimeout(resolve, 150));
+  }
+}
+
+/**
  * The six-digit code in the `nth` mail to `to` (1 for the first), waiting up to
  * 15 s for it to arrive: Kratos queues mail and its courier sends it a moment later.
  */
@@ -503,6 +522,7 @@ async function main() {
       await a.locator('.doc-item').nth(1).waitFor({ state: 'detached' });
       const ids = await a.locator('.doc-item').evaluateAll((items) => items.map((item) => item.getAttribute('data-id')));
       assertEqual(ids.join(), docId, 'only the quarterly plan');
+      assertEqual(await text(a, '.pager-range'), '1 of 1 matching', 'the count is of the search');
       await shot(a, '05a-documents-search');
       await a.reload();
       assertEqual(await a.inputValue('#documents-search'), 'QUARTERLY', 'the search survives a reload');
@@ -953,22 +973,65 @@ async function main() {
       assertEqual(session.assurance_level, 'aal2', 'the session used both factors');
     });
 
-    await test('two-factor: a password entered elsewhere without its code is in the security activity', async () => {
+    await test('two-factor: a password, and a recovery code, used elsewhere without the code are in the security activity', async () => {
       const stranger = await fetch(`${BASE_URL}/api/auth/login`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'Stranger/1.0' },
         body: JSON.stringify({ identifier: carol.email, password: carol.password }),
       });
       assertEqual(stranger.status, 202, 'the password is right, and a code is asked for');
+      // Someone who reads Carol's mail: a recovery code opens the account as far
+      // as the second factor, and no further.
+      const mailed = (await mailsTo(carol.email)).length;
+      const sent = await fetch(`${BASE_URL}/api/auth/recovery`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: carol.email }),
+      });
+      assertEqual(sent.status, 202, 'a recovery code is sent');
+      const code = await waitForMailCode(carol.email, mailed, 'Reset your ory-spa password');
+      const recovered = await fetch(`${BASE_URL}/api/auth/recovery/code`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'Kiosk/2.0' },
+        body: JSON.stringify({ flow_id: (await sent.json()).flow_id, code }),
+      });
+      assertEqual(recovered.status, 202, 'the recovery code is right, and the second factor is asked for');
+
       await c.goto(`${BASE_URL}/settings/activity`);
       await c.locator('#activity-table').waitFor();
       const unfinished = c.locator('#activity-table tr[data-kind="unfinished_sign_in"]');
-      // This browser's own sign-ins got their codes: only the stranger's is left.
-      assertEqual(await unfinished.count(), 1, 'one unfinished sign-in');
-      const row = await unfinished.first().innerText();
-      assert(row.includes('Second factor not given after signing in with password'), `said in words (got "${row}")`);
-      assert(row.includes('Stranger'), `with the device (got "${row}")`);
+      // This browser's own sign-ins got their codes: only the strangers' are left.
+      assertEqual(await unfinished.count(), 2, 'two unfinished sign-ins');
+      const [recovery, password] = [await unfinished.nth(0).innerText(), await unfinished.nth(1).innerText()];
+      assert(
+        password.includes('Second factor not given after signing in with password'),
+        `said in words (got "${password}")`,
+      );
+      assert(password.includes('Stranger'), `with the device (got "${password}")`);
+      assert(
+        recovery.includes('Second factor not given after signing in with emailed recovery code'),
+        `the recovery code, newest first (got "${recovery}")`,
+      );
+      assert(recovery.includes('Kiosk'), `with its device (got "${recovery}")`);
       await shot(c, '32a-unfinished-sign-in');
+
+      // The stranger's half session is in Carol's sessions, marked, and hers to end.
+      await c.goto(`${BASE_URL}/settings/sessions`);
+      const strangers = c.locator('table.sessions tbody tr', { has: c.locator('span[title="Stranger/1.0"]') });
+      await strangers.first().waitFor();
+      assertEqual(await strangers.count(), 1, "the stranger's session");
+      const row = await strangers.innerText();
+      assert(row.includes('Second factor not given'), `marked (got "${row}")`);
+      const mine = await c.locator('table.sessions tbody tr[data-current="true"]').innerText();
+      assert(!mine.includes('Second factor not given'), `this one is not (got "${mine}")`);
+      assert(
+        (await text(c, '#sessions-help')).includes('someone knows your password'),
+        'what a marked session means is said',
+      );
+      await shot(c, '32b-session-without-second-factor');
+      await strangers.locator('button').click();
+      await c.locator('main', { hasText: 'Signed out' }).waitFor();
+      await strangers.first().waitFor({ state: 'detached' });
     });
 
     await test('two-factor: a login with a recovery code instead, which works once', async () => {
