@@ -239,7 +239,7 @@ pub async fn complete(
         (status = 400, description = "Wrong password (`invalid_credentials`; try again), or not a sign-in this client started (`state_mismatch`)", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "This sign-in has no account to link (`conflict`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The sign-in took too long (`exchange_code_expired`); start again", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failed logins for this account or from this address, or too many of its sign-ins stopped at the second factor from devices it has not signed in from, counted with the login's (`rate_limited`; the provider is linked all the same); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/link")]
@@ -247,7 +247,7 @@ pub async fn complete(
 #[allow(clippy::too_many_arguments)]
 pub async fn link(
     // A password Kratos must hash, like a login's: it waits for a slot or is shed.
-    _slot: PasswordSlot,
+    slot: PasswordSlot,
     kratos: web::Data<Kratos>,
     db: web::Data<DatabaseConnection>,
     throttle: web::Data<Throttle>,
@@ -273,7 +273,10 @@ pub async fn link(
     // count it. A wrong one leaves the record, so the person can try again.
     let account = identifier.to_lowercase();
     let attempt = Attempts::begin(&throttle, &account, &client, WRONG_PASSWORD).await?;
-    let sign_in = match kratos.link_social_account(record.flow_id, &identifier, &password, &client).await {
+    let answered = kratos.link_social_account(record.flow_id, &identifier, &password, &client).await;
+    // Kratos has hashed the password: the gate's place goes to the next one.
+    drop(slot);
+    let sign_in = match answered {
         Err(FlowError::Expired) => return Err(ApiError::ExchangeCodeExpired),
         other => attempt.end(other).await?,
     };
@@ -291,13 +294,23 @@ pub async fn link(
         SignIn::SecondFactorRequired { token, .. } => {
             tracing::info!(provider = record.provider, "linked a provider; a second factor is required");
             // Kratos withholds the identity until the second factor, as at login.
-            match kratos.find_identity_by_email(&identifier).await {
-                Ok(Some(identity)) => {
-                    notifier.record(&identity, linked, &client).await;
-                    notifier.first_factor_accepted(&identity, token, FirstFactor::Password, &client).await;
+            let identity = match kratos.find_identity_by_email(&identifier).await {
+                Ok(identity) => identity,
+                Err(error) => {
+                    tracing::warn!(%error, "could not look up whom to tell of a linked provider");
+                    None
                 }
-                Ok(None) => tracing::warn!("no identity has the identifier a provider was linked to"),
-                Err(error) => tracing::warn!(%error, "could not look up whom to tell of a linked provider"),
+            };
+            match &identity {
+                Some(identity) => notifier.record(identity, linked, &client).await,
+                None => tracing::warn!("no identity has the identifier a provider was linked to"),
+            }
+            // A password that stops at the second factor here is one that stopped
+            // at login: it counts with the login's. The link stands either way
+            // (Kratos made it with the right password); only the session goes.
+            limit_half_sign_ins(&throttle, &kratos, &notifier, &account, identity.as_ref(), token, &client).await?;
+            if let Some(identity) = identity {
+                notifier.first_factor_accepted(&identity, token, FirstFactor::Password, &client).await;
             }
         }
     }

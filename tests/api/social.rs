@@ -358,6 +358,53 @@ async fn linking_without_the_second_factor_is_told_twice() {
     assert_eq!(app.mailbox.wait_for_notice(&email, 3).await.subject, UNFINISHED_BY_PASSWORD);
 }
 
+/// A link is a sign-in with the password: stopped at the second factor, from a
+/// device the account has not signed in from, it counts with the login's half
+/// sign-ins, and past their limit its session is ended. The provider, linked by
+/// the right password, stays linked, and the owner hears of it.
+#[tokio::test]
+async fn a_link_stopped_at_the_second_factor_counts_with_the_logins_half_sign_ins() {
+    let stack = SocialStack::shared().await;
+    let app = stack.app();
+    let email = unique_email();
+    let registered: Value = app.register(&email, "Fay", PASSWORD).await.json().await.unwrap();
+    let token = registered["session_token"].as_str().unwrap();
+    app.enrol_totp(token).await;
+
+    // The shared stack counts in the default fixed windows of 15 minutes.
+    fresh_window(900, Duration::from_secs(90)).await;
+    for _ in 0..10 {
+        let half = app
+            .post("/api/auth/login")
+            .header("user-agent", "Stranger/1.0")
+            .json(&json!({ "identifier": email, "password": PASSWORD }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(half.status(), 202, "{}", half.text().await.unwrap());
+    }
+    let (started, back) = dance(stack, &app, "login", &email, "Not Fay").await;
+    problem(complete(&app, &started, &back).await, 409, "account_exists").await;
+    let refused = app
+        .post("/api/auth/social/link")
+        .header("user-agent", "Stranger/1.0")
+        .json(&json!({ "state": started["state"], "verifier": started["verifier"], "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert!(refused.headers().contains_key("retry-after"));
+    problem(refused, 429, "rate_limited").await;
+
+    let sessions: Vec<Value> =
+        app.call(Method::GET, "/api/account/sessions", Some(token), None).await.json().await.unwrap();
+    let half = sessions.iter().filter(|s| s["second_factor_missing"] == true).count();
+    assert_eq!((sessions.len(), half), (11, 10), "the refused link's session is gone");
+    let linked: Value = app.call(Method::GET, "/api/account/providers", Some(token), None).await.json().await.unwrap();
+    assert_eq!(linked["providers"], json!([{ "id": PROVIDER, "label": "Local provider" }]), "linked all the same");
+    let events = activity_kinds(&app, token).await;
+    assert!(events.iter().any(|e| e["kind"] == "provider_linked"), "and the owner is told: {events:?}");
+}
+
 #[tokio::test]
 async fn saying_no_at_the_provider_is_a_cancellation() {
     let stack = SocialStack::shared().await;

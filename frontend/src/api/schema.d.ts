@@ -4120,7 +4120,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many failed logins for this account or from this address (`rate_limited`); see `Retry-After` */
+            /** @description Too many failed logins for this account or from this address, or too many of its sign-ins stopped at the second factor from devices it has not signed in from, counted with the login's (`rate_limited`; the provider is linked all the same); see `Retry-After` */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
