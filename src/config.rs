@@ -292,6 +292,12 @@ impl Settings {
                 half_sign_ins_per_account: parse(&mut take, "LIMIT_HALF_SIGN_INS_PER_ACCOUNT", "10/15m", parse_limit)?,
                 registrations_per_address: parse(&mut take, "LIMIT_REGISTRATIONS_PER_ADDRESS", "20/1h", parse_limit)?,
                 recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
+                // The per-address limits stop one client, not many: this bounds
+                // the mail one inbox gets (a flood can bury a security notice).
+                // A person rarely needs more than a few codes in an hour; an
+                // attacker who spends ten an hour to keep them from one is told
+                // of in those very mails.
+                code_mails_per_recipient: parse(&mut take, "LIMIT_CODE_MAILS_PER_RECIPIENT", "10/1h", parse_limit)?,
                 verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
                 // Enough for a person who wants their data again; each export reads
                 // everything they can see, so no one may ask for it in a loop.
@@ -507,6 +513,8 @@ mod tests {
         assert_eq!(settings.limits.registrations_per_address, None);
         assert_eq!(settings.limits.login_failures_per_account.unwrap().max, 10);
         assert_eq!(settings.limits.half_sign_ins_per_account.unwrap().max, 10);
+        let mails = settings.limits.code_mails_per_recipient.unwrap();
+        assert_eq!((mails.max, mails.window), (10, std::time::Duration::from_secs(3600)));
         let err = Settings::from_vars(vars(&[("APP_LIMIT_RECOVERY_PER_ADDRESS", "lots")])).unwrap_err();
         assert_eq!(err.variable, "APP_LIMIT_RECOVERY_PER_ADDRESS");
         assert!(Settings::from_vars(vars(&[])).unwrap().client_address_header.is_none());

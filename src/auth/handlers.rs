@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use actix_web::{HttpResponse, get, http::StatusCode, post, web};
 
 use super::{
-    AuthResponse, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
+    AuthResponse, EmailAddress, LoginForm, LoginRequest, PasswordPolicy, ReauthenticateRequest, RegistrationForm,
     RegistrationRequest, SecondFactorPending, SessionView, UserId,
 };
 use crate::{
@@ -316,6 +316,20 @@ pub(crate) async fn limit_half_sign_ins(
         });
     }
     Ok(())
+}
+
+/// Counts a code about to be mailed to `email` (recovery, verification)
+/// against the address, whoever asks: the per-client limits stop one client, and
+/// this bounds what many can send one inbox. Counted for any address, an
+/// account's or not, so the answer says nothing of which addresses have one.
+pub(crate) async fn limit_code_mails(throttle: &Throttle, email: &EmailAddress) -> Result<(), ApiError> {
+    match throttle.hit(Bucket::CodeMailsPerRecipient, &email.as_str().to_lowercase()).await {
+        Ok(()) => Ok(()),
+        Err(ThrottleError::Limited { retry_after }) => {
+            Err(ApiError::TooManyCodeMails { retry_after_secs: retry_after.as_secs().max(1) })
+        }
+        Err(ThrottleError::Database(error)) => Err(error.into()),
+    }
 }
 
 /// Counts failed sign-in attempts (a wrong password, a wrong second-factor

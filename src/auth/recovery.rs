@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use super::{
     AuthResponse, CodeForm, CodeRequest, EmailAddress, RecoveryRequest, SecondFactorPending, UserId,
-    handlers::ensure_home, verification::CodeSent,
+    handlers::{ensure_home, limit_code_mails},
+    verification::CodeSent,
 };
 use crate::{
     authz::Authorizer,
@@ -25,7 +26,7 @@ use crate::{
     request_body = RecoveryRequest,
     responses(
         (status = 202, description = "If an account has this address, a code is on its way", body = CodeSent),
-        (status = 429, description = "Too many requests from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address, or too many codes asked for this email address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/recovery")]
@@ -37,6 +38,7 @@ pub async fn send_code(
 ) -> Result<HttpResponse, ApiError> {
     throttle.hit(Bucket::RecoveryPerAddress, &client.address()).await?;
     let email = EmailAddress::parse(body.into_inner().email)?;
+    limit_code_mails(&throttle, &email).await?;
     let flow_id = kratos.send_recovery_code(email.as_str()).await?;
     Ok(HttpResponse::Accepted().json(CodeSent { flow_id }))
 }

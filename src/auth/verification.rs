@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::{CodeForm, CodeRequest, EmailAddress, VerificationRequest};
+use super::{CodeForm, CodeRequest, EmailAddress, VerificationRequest, handlers::limit_code_mails};
 use crate::{
     http::{ApiError, Problem, SessionCache},
     ory::{ClientInfo, Kratos, SessionToken},
@@ -36,7 +36,7 @@ pub struct CodeSent {
         (status = 404, description = "`flow_id` names no verification flow", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The flow named by `flow_id` is already completed (`flow_completed`)", body = Problem, content_type = "application/problem+json"),
         (status = 410, description = "The flow named by `flow_id` has expired (`flow_expired`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many requests from this address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many requests from this client address, or too many codes asked for this email address (`rate_limited`); see `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/verification")]
@@ -50,6 +50,7 @@ pub async fn send_code(
     throttle.hit(Bucket::VerificationPerAddress, &client.address()).await?;
     let request = body.into_inner();
     let email = EmailAddress::parse(request.email)?;
+    limit_code_mails(&throttle, &email).await?;
     let flow_id = kratos.send_verification_code(email.as_str(), request.flow_id).await?;
     Ok(HttpResponse::Accepted().json(CodeSent { flow_id }))
 }

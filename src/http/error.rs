@@ -73,6 +73,9 @@ pub enum ApiError {
     /// same `rate_limited`, with what it means to the owner.
     #[error("too many half sign-ins; rate limited for {retry_after_secs} s")]
     TooManyHalfSignIns { retry_after_secs: u64 },
+    /// The limit on codes mailed to one address (`auth::handlers::limit_code_mails`).
+    #[error("too many codes mailed to one address; rate limited for {retry_after_secs} s")]
+    TooManyCodeMails { retry_after_secs: u64 },
     #[error("payload too large (limit {limit} bytes)")]
     PayloadTooLarge { limit: usize },
     #[error("unsupported media type")]
@@ -207,6 +210,18 @@ impl ApiError {
                          not signed in from. Try again in {}, or from a device you have signed in from before. If \
                          they were not yours, someone else knows your password or controls a sign-in provider \
                          linked to your account.",
+                        wait_in_words(*retry_after_secs)
+                    ),
+                )
+            },
+            Self::TooManyCodeMails { retry_after_secs } => Facts {
+                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
+                ..plain(
+                    S::TOO_MANY_REQUESTS,
+                    C::RateLimited,
+                    &format!(
+                        "Too many codes have been asked for this address lately. Try again in {}. If you did not \
+                         ask for them, someone else did; a code is of no use to anyone who cannot read your mail.",
                         wait_in_words(*retry_after_secs)
                     ),
                 )

@@ -1,6 +1,7 @@
 //! Rate limits on what an attacker repeats: failed logins (per account and per
-//! client address), and registrations, recovery and verification requests (per
-//! client address); and on exports of an account's data (per account), whose
+//! client address), sign-ins stopped at the second factor (per account),
+//! registrations, recovery and verification requests (per client address), the
+//! codes these mail (per recipient); and on exports of an account's data (per account), whose
 //! cost grows with everything the person can see.
 //!
 //! The counters live in the backend's database, so every replica sees the same
@@ -37,6 +38,8 @@ pub enum Bucket {
     RegistrationsPerAddress,
     /// Asking for a recovery code, and submitting one.
     RecoveryPerAddress,
+    /// Recovery and verification codes mailed to one address, whoever asks.
+    CodeMailsPerRecipient,
     /// Asking for a verification code, and submitting one.
     VerificationPerAddress,
     /// Downloading the account's data (`GET /api/account/export`).
@@ -51,6 +54,7 @@ impl Bucket {
             Self::HalfSignInsPerAccount => "half-sign-in",
             Self::RegistrationsPerAddress => "registration",
             Self::RecoveryPerAddress => "recovery",
+            Self::CodeMailsPerRecipient => "code-mail",
             Self::VerificationPerAddress => "verification",
             Self::ExportsPerAccount => "export",
         }
@@ -65,6 +69,7 @@ pub struct Limits {
     pub half_sign_ins_per_account: Option<Limit>,
     pub registrations_per_address: Option<Limit>,
     pub recovery_per_address: Option<Limit>,
+    pub code_mails_per_recipient: Option<Limit>,
     pub verification_per_address: Option<Limit>,
     pub exports_per_account: Option<Limit>,
 }
@@ -77,6 +82,7 @@ impl Limits {
             Bucket::HalfSignInsPerAccount => self.half_sign_ins_per_account,
             Bucket::RegistrationsPerAddress => self.registrations_per_address,
             Bucket::RecoveryPerAddress => self.recovery_per_address,
+            Bucket::CodeMailsPerRecipient => self.code_mails_per_recipient,
             Bucket::VerificationPerAddress => self.verification_per_address,
             Bucket::ExportsPerAccount => self.exports_per_account,
         }
@@ -89,6 +95,7 @@ impl Limits {
             self.half_sign_ins_per_account,
             self.registrations_per_address,
             self.recovery_per_address,
+            self.code_mails_per_recipient,
             self.verification_per_address,
             self.exports_per_account,
         ]

@@ -113,6 +113,48 @@ async fn registrations_recovery_and_verification_requests_are_limited_per_addres
     assert_eq!(other.register(&refused, "Eve", PASSWORD).await.status(), 201);
 }
 
+/// The per-client limits stop one client, not many: the codes mailed to one
+/// address are limited too, whoever asks, recovery and verification together;
+/// and an address no account has alike, so the refusal says nothing of which
+/// addresses are registered. Another address is not held up.
+#[tokio::test]
+async fn codes_mailed_to_one_address_are_limited_whoever_asks() {
+    let app = spawn_app_on(
+        shared().await,
+        &[
+            ("APP_LIMIT_CODE_MAILS_PER_RECIPIENT", "3/1h"),
+            ("APP_LIMIT_RECOVERY_PER_ADDRESS", "2/1h"),
+            ("APP_LIMIT_VERIFICATION_PER_ADDRESS", "2/1h"),
+            ("APP_CLIENT_ADDRESS_HEADER", "X-Forwarded-For"),
+        ],
+    )
+    .await;
+    let ada = app.person("Ada").await;
+    let nobody = unique_email();
+    let ask = |path: &'static str, email: String, client: usize| {
+        app.post(path)
+            .header("x-forwarded-for", format!("198.51.100.{client}"))
+            .json(&serde_json::json!({ "email": email }))
+            .send()
+    };
+    fresh_window(3600, Duration::from_secs(30)).await;
+
+    for email in [&ada.email, &nobody] {
+        // Three clients, each well within its own limit.
+        assert_eq!(ask("/api/auth/recovery", email.clone(), 1).await.unwrap().status(), 202);
+        assert_eq!(ask("/api/auth/verification", email.clone(), 2).await.unwrap().status(), 202);
+        assert_eq!(ask("/api/auth/recovery", email.clone(), 3).await.unwrap().status(), 202);
+        let refused = ask("/api/auth/recovery", email.clone(), 4).await.unwrap();
+        let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=3600).contains(&retry_after), "{retry_after}");
+        let body = problem(refused, 429, "rate_limited").await;
+        assert!(body["detail"].as_str().unwrap().starts_with("Too many codes have been asked for this address"));
+        problem(ask("/api/auth/verification", email.clone(), 5).await.unwrap(), 429, "rate_limited").await;
+    }
+    let grace = unique_email();
+    assert_eq!(ask("/api/auth/recovery", grace, 6).await.unwrap().status(), 202, "another address has its own count");
+}
+
 #[tokio::test]
 async fn wrong_second_factor_codes_are_limited_per_session() {
     let app = spawn_app_on(shared().await, &[("APP_LIMIT_LOGIN_FAILURES_PER_ACCOUNT", "3/1h")]).await;

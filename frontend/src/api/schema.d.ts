@@ -3476,7 +3476,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            /** @description Too many requests from this client address, or too many codes asked for this email address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
@@ -4362,7 +4362,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Too many requests from this address (`rate_limited`); see `Retry-After` */
+            /** @description Too many requests from this client address, or too many codes asked for this email address (`rate_limited`); see `Retry-After` */
             429: {
                 headers: {
                     /** @description Seconds to wait before trying again. */
