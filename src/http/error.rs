@@ -118,6 +118,14 @@ impl ApiError {
             messages: None,
             header: None,
         };
+        // Every limit answers alike but for its words: `Retry-After` tells when.
+        let limited = |retry_after_secs: u64, detail: String| Facts {
+            status: S::TOO_MANY_REQUESTS,
+            code: C::RateLimited,
+            detail,
+            messages: None,
+            header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
+        };
         match self {
             Self::MalformedRequest(why) => plain(S::BAD_REQUEST, C::MalformedRequest, why),
             Self::Validation { messages, flow_id } => Facts {
@@ -192,40 +200,28 @@ impl ApiError {
             Self::CrossSite(why) => plain(S::FORBIDDEN, C::CrossSiteRequest, why),
             Self::NotFound(what) => plain(S::NOT_FOUND, C::NotFound, what),
             Self::Conflict(why) => plain(S::CONFLICT, C::Conflict, why),
-            Self::TooManyRequests { retry_after_secs } => Facts {
-                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
-                ..plain(
-                    S::TOO_MANY_REQUESTS,
-                    C::RateLimited,
-                    &format!("Too many attempts. Try again in {}.", wait_in_words(*retry_after_secs)),
-                )
-            },
-            Self::TooManyHalfSignIns { retry_after_secs } => Facts {
-                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
-                ..plain(
-                    S::TOO_MANY_REQUESTS,
-                    C::RateLimited,
-                    &format!(
-                        "Too many sign-ins to this account have stopped at the second factor, from devices it has \
-                         not signed in from. Try again in {}, or from a device you have signed in from before. If \
-                         they were not yours, someone else knows your password or controls a sign-in provider \
-                         linked to your account.",
-                        wait_in_words(*retry_after_secs)
-                    ),
-                )
-            },
-            Self::TooManyCodeMails { retry_after_secs } => Facts {
-                header: Some((header::RETRY_AFTER, retry_after_secs.to_string())),
-                ..plain(
-                    S::TOO_MANY_REQUESTS,
-                    C::RateLimited,
-                    &format!(
-                        "Too many codes have been asked for this address lately. Try again in {}. If you did not \
-                         ask for them, someone else did; a code is of no use to anyone who cannot read your mail.",
-                        wait_in_words(*retry_after_secs)
-                    ),
-                )
-            },
+            Self::TooManyRequests { retry_after_secs } => limited(
+                *retry_after_secs,
+                format!("Too many attempts. Try again in {}.", wait_in_words(*retry_after_secs)),
+            ),
+            Self::TooManyHalfSignIns { retry_after_secs } => limited(
+                *retry_after_secs,
+                format!(
+                    "Too many sign-ins to this account have stopped at the second factor, from devices it has not \
+                     signed in from. Try again in {}, or from a device you have signed in from before. If they were \
+                     not yours, someone else knows your password or controls a sign-in provider linked to your \
+                     account.",
+                    wait_in_words(*retry_after_secs)
+                ),
+            ),
+            Self::TooManyCodeMails { retry_after_secs } => limited(
+                *retry_after_secs,
+                format!(
+                    "Too many codes have been asked for this address lately. Try again in {}. If you did not ask \
+                     for them, someone else did; a code is of no use to anyone who cannot read your mail.",
+                    wait_in_words(*retry_after_secs)
+                ),
+            ),
             Self::PayloadTooLarge { limit } => plain(
                 S::PAYLOAD_TOO_LARGE,
                 C::PayloadTooLarge,
