@@ -294,9 +294,9 @@ impl Settings {
                 recovery_per_address: parse(&mut take, "LIMIT_RECOVERY_PER_ADDRESS", "10/15m", parse_limit)?,
                 // The per-address limits stop one client, not many: this bounds
                 // the mail one inbox gets (a flood can bury a security notice).
-                // A person rarely needs more than a few codes in an hour; an
-                // attacker who spends ten an hour to keep them from one is told
-                // of in those very mails.
+                // A person rarely needs more than a few codes in an hour. Someone
+                // who spends ten an hour to keep the owner from one shows up in
+                // the owner's inbox: each of those requests mails them a code.
                 code_mails_per_recipient: parse(&mut take, "LIMIT_CODE_MAILS_PER_RECIPIENT", "10/1h", parse_limit)?,
                 verification_per_address: parse(&mut take, "LIMIT_VERIFICATION_PER_ADDRESS", "10/15m", parse_limit)?,
                 // Enough for a person who wants their data again; each export reads
